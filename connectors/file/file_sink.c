@@ -1,0 +1,164 @@
+/* file_sink.c - FileStreamSinkConnector: each record's value, as text, becomes a line of a
+ * file (or stdout). flush() makes the lines durable (fflush + fsync) before the worker
+ * commits the consumer offsets. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <kc/kc_plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const kc_host_api *host;
+
+static const kc_config_def config[] = {
+    {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
+     "Destination filename. If not specified, the standard output will be used", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+typedef struct connector {
+    kc_config cfg;
+} connector;
+
+typedef struct sink_task {
+    kc_task_ctx *ctx;
+    char *file;
+    FILE *out;
+} sink_task;
+
+static int init(const kc_host_api *h, kc_error *err) {
+    (void)err;
+    host = h;
+    return KC_OK;
+}
+
+static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    (void)ctx;
+    connector *c = calloc(1, sizeof *c);
+    if (!c || host->config_copy(&c->cfg, cfg)) {
+        free(c);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    *state = c;
+    return KC_OK;
+}
+
+static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+    connector *c = state;
+    for (int i = 0; i < max_tasks; i++)
+        if (host->config_copy(&out[i], &c->cfg)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *n = max_tasks;
+    return KC_OK;
+}
+
+static void conn_stop(void *state) {
+    connector *c = state;
+    for (size_t i = 0; i < c->cfg.len; i++) {
+        free(c->cfg.items[i].key);
+        free(c->cfg.items[i].value);
+    }
+    free(c->cfg.items);
+    free(c);
+}
+
+/* A crash can leave a torn last line. Everything after the last newline was never flushed for
+ * a commit, so it will be delivered again: cut it off rather than glue the next line to it. */
+static void cut_torn_tail(sink_task *t) {
+    FILE *f = t->out;
+    if (fseeko(f, 0, SEEK_END) != 0) return;
+    off_t end = ftello(f), pos = end;
+    char buf[4096];
+    while (pos > 0) {
+        size_t n = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
+        if (fseeko(f, pos - (off_t)n, SEEK_SET) != 0 || fread(buf, 1, n, f) != n) return;
+        char *nl = memrchr(buf, '\n', n);
+        if (nl) {
+            pos = pos - (off_t)n + (nl - buf) + 1;
+            break;
+        }
+        pos -= (off_t)n;
+    }
+    if (pos < end && ftruncate(fileno(f), pos) == 0)
+        host->log(t->ctx, KC_LOG_WARN, "Cut a torn last line (%lld bytes) from %s left by a crash; its records "
+                  "are delivered again", (long long)(end - pos), t->file);
+    fseeko(f, 0, SEEK_END);
+}
+
+static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    sink_task *t = calloc(1, sizeof *t);
+    if (!t) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    t->ctx = ctx;
+    const char *file = host->config_get(cfg, "file");
+    if (file && *file) {
+        t->file = strdup(file);
+        t->out = t->file ? fopen(file, "a+b") : NULL;
+        if (!t->out) {
+            int e = errno;
+            free(t->file);
+            free(t);
+            return kc_error_set(err, KC_EFATAL, "Couldn't find or create file '%s' for FileStreamSinkTask: %s", file,
+                                strerror(e));
+        }
+        cut_torn_tail(t);
+    } else {
+        t->out = stdout;
+    }
+    *state = t;
+    return KC_OK;
+}
+
+static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {
+    sink_task *t = state;
+    for (size_t i = 0; i < n; i++) {
+        const kc_value *v = &records[i]->value;
+        int ok;
+        if (v->type == KC_VAL_STRING) {
+            ok = fwrite(v->u.str.ptr, 1, v->u.str.len, t->out) == v->u.str.len && putc('\n', t->out) != EOF;
+        } else {
+            char *text = host->value_to_text(v);
+            if (!text) return kc_error_set(err, KC_ERETRY, "out of memory");
+            ok = fputs(text, t->out) != EOF && putc('\n', t->out) != EOF;
+            host->free(text);
+        }
+        if (!ok) return kc_error_set(err, KC_ERETRY, "cannot write to %s: %s", t->file ? t->file : "stdout",
+                                     strerror(errno));
+    }
+    return KC_OK;
+}
+
+static int task_flush(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err) {
+    (void)offsets, (void)n;
+    sink_task *t = state;
+    if (fflush(t->out) != 0 || (t->out != stdout && fsync(fileno(t->out)) != 0))
+        return kc_error_set(err, KC_ERETRY, "cannot flush %s: %s", t->file ? t->file : "stdout", strerror(errno));
+    return KC_OK;
+}
+
+static void task_stop(void *state) {
+    sink_task *t = state;
+    if (t->out && t->out != stdout) fclose(t->out);
+    else if (t->out) fflush(t->out);
+    free(t->file);
+    free(t);
+}
+
+static const kc_connector_ops connector_ops = {NULL, conn_start, conn_task_configs, conn_stop};
+static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
+
+static const kc_plugin_desc desc = {
+    KC_PLUGIN_HEADER,
+    KC_PLUGIN_SINK,
+    "file-sink",
+    "1.0.0",
+    "Writes each record's value as a line of a file (or stdout)",
+    (const char *const[]){"org.apache.kafka.connect.file.FileStreamSinkConnector", NULL},
+    config,
+    init,
+    &connector_ops,
+    NULL,
+    &task_ops,
+    NULL, NULL, NULL,
+};
+
+KC_PLUGIN_DEFINE(desc)

@@ -1,0 +1,80 @@
+/* host.c - the host function table handed to plugins, and the task-context services. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_log.h"
+#include "kc_value_int.h"
+#include "kc_worker_int.h"
+
+static void host_log(kc_task_ctx *ctx, kc_log_level level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    kc_vlog(level, ctx ? ctx->logger : "plugin", fmt, ap);
+    va_end(ap);
+}
+
+static void host_free(void *p) { free(p); }
+
+static int host_offset_read(kc_task_ctx *ctx, const kc_value *partition, kc_value *out) {
+    if (!ctx || !ctx->worker || !ctx->worker->offsets) return KC_ENOTFOUND;
+    return kc_offset_store_get(ctx->worker->offsets, ctx->connector, partition, out);
+}
+
+static int host_should_stop(kc_task_ctx *ctx) {
+    return ctx && (__atomic_load_n(&ctx->stop, __ATOMIC_ACQUIRE) ||
+                   (ctx->worker && __atomic_load_n(&ctx->worker->stopping, __ATOMIC_ACQUIRE)));
+}
+
+static void host_request_reconfigure(kc_task_ctx *ctx) {
+    if (ctx) __atomic_store_n(&ctx->reconfigure, 1, __ATOMIC_RELEASE);
+}
+
+static void host_metric_add(kc_task_ctx *ctx, const char *name, double delta) {
+    /* Metrics arrive with the REST/metrics work; until then they are debug-logged. */
+    kc_log(KC_LOG_TRACE, ctx ? ctx->logger : "plugin", "metric %s += %g", name, delta);
+}
+
+static const char *host_connector_name(kc_task_ctx *ctx) { return ctx ? ctx->connector : NULL; }
+
+static int host_task_id(kc_task_ctx *ctx) { return ctx ? ctx->task_id : -1; }
+
+const kc_host_api kc_host = {
+    .size = sizeof(kc_host_api),
+    .abi_minor = KC_ABI_MINOR,
+    .log = host_log,
+    .free = host_free,
+    .value_clear = kc_value_clear,
+    .value_copy = kc_value_copy,
+    .value_set_string = kc_value_set_string,
+    .value_set_bytes = kc_value_set_bytes,
+    .value_init_array = kc_value_init_array,
+    .value_init_map = kc_value_init_map,
+    .value_init_struct = kc_value_init_struct,
+    .array_push = kc_array_push,
+    .map_put = kc_map_put,
+    .map_put_str = kc_map_put_str,
+    .map_get_str = kc_map_get_str,
+    .value_to_text = kc_value_to_text,
+    .schema_new = kc_schema_new,
+    .schema_retain = kc_schema_retain,
+    .schema_release = kc_schema_release,
+    .record_new = kc_record_new,
+    .record_retain = kc_record_retain,
+    .record_release = kc_record_release,
+    .record_set_topic = kc_record_set_topic,
+    .record_add_header = kc_record_add_header,
+    .records_push = kc_records_push,
+    .config_get = kc_config_get,
+    .config_get_long = kc_config_get_long,
+    .config_get_double = kc_config_get_double,
+    .config_get_bool = kc_config_get_bool,
+    .config_set = kc_config_set,
+    .config_copy = kc_config_copy,
+    .offset_read = host_offset_read,
+    .should_stop = host_should_stop,
+    .request_reconfigure = host_request_reconfigure,
+    .metric_add = host_metric_add,
+    .connector_name = host_connector_name,
+    .task_id = host_task_id,
+};

@@ -1,0 +1,30 @@
+/* kc_converter_int.h - the converters built into the worker (JSON, String, ByteArray) and the
+ * JSON <-> value helpers the worker uses for offsets. */
+#ifndef KC_CONVERTER_INT_H
+#define KC_CONVERTER_INT_H
+
+#include <jansson.h>
+#include <kc/kc_plugin.h>
+
+#include "kc_buf.h"
+
+extern const kc_plugin_desc kc_json_converter_desc;
+extern const kc_plugin_desc kc_string_converter_desc;
+extern const kc_plugin_desc kc_bytearray_converter_desc;
+
+/* Schemaless JSON <-> value, as JsonConverter with schemas.enable=false. */
+int kc_json_to_value(const json_t *j, kc_value *out, kc_error *err);
+void kc_json_write_value(kc_buf *b, const kc_value *v);
+
+/* Schema'd JSON (the envelope's "schema" and "payload" halves). */
+int kc_json_to_schema(const json_t *j, kc_schema **out, kc_error *err);
+void kc_json_write_schema(kc_buf *b, const kc_schema *s);
+int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *out, kc_error *err);
+int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, int decimal_numeric,
+                                    kc_error *err);
+
+/* Decimal helpers: unscaled big-endian two's complement <-> decimal text. */
+char *kc_decimal_to_text(const uint8_t *unscaled, size_t len, int32_t scale);
+int kc_decimal_from_text(const char *text, int32_t scale, uint8_t **unscaled, size_t *len);
+
+#endif

@@ -1,0 +1,24 @@
+/* kc_offset_store.h - source offsets, keyed as Connect keys them: the JSON bytes of
+ * ["<connector>", {<source partition>}] mapping to the JSON bytes of the offset map.
+ *
+ * The standalone store keeps them in a file that is replaced atomically (write, fsync,
+ * rename), so a kill -9 leaves either the old or the new set, never a torn one. Connect's own
+ * file is a Java-serialized HashMap; kcd's is JSON (see README, "Differences"). */
+#ifndef KC_OFFSET_STORE_H
+#define KC_OFFSET_STORE_H
+
+#include <kc/kc_plugin.h>
+
+typedef struct kc_offset_store kc_offset_store;
+
+/* path NULL: memory only (the embedded default when no file is configured). */
+kc_offset_store *kc_offset_store_open(const char *path, kc_error *err);
+void kc_offset_store_close(kc_offset_store *s);
+/* KC_ENOTFOUND when nothing is stored for that partition. */
+int kc_offset_store_get(kc_offset_store *s, const char *connector, const kc_value *partition, kc_value *offset);
+/* Stages an offset (NULL offset: delete); kc_offset_store_flush makes staged offsets durable. */
+int kc_offset_store_put(kc_offset_store *s, const char *connector, const kc_value *partition,
+                        const kc_value *offset);
+int kc_offset_store_flush(kc_offset_store *s, kc_error *err);
+
+#endif

@@ -1,0 +1,151 @@
+/* kc_worker_int.h - worker, connectors and tasks: the herder's view of what runs. */
+#ifndef KC_WORKER_INT_H
+#define KC_WORKER_INT_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "kc_config_int.h"
+#include "kc_offset_store.h"
+#include "kc_plugin_int.h"
+
+typedef enum kc_state {
+    KC_STATE_UNASSIGNED = 0,
+    KC_STATE_RUNNING,
+    KC_STATE_PAUSED,
+    KC_STATE_STOPPED,
+    KC_STATE_FAILED,
+    KC_STATE_RESTARTING
+} kc_state;
+
+const char *kc_state_name(kc_state s);
+
+typedef struct kc_worker kc_worker;
+typedef struct kc_connector kc_connector;
+
+struct kc_task_ctx {
+    kc_worker *worker;
+    const char *connector;
+    int task_id;          /* -1 for the connector */
+    int stop;             /* set by the worker, read by the task thread (atomics) */
+    int reconfigure;      /* set by the plugin */
+    char logger[160];     /* e.g. "WorkerSourceTask{id=name-0}" */
+};
+
+/* A converter instance (per task and per key/value, as in Connect). */
+typedef struct kc_converter {
+    const kc_plugin *plugin;
+    void *state;
+} kc_converter;
+
+int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err);
+void kc_converter_close(kc_converter *c);
+
+/* The transform chain of a connector (transforms= and predicates=). */
+typedef struct kc_transform_stage {
+    char *alias;
+    const kc_plugin *plugin;
+    void *state;
+    int predicate; /* index into preds, -1 when none */
+    int negate;
+} kc_transform_stage;
+
+typedef struct kc_predicate_inst {
+    char *alias;
+    const kc_plugin *plugin;
+    void *state;
+} kc_predicate_inst;
+
+typedef struct kc_transform_chain {
+    kc_transform_stage *stages;
+    size_t nstages;
+    kc_predicate_inst *preds;
+    size_t npreds;
+} kc_transform_chain;
+
+int kc_transform_chain_open(kc_transform_chain *chain, const kc_registry *reg, const kc_config *conn_cfg,
+                            kc_error *err);
+/* Runs r through the chain: KC_KEEP, KC_DROP, or an error naming the transform. */
+int kc_transform_chain_apply(kc_transform_chain *chain, kc_record *r, kc_error *err);
+void kc_transform_chain_close(kc_transform_chain *chain);
+
+typedef struct kc_task {
+    kc_connector *conn;
+    int id;
+    kc_config config;
+    kc_task_ctx ctx;
+    pthread_t thread;
+    int thread_started;
+    int done; /* the thread has finished (atomics) */
+    kc_state state;
+    char trace[KC_ERROR_MSG_MAX + 128];
+    kc_converter key_conv, value_conv;
+    kc_transform_chain chain;
+} kc_task;
+
+struct kc_connector {
+    kc_worker *worker;
+    char *name;
+    kc_config config; /* validated, defaults filled, providers resolved */
+    const kc_plugin *plugin;
+    void *plugin_state;
+    kc_task_ctx ctx;
+    kc_task *tasks;
+    int ntasks;
+    kc_state status;
+    char trace[KC_ERROR_MSG_MAX];
+};
+
+struct kc_worker {
+    kc_config config;
+    kc_registry registry;
+    kc_config_providers providers;
+    kc_offset_store *offsets;
+    char *bootstrap;         /* the brokers every client uses */
+    rd_kafka_t *mock_rk;     /* embedded default: handle owning the mock cluster */
+    void *mock_cluster;
+    int64_t flush_interval_ms;
+    int64_t shutdown_timeout_ms;
+    kc_connector **connectors;
+    size_t nconnectors;
+    int stopping;
+};
+
+/* Definition tables of the worker config and of the keys every connector takes. */
+extern const kc_config_def kc_worker_config_defs[];
+extern const kc_config_def kc_connector_common_defs[];
+extern const kc_config_def kc_sink_common_defs[];
+extern const kc_config_def kc_source_common_defs[];
+
+/* Validates a worker config; problems get one line each. */
+int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
+int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems);
+void kc_worker_free(kc_worker *w);
+/* bootstrap.servers, or the embedded mock cluster when it is absent. */
+int kc_worker_connect_kafka(kc_worker *w, kc_error *err);
+
+/* Checks a connector config (common keys + plugin table, transforms, converters): fills
+ * defaults, resolves config providers, reports problems and unknown keys. */
+int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
+                              kc_strlist *warnings);
+/* Reads a connector file: Java properties, a flat JSON map, or {"name","config"}. */
+int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
+
+int kc_connector_start(kc_worker *w, kc_config *cfg /* moved */, const kc_plugin *plugin, kc_error *err);
+/* Asks every task to stop and waits at most timeout_ms in total. */
+void kc_worker_stop_all(kc_worker *w, int64_t timeout_ms);
+
+/* Kafka client configuration for a task: worker overrides, then connector overrides. */
+rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
+                               const char *override_prefix, const char *client_id, kc_error *err);
+
+void *kc_source_task_run(void *task);
+void *kc_sink_task_run(void *task);
+
+/* Task helpers shared by the runners. */
+int kc_task_should_stop(kc_task *t);
+void kc_task_fail(kc_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t kc_now_ms(void);
+
+#endif

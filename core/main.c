@@ -1,0 +1,176 @@
+/* main.c - the kcd command line: standalone mode and plugin listing. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_log.h"
+#include "kc_worker_int.h"
+
+#define KCD_VERSION "0.1.0"
+#define EXIT_CONFIG 2
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "kcd %s - a native Kafka Connect worker\n\n"
+            "usage:\n"
+            "  kcd standalone WORKER.properties [CONNECTOR.properties|CONNECTOR.json ...]\n"
+            "  kcd plugins [--plugin-path DIR[,DIR...]]\n"
+            "  kcd version\n",
+            KCD_VERSION);
+}
+
+static void print_list(const char *what, const kc_strlist *l, kc_log_level level) {
+    for (size_t i = 0; i < l->len; i++) {
+        if (level == KC_LOG_ERROR) fprintf(stderr, "kcd: %s: %s\n", what, l->items[i]);
+        else kc_log(level, "Config", "%s: %s", what, l->items[i]);
+    }
+}
+
+static int cmd_plugins(int argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--plugin-path") == 0 && i + 1 < argc) path = argv[++i];
+    kc_config cfg = {0};
+    if (path) kc_config_set(&cfg, "plugin.path", path);
+    kc_strlist problems = {0};
+    kc_worker w;
+    kc_worker_init(&w, &cfg, &problems);
+    print_list("plugins", &problems, KC_LOG_ERROR);
+    printf("%-22s %-15s %-8s %s\n", "NAME", "KIND", "VERSION", "ALIASES");
+    for (size_t i = 0; i < w.registry.len; i++) {
+        const kc_plugin_desc *d = w.registry.items[i].desc;
+        printf("%-22s %-15s %-8s ", d->name, kc_plugin_kind_name(d->kind), d->version ? d->version : "-");
+        for (const char *const *a = d->aliases; a && *a; a++) printf("%s%s", a == d->aliases ? "" : ", ", *a);
+        printf("\n");
+    }
+    int rc = problems.len ? 1 : 0;
+    kc_strlist_free(&problems);
+    kc_worker_free(&w);
+    kc_config_free(&cfg);
+    return rc;
+}
+
+static int cmd_standalone(int argc, char **argv) {
+    if (argc < 1) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    int status = 0;
+    kc_error err;
+    kc_config wcfg = {0};
+    kc_strlist problems = {0}, warnings = {0};
+    kc_worker w;
+    int worker_ready = 0;
+    kc_config *conn_cfgs = calloc((size_t)argc, sizeof *conn_cfgs);
+    const kc_plugin **plugins = calloc((size_t)argc, sizeof *plugins);
+    if (!conn_cfgs || !plugins) {
+        fprintf(stderr, "kcd: out of memory\n");
+        status = 1;
+        goto out;
+    }
+    if (kc_props_load(argv[0], &wcfg, &err)) {
+        fprintf(stderr, "kcd: worker config: %s\n", err.msg);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    kc_worker_config_check(&wcfg, &problems, &warnings);
+    print_list(argv[0], &warnings, KC_LOG_WARN);
+    kc_strlist_free(&warnings);
+    if (problems.len) {
+        print_list(argv[0], &problems, KC_LOG_ERROR);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    kc_worker_init(&w, &wcfg, &problems);
+    worker_ready = 1;
+    if (problems.len) {
+        print_list(argv[0], &problems, KC_LOG_ERROR);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    /* Check every connector config before starting anything. */
+    for (int i = 1; i < argc; i++) {
+        kc_strlist cp = {0}, cw = {0};
+        if (kc_connector_file_load(argv[i], &conn_cfgs[i], &err)) {
+            fprintf(stderr, "kcd: connector config: %s\n", err.msg);
+            status = EXIT_CONFIG;
+            continue;
+        }
+        kc_connector_config_check(&w, &conn_cfgs[i], &plugins[i], &cp, &cw);
+        print_list(argv[i], &cw, KC_LOG_WARN);
+        print_list(argv[i], &cp, KC_LOG_ERROR);
+        if (cp.len) status = EXIT_CONFIG;
+        for (int j = 1; j < i && !cp.len; j++) {
+            const char *a = kc_config_get(&conn_cfgs[i], "name"), *b = kc_config_get(&conn_cfgs[j], "name");
+            if (a && b && strcmp(a, b) == 0) {
+                fprintf(stderr, "kcd: %s: Connector %s already exists (also in %s)\n", argv[i], a, argv[j]);
+                status = EXIT_CONFIG;
+            }
+        }
+        kc_strlist_free(&cp);
+        kc_strlist_free(&cw);
+    }
+    if (status) goto out;
+
+    const char *offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
+    if (!offsets_file) KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
+    w.offsets = kc_offset_store_open(offsets_file, &err);
+    if (!w.offsets) {
+        fprintf(stderr, "kcd: %s\n", err.msg);
+        status = 1;
+        goto out;
+    }
+    if (kc_worker_connect_kafka(&w, &err)) {
+        fprintf(stderr, "kcd: %s\n", err.msg);
+        status = 1;
+        goto out;
+    }
+    /* Signals go to this thread only: block them before any task thread exists. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    KC_INFO("Worker", "kcd %s standalone worker starting, Kafka at %s", KCD_VERSION, w.bootstrap);
+    for (int i = 1; i < argc; i++)
+        if (kc_connector_start(&w, &conn_cfgs[i], plugins[i], &err))
+            KC_ERROR("Worker", "Failed to start connector from %s: %s", argv[i], err.msg);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    KC_INFO("Worker", "Received %s, stopping (graceful timeout %lld ms)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            (long long)w.shutdown_timeout_ms);
+    kc_worker_stop_all(&w, w.shutdown_timeout_ms);
+    if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
+    KC_INFO("Worker", "kcd stopped");
+out:
+    if (worker_ready) kc_worker_free(&w);
+    for (int i = 0; conn_cfgs && i < argc; i++) kc_config_free(&conn_cfgs[i]);
+    free(conn_cfgs);
+    free(plugins);
+    kc_strlist_free(&problems);
+    kc_config_free(&wcfg);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    if (strcmp(argv[1], "standalone") == 0) return cmd_standalone(argc - 2, argv + 2);
+    if (strcmp(argv[1], "plugins") == 0) return cmd_plugins(argc - 2, argv + 2);
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("kcd %s (plugin ABI %d.%d)\n", KCD_VERSION, KC_ABI_MAJOR, KC_ABI_MINOR);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "kcd: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_CONFIG;
+}

@@ -1,0 +1,347 @@
+/* sink_task.c - WorkerSinkTask: consumer (group connect-<name>) -> converters -> transforms ->
+ * put(); every offset.flush.interval.ms flush() then a synchronous commit of what was put.
+ * Offsets move only after put() succeeded, so a commit never covers an undelivered record.
+ * KC_ERETRY from put() pauses the partitions and redelivers the same batch after a backoff. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kc_log.h"
+#include "kc_value_int.h"
+#include "kc_worker_int.h"
+
+#define SINK_MAX_BATCH 500          /* Connect's consumer max.poll.records default */
+#define SINK_RETRY_BACKOFF_MS 1000
+
+typedef struct sink_run {
+    kc_task *t;
+    const kc_sink_task_ops *ops;
+    void *state;
+    rd_kafka_t *consumer;
+    /* next offsets to commit: advanced only after put() returned OK */
+    rd_kafka_topic_partition_list_t *offsets;
+    int dirty;            /* offsets advanced since the last commit */
+    int generation;       /* bumped on every revocation: a batch from an older one is dropped */
+    int failed_in_rebalance;
+} sink_run;
+
+static kc_topic_partition_offset *offsets_view(rd_kafka_topic_partition_list_t *l, size_t *n) {
+    kc_topic_partition_offset *v = calloc(l->cnt ? (size_t)l->cnt : 1, sizeof *v);
+    if (!v) return NULL;
+    for (int i = 0; i < l->cnt; i++) {
+        v[i].topic = l->elems[i].topic;
+        v[i].partition = l->elems[i].partition;
+        v[i].offset = l->elems[i].offset;
+    }
+    *n = (size_t)l->cnt;
+    return v;
+}
+
+/* flush() the task, then commit the offsets it made durable. */
+static int flush_and_commit(sink_run *s) {
+    kc_task *t = s->t;
+    if (!s->dirty) return KC_OK;
+    size_t n;
+    kc_topic_partition_offset *v = offsets_view(s->offsets, &n);
+    if (!v) return KC_ENOMEM;
+    kc_error err;
+    int rc = s->ops->flush(s->state, v, n, &err);
+    free(v);
+    if (rc) {
+        /* nothing is committed; records since the last commit will be delivered again */
+        if (rc == KC_ERETRY) {
+            KC_WARN(t->ctx.logger, "flush() asked to retry: %s; offsets not committed", err.msg);
+            return rc;
+        }
+        kc_task_fail(t, "Commit of offsets threw an unexpected exception: flush() failed: %s", err.msg);
+        return rc;
+    }
+    rd_kafka_resp_err_t cerr = rd_kafka_commit(s->consumer, s->offsets, 0);
+    if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        KC_WARN(t->ctx.logger, "Commit of offsets failed: %s; will retry at the next commit", rd_kafka_err2str(cerr));
+        return KC_ERETRY;
+    }
+    s->dirty = 0;
+    KC_DEBUG(t->ctx.logger, "Committed offsets of %d partitions", s->offsets->cnt);
+    return KC_OK;
+}
+
+static kc_topic_partition *tp_view(const rd_kafka_topic_partition_list_t *l) {
+    kc_topic_partition *v = calloc(l->cnt ? (size_t)l->cnt : 1, sizeof *v);
+    for (int i = 0; v && i < l->cnt; i++) {
+        v[i].topic = l->elems[i].topic;
+        v[i].partition = l->elems[i].partition;
+    }
+    return v;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+    sink_run *s = opaque;
+    kc_task *t = s->t;
+    kc_error e;
+    kc_topic_partition *v = tp_view(parts);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        KC_INFO(t->ctx.logger, "Partitions assigned: %d", parts->cnt);
+        rd_kafka_assign(rk, parts);
+        if (s->ops->open && v && s->ops->open(s->state, v, (size_t)parts->cnt, &e)) {
+            kc_task_fail(t, "open() failed: %s", e.msg);
+            s->failed_in_rebalance = 1;
+        }
+    } else {
+        /* Revoked: commit what was delivered before the partitions move on (a lost assignment
+         * cannot commit any more: just close). */
+        int lost = rd_kafka_assignment_lost(rk);
+        KC_INFO(t->ctx.logger, "Partitions %s: %d", lost ? "lost" : "revoked", parts->cnt);
+        if (!lost && t->state == KC_STATE_RUNNING) flush_and_commit(s);
+        if (s->ops->close && v && s->ops->close(s->state, v, (size_t)parts->cnt, &e))
+            KC_WARN(t->ctx.logger, "close() failed: %s", e.msg);
+        rd_kafka_assign(rk, NULL);
+        rd_kafka_topic_partition_list_destroy(s->offsets);
+        s->offsets = rd_kafka_topic_partition_list_new(8);
+        s->dirty = 0;
+        s->generation++;
+    }
+    free(v);
+}
+
+static void convert_headers(kc_record *r, const rd_kafka_message_t *m) {
+    rd_kafka_headers_t *h = NULL;
+    if (rd_kafka_message_headers(m, &h) || !h) return;
+    const char *name;
+    const void *val;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+        kc_value v = KC_VALUE_NULL_INIT;
+        if (val) kc_value_set_string(&v, val, size);
+        kc_record_add_header(r, name, kc_schema_new(KC_SCHEMA_STRING, 1), &v);
+    }
+}
+
+/* Builds the Connect record for one Kafka message, or returns an error naming it. */
+static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, kc_error *err) {
+    kc_task *t = s->t;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    kc_record *r = kc_record_new();
+    if (!r || kc_record_set_topic(r, topic)) {
+        kc_record_release(r);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    r->partition = m->partition;
+    r->offset = m->offset;
+    rd_kafka_timestamp_type_t tstype;
+    r->timestamp = rd_kafka_message_timestamp(m, &tstype);
+    kc_error cerr;
+    int rc = t->key_conv.plugin->desc->converter->to_connect(t->key_conv.state, topic, m->key, m->key_len,
+                                                              &r->key_schema, &r->key, &cerr);
+    if (rc) {
+        kc_record_release(r);
+        return kc_error_set(err, rc, "Error in stage KEY_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
+                            kc_plugin_class(t->key_conv.plugin), topic, (int)m->partition, (long long)m->offset,
+                            cerr.msg);
+    }
+    rc = t->value_conv.plugin->desc->converter->to_connect(t->value_conv.state, topic, m->payload, m->len,
+                                                          &r->value_schema, &r->value, &cerr);
+    if (rc) {
+        kc_record_release(r);
+        return kc_error_set(err, rc,
+                            "Error in stage VALUE_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
+                            kc_plugin_class(t->value_conv.plugin), topic, (int)m->partition, (long long)m->offset,
+                            cerr.msg);
+    }
+    convert_headers(r, m);
+    rc = kc_transform_chain_apply(&t->chain, r, &cerr);
+    if (rc < 0) {
+        kc_record_release(r);
+        return kc_error_set(err, rc, "Error in stage TRANSFORMATION for record topic=%s partition=%d offset=%lld: %s",
+                            topic, (int)m->partition, (long long)m->offset, cerr.msg);
+    }
+    if (rc == KC_DROP) {
+        kc_record_release(r);
+        r = NULL;
+    }
+    *out = r;
+    return KC_OK;
+}
+
+static void advance(sink_run *s, const char *topic, int32_t partition, int64_t next) {
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(s->offsets, topic, partition);
+    if (!p) p = rd_kafka_topic_partition_list_add(s->offsets, topic, partition);
+    if (next > p->offset) p->offset = next;
+    s->dirty = 1;
+}
+
+/* The Kafka coordinates of a pending batch, kept so offsets advance only after put(). */
+typedef struct pending_pos {
+    char *topic;
+    int32_t partition;
+    int64_t next;
+} pending_pos;
+
+static void set_paused(sink_run *s, int pause) {
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(s->consumer, &a) || !a) return;
+    if (pause) rd_kafka_pause_partitions(s->consumer, a);
+    else rd_kafka_resume_partitions(s->consumer, a);
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* Sleeps ms while serving the consumer (heartbeats, rebalances) with the partitions paused. */
+static void wait_serving(sink_run *s, int64_t ms) {
+    int64_t until = kc_now_ms() + ms;
+    while (kc_now_ms() < until && !kc_task_should_stop(s->t)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, 100);
+        if (m) { /* prefetched before the pause: rewind so it is fetched again */
+            if (!m->err) {
+                rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
+                rd_kafka_seek_partitions(s->consumer, l, 1000);
+                rd_kafka_topic_partition_list_destroy(l);
+            }
+            rd_kafka_message_destroy(m);
+        }
+    }
+}
+
+void *kc_sink_task_run(void *arg) {
+    kc_task *t = arg;
+    kc_worker *w = t->conn->worker;
+    sink_run s = {.t = t, .ops = t->conn->plugin->desc->sink};
+    kc_error err;
+    char client_id[256], group[512], errstr[512];
+    snprintf(client_id, sizeof client_id, "connector-consumer-%s-%d", t->conn->name, t->id);
+    snprintf(group, sizeof group, "connect-%s", t->conn->name);
+    s.offsets = rd_kafka_topic_partition_list_new(8);
+    rd_kafka_conf_t *conf = kc_kafka_conf(w, &t->conn->config, "consumer.", "consumer.override.", client_id, &err);
+    if (!conf) {
+        kc_task_fail(t, "%s", err.msg);
+        goto done;
+    }
+    rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
+    rd_kafka_conf_set_opaque(conf, &s);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    s.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!s.consumer) {
+        rd_kafka_conf_destroy(conf);
+        kc_task_fail(t, "Failed to create consumer: %s", errstr);
+        goto done;
+    }
+    rd_kafka_poll_set_consumer(s.consumer);
+    if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
+        kc_task_fail(t, "Task start failed: %s", err.msg);
+        goto close_consumer;
+    }
+    /* subscribe to topics, or to topics.regex (librdkafka takes a leading ^ as a regex) */
+    kc_strlist topics = {0};
+    kc_list_split(kc_config_get(&t->conn->config, "topics"), &topics);
+    const char *regex = kc_config_get(&t->conn->config, "topics.regex");
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(topics.len ? (int)topics.len : 1);
+    for (size_t i = 0; i < topics.len; i++) rd_kafka_topic_partition_list_add(sub, topics.items[i], RD_KAFKA_PARTITION_UA);
+    if (!topics.len && regex && *regex) {
+        char *pattern = NULL;
+        if (asprintf(&pattern, "%s%s", regex[0] == '^' ? "" : "^", regex) > 0) {
+            rd_kafka_topic_partition_list_add(sub, pattern, RD_KAFKA_PARTITION_UA);
+            free(pattern);
+        }
+    }
+    kc_strlist_free(&topics);
+    rd_kafka_resp_err_t serr = rd_kafka_subscribe(s.consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (serr) {
+        kc_task_fail(t, "Failed to subscribe: %s", rd_kafka_err2str(serr));
+        goto stop_task;
+    }
+    __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+    KC_INFO(t->ctx.logger, "Sink task started, consumer group %s", group);
+
+    kc_record **batch = calloc(SINK_MAX_BATCH, sizeof *batch);
+    pending_pos *pos = calloc(SINK_MAX_BATCH, sizeof *pos);
+    int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
+    while (batch && pos && !kc_task_should_stop(t) && t->state == KC_STATE_RUNNING) {
+        size_t n = 0, npos = 0;
+        int gen = s.generation;
+        for (int i = 0; i < SINK_MAX_BATCH; i++) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(s.consumer, i == 0 ? 100 : 0);
+            if (!m) break;
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    if (rd_kafka_fatal_error(s.consumer, NULL, 0)) {
+                        kc_task_fail(t, "Consumer fatal error: %s", rd_kafka_message_errstr(m));
+                        rd_kafka_message_destroy(m);
+                        break;
+                    }
+                    KC_WARN(t->ctx.logger, "Consumer error: %s", rd_kafka_message_errstr(m));
+                }
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            kc_record *r = NULL;
+            int rc = to_record(&s, m, &r, &err);
+            if (rc) {
+                rd_kafka_message_destroy(m);
+                kc_task_fail(t, "%s", err.msg);
+                break;
+            }
+            pos[npos].topic = strdup(rd_kafka_topic_name(m->rkt));
+            pos[npos].partition = m->partition;
+            pos[npos].next = m->offset + 1;
+            npos++;
+            if (r) batch[n++] = r;
+            rd_kafka_message_destroy(m);
+        }
+        if (gen != s.generation) {
+            /* a revocation happened while the batch was read: those records belong to the
+             * partitions' next owner now, which reads them from the committed offsets */
+            KC_DEBUG(t->ctx.logger, "Dropping a batch of %zu records read across a rebalance", n);
+        } else if (t->state == KC_STATE_RUNNING) {
+            int paused = 0, delivered = 0;
+            for (;;) {
+                int rc = n ? s.ops->put(s.state, batch, n, &err) : KC_OK;
+                if (rc == KC_OK) {
+                    delivered = 1;
+                    break;
+                }
+                if (rc != KC_ERETRY) {
+                    kc_task_fail(t, "put() failed: %s", err.msg);
+                    break;
+                }
+                KC_WARN(t->ctx.logger, "put() asked to retry: %s; pausing and redelivering the batch in %d ms",
+                        err.msg, SINK_RETRY_BACKOFF_MS);
+                if (!paused) set_paused(&s, 1);
+                paused = 1;
+                wait_serving(&s, SINK_RETRY_BACKOFF_MS);
+                /* stopping mid-retry: the batch was not delivered and its offsets stay behind */
+                if (kc_task_should_stop(t) || gen != s.generation) break;
+            }
+            if (paused && gen == s.generation) set_paused(&s, 0);
+            if (delivered && gen == s.generation)
+                for (size_t i = 0; i < npos; i++) advance(&s, pos[i].topic, pos[i].partition, pos[i].next);
+        }
+        for (size_t i = 0; i < n; i++) kc_record_release(batch[i]);
+        for (size_t i = 0; i < npos; i++) free(pos[i].topic);
+        if (t->state == KC_STATE_RUNNING && kc_now_ms() >= next_commit) {
+            flush_and_commit(&s);
+            next_commit = kc_now_ms() + w->flush_interval_ms;
+        }
+    }
+    free(batch);
+    free(pos);
+    if (t->state == KC_STATE_RUNNING) flush_and_commit(&s); /* graceful stop: commit what was delivered */
+stop_task:
+    /* Close first: the revocation it triggers runs close() while the task is still alive. */
+    rd_kafka_consumer_close(s.consumer);
+    if (s.ops->stop) s.ops->stop(s.state);
+    rd_kafka_destroy(s.consumer);
+    goto done;
+close_consumer:
+    rd_kafka_consumer_close(s.consumer);
+    rd_kafka_destroy(s.consumer);
+done:
+    rd_kafka_topic_partition_list_destroy(s.offsets);
+    if (t->state == KC_STATE_RUNNING) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
+    KC_INFO(t->ctx.logger, "Sink task stopped");
+    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}

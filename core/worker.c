@@ -1,0 +1,640 @@
+/* worker.c - the worker: its config, Kafka client settings, connector configs and lifecycles. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc_converter_int.h"
+#include "kc_log.h"
+#include "kc_worker_int.h"
+#include <librdkafka/rdkafka_mock.h> /* after rdkafka.h, as it demands */
+
+#define JSON_CONVERTER "org.apache.kafka.connect.json.JsonConverter"
+
+static const char *const tolerance_values[] = {"none", "all", NULL};
+static const char *const reload_values[] = {"none", "restart", NULL};
+static const char *const eos_worker_values[] = {"disabled", "preparing", "enabled", NULL};
+static const char *const eos_values[] = {"requested", "required", NULL};
+static const char *const boundary_values[] = {"poll", "interval", "connector", NULL};
+static const char *const log_levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE", NULL};
+
+const kc_config_def kc_worker_config_defs[] = {
+    {"bootstrap.servers", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Kafka brokers. When absent, kcd starts an embedded in-process broker whose data is not kept.", NULL, NULL},
+    {"key.converter", KC_CFG_CLASS, JSON_CONVERTER, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Converter class for record keys.", NULL, NULL},
+    {"value.converter", KC_CFG_CLASS, JSON_CONVERTER, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Converter class for record values.", NULL, NULL},
+    {"header.converter", KC_CFG_CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter", 0, 0, 0, NULL,
+     KC_IMPORTANCE_LOW, "Common", "Header converter (kcd writes header values as their text).", NULL, NULL},
+    {"offset.storage.file.filename", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Standalone",
+     "File that keeps source offsets (standalone). When absent, offsets live in memory only.", NULL, NULL},
+    {"offset.flush.interval.ms", KC_CFG_LONG, "60000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Interval at which source offsets are stored and sink offsets committed.", NULL, NULL},
+    {"offset.flush.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Maximum time to wait for an offset flush.", NULL, NULL},
+    {"task.shutdown.graceful.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW,
+     "Common", "Total time to wait for tasks to stop gracefully.", NULL, NULL},
+    {"plugin.path", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Folders holding plugin shared objects; default: ../lib/kcd/plugins beside the kcd binary.", NULL, NULL},
+    {"plugin.discovery", KC_CFG_STRING, "hybrid_warn", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Accepted for compatibility; kcd always scans plugin.path.", NULL, NULL},
+    {"listeners", KC_CFG_LIST, "http://127.0.0.1:8083", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST",
+     "REST listeners.", NULL, NULL},
+    {"rest.advertised.host.name", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"rest.advertised.port", KC_CFG_INT, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"rest.advertised.listener", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"admin.listeners", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"rest.extension.classes", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"config.providers", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Config providers: file, env, directory.", NULL, NULL},
+    {"group.id", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed", "", NULL, NULL},
+    {"config.storage.topic", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed", "", NULL, NULL},
+    {"offset.storage.topic", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed", "", NULL, NULL},
+    {"status.storage.topic", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed", "", NULL, NULL},
+    {"config.storage.replication.factor", KC_CFG_INT, "3", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"offset.storage.replication.factor", KC_CFG_INT, "3", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"status.storage.replication.factor", KC_CFG_INT, "3", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"offset.storage.partitions", KC_CFG_INT, "25", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"status.storage.partitions", KC_CFG_INT, "5", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"topic.creation.enable", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"topic.tracking.enable", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"topic.tracking.allow.reset", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"exactly.once.source.support", KC_CFG_ENUM, "disabled", 0, 0, 0, eos_worker_values, KC_IMPORTANCE_HIGH,
+     "Common", "", NULL, NULL},
+    {"connector.client.config.override.policy", KC_CFG_STRING, "All", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM,
+     "Common", "", NULL, NULL},
+    {"client.id", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"log.level", KC_CFG_ENUM, "INFO", 0, 0, 0, log_levels, KC_IMPORTANCE_LOW, "Common",
+     "kcd's log level.", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+/* Worker keys taken by prefix (client overrides, sub-configs). */
+static const char *const worker_prefixes[] = {"producer.", "consumer.", "admin.", "config.providers.",
+                                              "key.converter.", "value.converter.", "header.converter.",
+                                              "listeners.https.", "ssl.", "sasl.", "security.", "inter.worker.",
+                                              "access.control.", "metrics.", "metric.", "rest.", NULL};
+
+const kc_config_def kc_connector_common_defs[] = {
+    {"name", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Globally unique name to use for this connector.", NULL, NULL},
+    {"connector.class", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Name or alias of the class for this connector.", NULL, NULL},
+    {"tasks.max", KC_CFG_INT, "1", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Maximum number of tasks to use for this connector.", NULL, NULL},
+    {"tasks.max.enforce", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"key.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Converter class for keys; overrides the worker's.", NULL, NULL},
+    {"value.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Converter class for values; overrides the worker's.", NULL, NULL},
+    {"header.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"config.action.reload", KC_CFG_ENUM, "restart", 0, 0, 0, reload_values, KC_IMPORTANCE_LOW, "Common", "",
+     NULL, NULL},
+    {"transforms", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Transforms",
+     "Aliases for the transformations to be applied to records.", NULL, NULL},
+    {"predicates", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Predicates",
+     "Aliases for the predicates used by transformations.", NULL, NULL},
+    {"errors.retry.timeout", KC_CFG_LONG, "0", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "", NULL, NULL},
+    {"errors.retry.delay.max.ms", KC_CFG_LONG, "60000", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "",
+     NULL, NULL},
+    {"errors.tolerance", KC_CFG_ENUM, "none", 0, 0, 0, tolerance_values, KC_IMPORTANCE_MEDIUM, "Error Handling",
+     "none: fail the task at the first error; all: skip problematic records.", NULL, NULL},
+    {"errors.log.enable", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "", NULL,
+     NULL},
+    {"errors.log.include.messages", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "",
+     NULL, NULL},
+    KC_CONFIG_END,
+};
+
+const kc_config_def kc_sink_common_defs[] = {
+    {"topics", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common", "Topics to consume.", NULL, NULL},
+    {"topics.regex", KC_CFG_STRING, "", 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
+     "Regular expression of topics to consume.", NULL, NULL},
+    {"errors.deadletterqueue.topic.name", KC_CFG_STRING, "", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling",
+     "", NULL, NULL},
+    {"errors.deadletterqueue.topic.replication.factor", KC_CFG_INT, "3", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM,
+     "Error Handling", "", NULL, NULL},
+    {"errors.deadletterqueue.context.headers.enable", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM,
+     "Error Handling", "", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+const kc_config_def kc_source_common_defs[] = {
+    {"exactly.once.support", KC_CFG_ENUM, "requested", 0, 0, 0, eos_values, KC_IMPORTANCE_MEDIUM,
+     "Exactly Once Support", "", NULL, NULL},
+    {"transaction.boundary", KC_CFG_ENUM, "poll", 0, 0, 0, boundary_values, KC_IMPORTANCE_MEDIUM,
+     "Exactly Once Support", "", NULL, NULL},
+    {"transaction.boundary.interval.ms", KC_CFG_LONG, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Exactly Once Support",
+     "", NULL, NULL},
+    {"offsets.storage.topic", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Exactly Once Support", "",
+     NULL, NULL},
+    {"topic.creation.groups", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Topic Creation", "", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+static const char *const connector_prefixes[] = {"key.converter.", "value.converter.", "header.converter.",
+                                                 "transforms.", "predicates.", "producer.override.",
+                                                 "consumer.override.", "admin.override.", "topic.creation.", NULL};
+
+const char *kc_state_name(kc_state s) {
+    static const char *names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"};
+    return (unsigned)s < 6 ? names[s] : "UNASSIGNED";
+}
+
+int64_t kc_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int kc_task_should_stop(kc_task *t) {
+    return __atomic_load_n(&t->ctx.stop, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&t->conn->worker->stopping, __ATOMIC_ACQUIRE);
+}
+
+void kc_task_fail(kc_task *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->trace, sizeof t->trace, fmt, ap);
+    va_end(ap);
+    __atomic_store_n(&t->state, KC_STATE_FAILED, __ATOMIC_RELEASE);
+    KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %s", t->trace);
+}
+
+static int has_prefix(const char *key, const char *const *prefixes) {
+    for (; *prefixes; prefixes++)
+        if (strncmp(key, *prefixes, strlen(*prefixes)) == 0) return 1;
+    return 0;
+}
+
+int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *warnings) {
+    size_t n = kc_config_validate(kc_worker_config_defs, "", cfg, problems, warnings);
+    for (size_t i = 0; i < cfg->len; i++) {
+        const char *k = cfg->items[i].key;
+        if (!kc_config_def_find(kc_worker_config_defs, k) && !has_prefix(k, worker_prefixes))
+            kc_strlist_addf(warnings, "The configuration '%s' was supplied but isn't a known config.", k);
+    }
+    return (int)n;
+}
+
+/* ---- Kafka clients ------------------------------------------------------------------------ */
+
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, kc_error *err) {
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return kc_error_set(err, KC_EINVAL, "Kafka client config %s: %s", k, errstr);
+    return KC_OK;
+}
+
+static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    kc_log(level <= 3 ? KC_LOG_ERROR : level <= 4 ? KC_LOG_WARN : level <= 6 ? KC_LOG_INFO : KC_LOG_DEBUG,
+           "librdkafka", "%s: %s", fac, buf);
+}
+
+/* Java client settings librdkafka does not take, skipped instead of refusing the worker. */
+static int java_only(const char *key) {
+    static const char *const keys[] = {"key.serializer", "value.serializer", "key.deserializer",
+                                       "value.deserializer", "interceptor.classes", "max.block.ms",
+                                       "delivery.timeout.ms", "buffer.memory", "max.poll.records",
+                                       "default.api.timeout.ms", "metric.reporters", NULL};
+    for (const char *const *k = keys; *k; k++)
+        if (strcmp(*k, key) == 0) return 1;
+    return 0;
+}
+
+rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
+                               const char *override_prefix, const char *client_id, kc_error *err) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int producer = strcmp(worker_prefix, "producer.") == 0;
+    int rc = conf_set(conf, "bootstrap.servers", w->bootstrap, err);
+    if (!rc) rc = conf_set(conf, "client.id", client_id, err);
+    if (producer) {
+        /* Connect's defaults for source task producers: nothing lost, order kept */
+        if (!rc) rc = conf_set(conf, "acks", "all", err);
+        if (!rc) rc = conf_set(conf, "max.in.flight.requests.per.connection", "1", err);
+        if (!rc) rc = conf_set(conf, "message.timeout.ms", "0", err); /* delivery.timeout.ms = MAX */
+        if (!rc) rc = conf_set(conf, "linger.ms", "5", err);
+    } else {
+        if (!rc) rc = conf_set(conf, "enable.auto.commit", "false", err);
+        if (!rc) rc = conf_set(conf, "enable.auto.offset.store", "false", err);
+        if (!rc) rc = conf_set(conf, "auto.offset.reset", "earliest", err);
+        if (!rc) rc = conf_set(conf, "enable.partition.eof", "false", err);
+    }
+    /* worker-level producer.* / consumer.*, then the connector's *.override.* */
+    const kc_config *layers[2] = {&w->config, conn_cfg};
+    const char *prefixes[2] = {worker_prefix, override_prefix};
+    for (int l = 0; l < 2 && !rc; l++) {
+        if (!layers[l]) continue;
+        size_t pl = strlen(prefixes[l]);
+        for (size_t i = 0; i < layers[l]->len && !rc; i++) {
+            const char *k = layers[l]->items[i].key;
+            if (strncmp(k, prefixes[l], pl) != 0 || !k[pl]) continue;
+            if (java_only(k + pl)) {
+                KC_DEBUG("Worker", "ignoring Java client setting %s", k);
+                continue;
+            }
+            rc = conf_set(conf, k + pl, layers[l]->items[i].value, err);
+        }
+    }
+    if (rc) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, rdkafka_log);
+    return conf;
+}
+
+/* ---- converters --------------------------------------------------------------------------- */
+
+int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err) {
+    const char *k = is_key ? "key.converter" : "value.converter";
+    const char *prefix = is_key ? "key.converter." : "value.converter.";
+    const char *cls = kc_config_get(conn_cfg, k);
+    const kc_config *sub_src = conn_cfg;
+    if (!cls) {
+        cls = kc_config_get(&w->config, k);
+        sub_src = &w->config;
+    }
+    c->plugin = kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER);
+    if (!c->plugin)
+        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration %s: Class %s could not be found.",
+                            cls ? cls : "null", k, cls ? cls : "null");
+    kc_config sub = {0};
+    kc_config_subset(sub_src, prefix, &sub);
+    kc_config_set(&sub, "converter.type", is_key ? "key" : "value");
+    int rc = c->plugin->desc->converter->configure
+                 ? c->plugin->desc->converter->configure(&sub, is_key, &c->state, err)
+                 : KC_OK;
+    kc_config_free(&sub);
+    return rc;
+}
+
+void kc_converter_close(kc_converter *c) {
+    if (c->plugin && c->plugin->desc->converter->close) c->plugin->desc->converter->close(c->state);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- connector configs -------------------------------------------------------------------- */
+
+static void check_plugin_sub(kc_worker *w, kc_config *cfg, const char *list_key, const char *prefix_fmt,
+                             int kind, kc_strlist *problems, kc_strlist *warnings) {
+    kc_strlist aliases = {0};
+    kc_list_split(kc_config_get(cfg, list_key), &aliases);
+    for (size_t i = 0; i < aliases.len; i++) {
+        char prefix[512], key[600];
+        snprintf(prefix, sizeof prefix, prefix_fmt, aliases.items[i]);
+        snprintf(key, sizeof key, "%stype", prefix);
+        const char *cls = kc_config_get(cfg, key);
+        if (!cls) {
+            kc_strlist_addf(problems, "Missing required configuration \"%s\" which has no default value.", key);
+            continue;
+        }
+        const kc_plugin *p = kc_registry_find(&w->registry, cls, kind);
+        if (!p) {
+            kc_strlist_addf(problems, "Invalid value %s for configuration %s: Class %s could not be found.", cls, key,
+                            cls);
+            continue;
+        }
+        kc_config_validate(p->desc->config, prefix, cfg, problems, warnings);
+    }
+    kc_strlist_free(&aliases);
+}
+
+static int known_sub_key(kc_worker *w, const kc_config *cfg, const char *key) {
+    /* transforms.<alias>.<k> and predicates.<alias>.<k>: known when the plugin declares k */
+    const char *kinds[2] = {"transforms.", "predicates."};
+    for (int i = 0; i < 2; i++) {
+        size_t pl = strlen(kinds[i]);
+        if (strncmp(key, kinds[i], pl) != 0) continue;
+        const char *dot = strchr(key + pl, '.');
+        if (!dot) return 0;
+        const char *sub = dot + 1;
+        if (!strcmp(sub, "type") || (i == 0 && (!strcmp(sub, "predicate") || !strcmp(sub, "negate")))) return 1;
+        char typekey[512];
+        snprintf(typekey, sizeof typekey, "%.*stype", (int)(dot + 1 - key), key);
+        const kc_plugin *p = kc_registry_find(&w->registry, kc_config_get(cfg, typekey), i ? KC_PLUGIN_PREDICATE : KC_PLUGIN_TRANSFORM);
+        return p && kc_config_def_find(p->desc->config, sub);
+    }
+    return has_prefix(key, connector_prefixes);
+}
+
+int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
+                              kc_strlist *warnings) {
+    size_t before = problems->len;
+    *plugin_out = NULL;
+    kc_error err;
+    if (kc_config_resolve(&w->providers, cfg, &err)) kc_strlist_add(problems, err.msg);
+    kc_config_validate(kc_connector_common_defs, "", cfg, problems, warnings);
+    const char *name = kc_config_get(cfg, "name");
+    if (name)
+        for (const char *p = name; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                kc_strlist_addf(problems, "Invalid value %s for configuration name: Connector name contains "
+                                          "control characters", name);
+                break;
+            }
+    const char *cls = kc_config_get(cfg, "connector.class");
+    const kc_plugin *p = NULL;
+    if (cls) {
+        p = kc_registry_find(&w->registry, cls, KC_PLUGIN_SOURCE);
+        if (!p) p = kc_registry_find(&w->registry, cls, KC_PLUGIN_SINK);
+        if (!p) {
+            kc_buf searched = KC_BUF_INIT;
+            for (size_t i = 0; i < w->registry.searched.len; i++) {
+                if (i) kc_buf_puts(&searched, ", ");
+                kc_buf_puts(&searched, w->registry.searched.items[i]);
+            }
+            kc_strlist_addf(problems,
+                            "Failed to find any class that implements Connector and which name matches %s "
+                            "(plugin.path searched: %s)",
+                            cls, searched.data ? searched.data : "(none)");
+            kc_buf_free(&searched);
+        }
+    }
+    if (p) {
+        kc_config_validate(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "", cfg,
+                           problems, warnings);
+        kc_config_validate(p->desc->config, "", cfg, problems, warnings);
+        if (p->desc->kind == KC_PLUGIN_SINK) {
+            const char *topics = kc_config_get(cfg, "topics"), *regex = kc_config_get(cfg, "topics.regex");
+            int has_t = topics && *topics, has_r = regex && *regex;
+            if (has_t && has_r)
+                kc_strlist_add(problems, "Invalid value for configuration topics.regex: topics and topics.regex are "
+                                         "mutually exclusive.");
+            else if (!has_t && !has_r)
+                kc_strlist_add(problems, "Invalid value for configuration topics: Must configure one of topics or "
+                                         "topics.regex");
+        }
+        if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
+            kc_strlist_add(problems, err.msg);
+    }
+    for (int is_key = 0; is_key < 2; is_key++) {
+        const char *k = is_key ? "key.converter" : "value.converter";
+        const char *c = kc_config_get(cfg, k);
+        if (c && !kc_registry_find(&w->registry, c, KC_PLUGIN_CONVERTER))
+            kc_strlist_addf(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c, k, c);
+    }
+    check_plugin_sub(w, cfg, "predicates", "predicates.%s.", KC_PLUGIN_PREDICATE, problems, warnings);
+    check_plugin_sub(w, cfg, "transforms", "transforms.%s.", KC_PLUGIN_TRANSFORM, problems, warnings);
+    /* unknown keys: warned about, never silently dropped */
+    for (size_t i = 0; i < cfg->len; i++) {
+        const char *k = cfg->items[i].key;
+        if (kc_config_def_find(kc_connector_common_defs, k) || known_sub_key(w, cfg, k)) continue;
+        if (p && (kc_config_def_find(p->desc->config, k) ||
+                  kc_config_def_find(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, k)))
+            continue;
+        if (p) kc_strlist_addf(warnings, "The configuration '%s' was supplied but isn't a known config of %s.", k,
+                               kc_plugin_class(p));
+    }
+    *plugin_out = p;
+    return (int)(problems->len - before);
+}
+
+static int json_config_to_map(const json_t *obj, kc_config *out, kc_error *err) {
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        char buf[64];
+        const char *s = NULL;
+        if (json_is_string(v)) s = json_string_value(v);
+        else if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
+        else if (json_is_real(v)) snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), s = buf;
+        else if (json_is_boolean(v)) s = json_is_true(v) ? "true" : "false";
+        else return kc_error_set(err, KC_EINVAL, "config value of %s must be a string", k);
+        if (kc_config_set(out, k, s)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    return KC_OK;
+}
+
+int kc_connector_file_load(const char *path, kc_config *out, kc_error *err) {
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 5, ".json") != 0) return kc_props_load(path, out, err);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) return kc_error_set(err, KC_EINVAL, "%s: invalid JSON: %s at line %d column %d", path, jerr.text,
+                                   jerr.line, jerr.column);
+    int rc;
+    json_t *config = json_object_get(root, "config");
+    if (json_is_object(config)) { /* {"name": ..., "config": {...}} as POST /connectors takes */
+        rc = json_config_to_map(config, out, err);
+        const char *name = json_string_value(json_object_get(root, "name"));
+        if (!rc && name && !kc_config_get(out, "name")) rc = kc_config_set(out, "name", name);
+        if (!rc && name && strcmp(name, kc_config_get(out, "name")) != 0)
+            rc = kc_error_set(err, KC_EINVAL, "%s: Connector name configuration (%s) doesn't match connector name "
+                              "(%s)", path, kc_config_get(out, "name"), name);
+    } else if (json_is_object(root)) {
+        rc = json_config_to_map(root, out, err);
+    } else {
+        rc = kc_error_set(err, KC_EINVAL, "%s: expected a JSON object", path);
+    }
+    if (rc && err && !strstr(err->msg, path)) {
+        char msg[KC_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        kc_error_set(err, rc, "%s: %s", path, msg);
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
+    memset(w, 0, sizeof *w);
+    kc_config_copy(&w->config, cfg);
+    kc_log_level lvl;
+    if (kc_log_parse_level(kc_config_get(cfg, "log.level"), &lvl) == 0) kc_log_set_level(lvl);
+    kc_config_providers_init(&w->providers, cfg, problems);
+    kc_config_get_long(cfg, "offset.flush.interval.ms", &w->flush_interval_ms);
+    kc_config_get_long(cfg, "task.shutdown.graceful.timeout.ms", &w->shutdown_timeout_ms);
+    kc_registry_init(&w->registry);
+    kc_error err;
+    const kc_plugin_desc *builtins[] = {&kc_json_converter_desc, &kc_string_converter_desc,
+                                        &kc_bytearray_converter_desc};
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (kc_registry_add_builtin(&w->registry, builtins[i], &err)) kc_strlist_add(problems, err.msg);
+    const char *pp = kc_config_get(cfg, "plugin.path");
+    char *def = pp ? NULL : kc_default_plugin_path();
+    kc_strlist load_errors = {0};
+    kc_registry_load_path(&w->registry, pp ? pp : def, &load_errors);
+    kc_strlist_free(&load_errors); /* already logged: a refused plugin does not stop the others */
+    free(def);
+    return problems->len ? KC_EINVAL : KC_OK;
+}
+
+int kc_worker_connect_kafka(kc_worker *w, kc_error *err) {
+    const char *bs = kc_config_get(&w->config, "bootstrap.servers");
+    if (bs && *bs) {
+        w->bootstrap = strdup(bs);
+        return w->bootstrap ? KC_OK : KC_ENOMEM;
+    }
+    /* The embedded default: librdkafka's in-process mock cluster. */
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, rdkafka_log);
+    w->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!w->mock_rk) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EFATAL, "cannot start the embedded broker: %s", errstr);
+    }
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(w->mock_rk, 1);
+    if (!mc) return kc_error_set(err, KC_EFATAL, "cannot start the embedded broker");
+    w->mock_cluster = mc;
+    w->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(mc));
+    KC_WARN("Worker", "*****************************************************************************");
+    KC_WARN("Worker", "No bootstrap.servers configured: using an EMBEDDED IN-MEMORY broker at %s.", w->bootstrap);
+    KC_WARN("Worker", "Its data is NOT KEPT: every topic is lost when kcd exits. Set bootstrap.servers");
+    KC_WARN("Worker", "to a real Kafka cluster for anything but a demo.");
+    KC_WARN("Worker", "*****************************************************************************");
+    return KC_OK;
+}
+
+static void task_init(kc_task *t, kc_connector *c, int id) {
+    t->conn = c;
+    t->id = id;
+    t->ctx.worker = c->worker;
+    t->ctx.connector = c->name;
+    t->ctx.task_id = id;
+    snprintf(t->ctx.logger, sizeof t->ctx.logger, "%s{id=%s-%d}",
+             c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
+}
+
+static int task_start(kc_task *t, kc_error *err) {
+    kc_worker *w = t->conn->worker;
+    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
+    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
+    if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
+    if (rc) return rc;
+    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
+    t->state = KC_STATE_UNASSIGNED;
+    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
+    t->thread_started = 1;
+    return KC_OK;
+}
+
+int kc_connector_start(kc_worker *w, kc_config *cfg, const kc_plugin *plugin, kc_error *err) {
+    kc_connector *c = calloc(1, sizeof *c);
+    if (!c) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    c->worker = w;
+    c->config = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    c->plugin = plugin;
+    c->name = strdup(kc_config_get(&c->config, "name"));
+    c->ctx.worker = w;
+    c->ctx.connector = c->name;
+    c->ctx.task_id = -1;
+    snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    kc_connector **list = realloc(w->connectors, (w->nconnectors + 1) * sizeof *list);
+    if (!list || !c->name) {
+        free(c->name);
+        kc_config_free(&c->config);
+        free(c);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    w->connectors = list;
+    w->connectors[w->nconnectors++] = c;
+
+    int rc = plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err);
+    if (rc) {
+        c->plugin_state = NULL;
+        c->status = KC_STATE_FAILED;
+        snprintf(c->trace, sizeof c->trace, "%s", err->msg);
+        KC_ERROR(c->ctx.logger, "Connector failed to start: %s", err->msg);
+        return rc;
+    }
+    int64_t max_tasks = 1;
+    kc_config_get_long(&c->config, "tasks.max", &max_tasks);
+    kc_config *task_cfgs = calloc((size_t)max_tasks, sizeof *task_cfgs);
+    int n = 0;
+    rc = task_cfgs ? plugin->desc->connector->task_configs(c->plugin_state, (int)max_tasks, task_cfgs, &n, err)
+                   : kc_error_set(err, KC_ENOMEM, "out of memory");
+    if (!rc && (n < 0 || n > max_tasks)) rc = kc_error_set(err, KC_EFATAL, "Connector produced %d task configs, "
+                                                                         "more than tasks.max=%lld", n, (long long)max_tasks);
+    if (rc) {
+        for (int64_t i = 0; task_cfgs && i < max_tasks; i++) kc_config_free(&task_cfgs[i]);
+        free(task_cfgs);
+        c->status = KC_STATE_FAILED;
+        snprintf(c->trace, sizeof c->trace, "%s", err->msg);
+        KC_ERROR(c->ctx.logger, "Connector failed to generate task configs: %s", err->msg);
+        return rc;
+    }
+    c->tasks = calloc(n ? (size_t)n : 1, sizeof *c->tasks);
+    c->ntasks = n;
+    for (int i = 0; i < n; i++) {
+        kc_task *t = &c->tasks[i];
+        task_init(t, c, i);
+        t->config = task_cfgs[i];
+        memset(&task_cfgs[i], 0, sizeof task_cfgs[i]);
+        if (task_start(t, err)) {
+            kc_task_fail(t, "%s", err->msg);
+        }
+    }
+    for (int64_t i = 0; i < max_tasks; i++) kc_config_free(&task_cfgs[i]);
+    free(task_cfgs);
+    c->status = KC_STATE_RUNNING;
+    KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)", c->name, plugin->desc->name, n);
+    return KC_OK;
+}
+
+void kc_worker_stop_all(kc_worker *w, int64_t timeout_ms) {
+    __atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    /* the graceful timeout is a total for all tasks, as in Connect; a task that is flushing
+     * its producer gets that whole time itself, so wait a little longer for it */
+    deadline += 2000;
+    for (size_t i = 0; i < w->nconnectors; i++) {
+        kc_connector *c = w->connectors[i];
+        for (int j = 0; j < c->ntasks; j++) {
+            kc_task *t = &c->tasks[j];
+            if (!t->thread_started) continue;
+            while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
+                pthread_join(t->thread, NULL);
+                t->thread_started = 0;
+            } else {
+                KC_ERROR(t->ctx.logger, "Graceful stop of task failed: it did not stop within %lld ms",
+                         (long long)timeout_ms);
+            }
+        }
+    }
+}
+
+void kc_worker_free(kc_worker *w) {
+    for (size_t i = 0; i < w->nconnectors; i++) {
+        kc_connector *c = w->connectors[i];
+        int all_stopped = 1;
+        for (int j = 0; j < c->ntasks; j++) {
+            kc_task *t = &c->tasks[j];
+            if (t->thread_started) { /* still running: leave its memory alone */
+                all_stopped = 0;
+                continue;
+            }
+            kc_transform_chain_close(&t->chain);
+            kc_converter_close(&t->key_conv);
+            kc_converter_close(&t->value_conv);
+            kc_config_free(&t->config);
+        }
+        if (!all_stopped) continue;
+        if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
+        free(c->tasks);
+        kc_config_free(&c->config);
+        free(c->name);
+        free(c);
+    }
+    free(w->connectors);
+    if (w->offsets) kc_offset_store_close(w->offsets);
+    if (w->mock_cluster) rd_kafka_mock_cluster_destroy(w->mock_cluster);
+    if (w->mock_rk) rd_kafka_destroy(w->mock_rk);
+    free(w->bootstrap);
+    kc_registry_free(&w->registry);
+    kc_config_providers_free(&w->providers);
+    kc_config_free(&w->config);
+    memset(w, 0, sizeof *w);
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Bad configs are refused before anything starts: one line per problem, exit code 2, never a
+# crash. Needs no broker.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit2() { # expect_exit2 NAME ARGS...: runs kcd, wants exit 2, keeps stderr in $WORK/NAME.err
+  local name=$1; shift
+  local rc=0
+  timeout 30 "$KCD" standalone "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  [ "$rc" = 2 ] || { cat "$WORK/$name.err" >&2; fail "$name: exit code $rc, expected 2"; }
+}
+expect_line() { # expect_line NAME PATTERN: stderr has a line matching PATTERN (grep -E)
+  grep -Eq -- "$2" "$WORK/$1.err" || { cat "$WORK/$1.err" >&2; fail "$1: no line matching: $2"; }
+}
+
+# 1. A plugin built against another ABI major is refused, naming the file and both versions.
+write_worker "$WORK/w-abi.properties"
+sed -i "s|^plugin.path=.*|plugin.path=$PLUGINS,$KCD_BUILD/tests/plugins/bad-abi|" "$WORK/w-abi.properties"
+cat >"$WORK/c-abi.properties" <<P
+name=uses-bad-abi
+connector.class=FileStreamSource
+topic=t
+transforms=bad
+transforms.bad.type=com.example.BadAbiTransform
+P
+expect_exit2 abi "$WORK/w-abi.properties" "$WORK/c-abi.properties"
+expect_line abi "kcd-test-bad-abi\.so.*plugin built for ABI 2\.0, kcd provides ABI 1\.0"
+expect_line abi "transforms\.bad\.type: Class com\.example\.BadAbiTransform could not be found"
+
+# 2. A connector.class no plugin provides names the class and the plugin.path searched.
+write_worker "$WORK/w.properties"
+cat >"$WORK/c-class.json" <<J
+{"name":"nope","config":{"connector.class":"com.example.NoSuchConnector","topics":"t"}}
+J
+expect_exit2 class "$WORK/w.properties" "$WORK/c-class.json"
+expect_line class "com\.example\.NoSuchConnector.*plugin\.path searched: $PLUGINS"
+
+# 3. A bad worker config: one line per problem.
+cat >"$WORK/w-bad.properties" <<P
+offset.flush.interval.ms=soon
+log.level=LOUD
+task.shutdown.graceful.timeout.ms=-5
+P
+expect_exit2 worker "$WORK/w-bad.properties"
+expect_line worker "Invalid value soon for configuration offset\.flush\.interval\.ms: Not a number of type LONG"
+expect_line worker "Invalid value LOUD for configuration log\.level"
+expect_line worker "Invalid value -5 for configuration task\.shutdown\.graceful\.timeout\.ms: Value must be at least 0"
+[ "$(grep -c '^kcd: ' "$WORK/worker.err")" = 3 ] || fail "worker: expected exactly 3 problem lines"
+
+# 4. A bad connector config: missing required key, wrong type, invalid value; unknown key warned.
+cat >"$WORK/c-bad.properties" <<P
+name=bad-source
+connector.class=FileStreamSourceConnector
+tasks.max=two
+batch.size=0
+fiel=/tmp/typo.txt
+P
+expect_exit2 connector "$WORK/w.properties" "$WORK/c-bad.properties"
+expect_line connector "Missing required configuration \"topic\" which has no default value"
+expect_line connector "Invalid value two for configuration tasks\.max: Not a number of type INT"
+expect_line connector "Invalid value 0 for configuration batch\.size: Value must be at least 1"
+expect_line connector "WARN .*'fiel' was supplied but isn't a known config"
+[ "$(grep -c '^kcd: ' "$WORK/connector.err")" = 3 ] || fail "connector: expected exactly 3 problem lines"
+
+# 5. Malformed files: a JSON syntax error and a missing file, each one clear line.
+echo '{"name": "x", "config": {' >"$WORK/c-broken.json"
+expect_exit2 broken "$WORK/w.properties" "$WORK/c-broken.json"
+expect_line broken "c-broken\.json: invalid JSON"
+expect_exit2 missing "$WORK/does-not-exist.properties"
+expect_line missing "does-not-exist\.properties"
+
+# 6. A sink needs exactly one of topics and topics.regex.
+cat >"$WORK/c-topics.properties" <<P
+name=s
+connector.class=FileStreamSink
+topics=a
+topics.regex=b.*
+P
+expect_exit2 topics "$WORK/w.properties" "$WORK/c-topics.properties"
+expect_line topics "topics and topics\.regex are mutually exclusive"
+pass "bad configs refused with one line per problem and exit code 2"

@@ -1,0 +1,73 @@
+# lib.sh - shared helpers for the integration tests (sourced).
+set -euo pipefail
+: "${KCD_BUILD:?set KCD_BUILD to the build folder}"
+: "${KCD_SOURCE:?set KCD_SOURCE to the source folder}"
+KCD="$KCD_BUILD/bin/kcd"
+TESTKIT="$KCD_BUILD/bin/testkit"
+PLUGINS="$KCD_BUILD/lib/kcd/plugins"
+BOOTSTRAP="127.0.0.1:${KCD_KAFKA_PORT:-19092}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kcd-it.XXXXXX")
+RUN_ID="$(date +%s)-$$-$RANDOM"
+KCD_PID=""
+
+cleanup() {
+  if [ -n "$KCD_PID" ] && kill -0 "$KCD_PID" 2>/dev/null; then kill -9 "$KCD_PID" 2>/dev/null || true; fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; [ -f "$WORK/kcd.log" ] && tail -40 "$WORK/kcd.log" >&2; exit 1; }
+pass() { echo "PASS: $*"; }
+
+need_kafka() {
+  "$KCD_SOURCE/tests/services/kafka" status || "$KCD_SOURCE/tests/services/kafka" start
+}
+
+# write_worker FILE [extra lines...]
+write_worker() {
+  local f=$1; shift
+  {
+    echo "bootstrap.servers=$BOOTSTRAP"
+    echo "key.converter=org.apache.kafka.connect.storage.StringConverter"
+    echo "value.converter=org.apache.kafka.connect.storage.StringConverter"
+    echo "offset.storage.file.filename=$WORK/offsets.json"
+    echo "offset.flush.interval.ms=500"
+    echo "plugin.path=$PLUGINS"
+    for l in "$@"; do echo "$l"; done
+  } >"$f"
+}
+
+start_kcd() { # start_kcd ARGS... (log appended to $WORK/kcd.log)
+  "$KCD" standalone "$@" >>"$WORK/kcd.log" 2>&1 &
+  KCD_PID=$!
+}
+
+stop_kcd() { # graceful stop; fails the test on a non-zero exit
+  kill -TERM "$KCD_PID"
+  local rc=0
+  wait "$KCD_PID" || rc=$?
+  KCD_PID=""
+  [ "$rc" = 0 ] || fail "kcd exited with $rc after SIGTERM"
+}
+
+lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
+
+# wait_lines FILE N TIMEOUT_S: until FILE has at least N lines
+wait_lines() {
+  local deadline=$((SECONDS + $3))
+  while [ "$(lines "$1")" -lt "$2" ]; do
+    [ $SECONDS -lt $deadline ] || fail "timed out: $1 has $(lines "$1") of $2 lines"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.2
+  done
+}
+
+# wait_unique FILE N TIMEOUT_S: until FILE has N distinct lines
+wait_unique() {
+  local deadline=$((SECONDS + $3))
+  while [ "$(sort -u "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+    [ $SECONDS -lt $deadline ] || fail "timed out: $1 has $(sort -u "$1" | wc -l) of $2 distinct lines"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}

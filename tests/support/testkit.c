@@ -1,0 +1,119 @@
+/* testkit.c - small Kafka helpers for the integration tests, on librdkafka:
+ *   testkit create-topic BOOTSTRAP TOPIC PARTITIONS
+ *   testkit dump BOOTSTRAP TOPIC        prints "partition<TAB>offset<TAB>value" for every record
+ *   testkit count BOOTSTRAP TOPIC       prints the number of records (sum of high watermarks) */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "testkit: %s\n", err);
+        exit(2);
+    }
+    if (type == RD_KAFKA_CONSUMER) {
+        char group[64];
+        snprintf(group, sizeof group, "testkit-%d", (int)getpid());
+        rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+    }
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "testkit: %s\n", err);
+        exit(2);
+    }
+    return rk;
+}
+
+static int create_topic(const char *bootstrap, const char *topic, int partitions) {
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap);
+    char err[512];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (ev) {
+        const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+        size_t n;
+        const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
+        if (n == 1 && (rd_kafka_topic_result_error(tr[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ||
+                       rd_kafka_topic_result_error(tr[0]) == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
+            rc = 0;
+        else if (n == 1)
+            fprintf(stderr, "testkit: create %s: %s\n", topic, rd_kafka_topic_result_error_string(tr[0]));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static int partitions_of(rd_kafka_t *rk, const char *topic) {
+    const rd_kafka_metadata_t *md;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    int n = -1;
+    if (rd_kafka_metadata(rk, 0, t, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (md->topic_cnt == 1 && !md->topics[0].err) n = md->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(t);
+    return n;
+}
+
+static int dump(const char *bootstrap, const char *topic, int count_only) {
+    rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bootstrap);
+    int n = partitions_of(rk, topic);
+    if (n <= 0) {
+        fprintf(stderr, "testkit: topic %s not found\n", topic);
+        return 1;
+    }
+    long long total = 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    int live = 0;
+    for (int p = 0; p < n; p++) {
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000)) return 1;
+        total += hi - lo;
+        if (hi > lo) {
+            rd_kafka_topic_partition_list_add(l, topic, p)->offset = lo;
+            live++;
+        }
+    }
+    if (count_only) {
+        printf("%lld\n", total);
+    } else {
+        rd_kafka_assign(rk, l);
+        while (live > 0) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 10000);
+            if (!m) {
+                fprintf(stderr, "testkit: timed out reading %s\n", topic);
+                return 1;
+            }
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) live--;
+            else if (m->err) {
+                fprintf(stderr, "testkit: %s\n", rd_kafka_message_errstr(m));
+                return 1;
+            }
+            else printf("%d\t%lld\t%.*s\n", (int)m->partition, (long long)m->offset, (int)m->len, (const char *)m->payload);
+            rd_kafka_message_destroy(m);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "create-topic") == 0) return create_topic(argv[2], argv[3], atoi(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
+    if (argc == 4 && strcmp(argv[1], "count") == 0) return dump(argv[2], argv[3], 1);
+    fprintf(stderr, "usage: testkit create-topic BOOTSTRAP TOPIC PARTITIONS | dump BOOTSTRAP TOPIC | count BOOTSTRAP TOPIC\n");
+    return 2;
+}

@@ -1,0 +1,396 @@
+#define _GNU_SOURCE
+/* JsonConverter: envelope and schemaless modes, every Connect type and logical type, against
+ * the shapes of kafka-connect-compat.md section 6. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kc_config_int.h"
+#include "kc_converter_int.h"
+#include "kc_value_int.h"
+
+typedef struct conv {
+    void *state;
+} conv;
+
+static void *open_conv(int schemas_enable, const char *decimal_format) {
+    kc_config cfg = {0};
+    kc_config_set(&cfg, "schemas.enable", schemas_enable ? "true" : "false");
+    if (decimal_format) kc_config_set(&cfg, "decimal.format", decimal_format);
+    void *state = NULL;
+    kc_error err;
+    assert_int_equal(kc_json_converter_desc.converter->configure(&cfg, 0, &state, &err), KC_OK);
+    kc_config_free(&cfg);
+    return state;
+}
+
+static char *to_json(void *c, const kc_schema *s, const kc_value *v) {
+    uint8_t *out = NULL;
+    size_t len = 0;
+    kc_error err;
+    int rc = kc_json_converter_desc.converter->from_connect(c, "t", s, v, &out, &len, &err);
+    if (rc) fail_msg("from_connect: %s", err.msg);
+    return (char *)out;
+}
+
+static void from_json(void *c, const char *text, kc_schema **s, kc_value *v) {
+    kc_error err;
+    int rc = kc_json_converter_desc.converter->to_connect(c, "t", (const uint8_t *)text, text ? strlen(text) : 0, s, v,
+                                                         &err);
+    if (rc) fail_msg("to_connect: %s", err.msg);
+}
+
+static int json_text_equal(const char *a, const char *b) {
+    json_t *ja = json_loads(a, JSON_DECODE_ANY, NULL), *jb = json_loads(b, JSON_DECODE_ANY, NULL);
+    int eq = ja && jb && json_equal(ja, jb);
+    json_decref(ja);
+    json_decref(jb);
+    return eq;
+}
+
+/* The example of section 6, byte for byte through both directions. */
+static const char *ORDER =
+    "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"name\":\"shop.Order\",\"fields\":["
+    "{\"field\":\"id\",\"type\":\"int64\",\"optional\":false},"
+    "{\"field\":\"ts\",\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1},"
+    "{\"field\":\"amt\",\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"}}]},"
+    "\"payload\":{\"id\":7,\"ts\":1700000000000,\"amt\":\"AOY=\"}}";
+
+static void test_reference_example_reads_and_writes_back(void **st) {
+    (void)st;
+    void *c = open_conv(1, NULL);
+    kc_schema *s;
+    kc_value v;
+    from_json(c, ORDER, &s, &v);
+    assert_int_equal(s->type, KC_SCHEMA_STRUCT);
+    assert_string_equal(s->name, "shop.Order");
+    assert_int_equal(s->nfields, 3);
+    assert_int_equal(v.type, KC_VAL_STRUCT);
+    assert_int_equal(kc_map_get_str(&v, "id")->u.i, 7);
+    const kc_value *ts = kc_map_get_str(&v, "ts");
+    assert_int_equal(ts->type, KC_VAL_TIMESTAMP);
+    assert_int_equal(ts->u.i, 1700000000000LL);
+    const kc_value *amt = kc_map_get_str(&v, "amt");
+    assert_int_equal(amt->type, KC_VAL_DECIMAL);
+    assert_int_equal(amt->u.dec.scale, 2);
+    char *text = kc_decimal_to_text(amt->u.dec.unscaled, amt->u.dec.len, amt->u.dec.scale);
+    assert_string_equal(text, "2.30");
+    free(text);
+    char *back = to_json(c, s, &v);
+    assert_true(json_text_equal(back, ORDER));
+    free(back);
+    kc_schema_release(s);
+    kc_value_clear(&v);
+    kc_json_converter_desc.converter->close(c);
+}
+
+static kc_schema *named(kc_stype t, int optional, const char *name) {
+    kc_schema *s = kc_schema_new(t, optional);
+    if (name) {
+        kc_schema_set_name(s, name);
+        s->has_version = 1;
+        s->version = 1;
+    }
+    return s;
+}
+
+static void put(kc_value *m, const char *k, kc_value v) { kc_map_put_str(m, k, &v); }
+
+/* A struct with a field of every Connect type and logical type. */
+static void build_everything(kc_schema **out_s, kc_value *v) {
+    kc_schema *s = kc_schema_new(KC_SCHEMA_STRUCT, 0);
+    kc_schema_set_name(s, "kcd.test.Everything");
+    s->has_version = 1;
+    s->version = 3;
+    s->doc = strdup("all the types");
+    kc_schema_add_field(s, "i8", kc_schema_new(KC_SCHEMA_INT8, 0));
+    kc_schema_add_field(s, "i16", kc_schema_new(KC_SCHEMA_INT16, 0));
+    kc_schema_add_field(s, "i32", kc_schema_new(KC_SCHEMA_INT32, 0));
+    kc_schema_add_field(s, "i64", kc_schema_new(KC_SCHEMA_INT64, 0));
+    kc_schema_add_field(s, "f32", kc_schema_new(KC_SCHEMA_FLOAT32, 0));
+    kc_schema_add_field(s, "f64", kc_schema_new(KC_SCHEMA_FLOAT64, 0));
+    kc_schema_add_field(s, "bool", kc_schema_new(KC_SCHEMA_BOOLEAN, 0));
+    kc_schema_add_field(s, "str", kc_schema_new(KC_SCHEMA_STRING, 0));
+    kc_schema_add_field(s, "bytes", kc_schema_new(KC_SCHEMA_BYTES, 0));
+    kc_schema *arr = kc_schema_new(KC_SCHEMA_ARRAY, 0);
+    arr->items = kc_schema_new(KC_SCHEMA_STRING, 1);
+    kc_schema_add_field(s, "arr", arr);
+    kc_schema *smap = kc_schema_new(KC_SCHEMA_MAP, 0);
+    smap->keys = kc_schema_new(KC_SCHEMA_STRING, 0);
+    smap->values = kc_schema_new(KC_SCHEMA_INT32, 0);
+    kc_schema_add_field(s, "smap", smap);
+    kc_schema *imap = kc_schema_new(KC_SCHEMA_MAP, 0);
+    imap->keys = kc_schema_new(KC_SCHEMA_INT32, 0);
+    imap->values = kc_schema_new(KC_SCHEMA_STRING, 0);
+    kc_schema_add_field(s, "imap", imap);
+    kc_schema *inner = kc_schema_new(KC_SCHEMA_STRUCT, 1);
+    kc_schema_add_field(inner, "x", kc_schema_new(KC_SCHEMA_FLOAT64, 0));
+    kc_schema_add_field(s, "inner", inner);
+    kc_schema_add_field(s, "nothing", kc_schema_new(KC_SCHEMA_STRING, 1));
+    kc_schema *withdef = kc_schema_new(KC_SCHEMA_INT32, 0);
+    withdef->default_value = calloc(1, sizeof(kc_value));
+    kc_value_set_int(withdef->default_value, 42);
+    kc_schema_add_field(s, "withdef", withdef);
+    kc_schema_add_field(s, "date", named(KC_SCHEMA_INT32, 0, KC_LOGICAL_DATE));
+    kc_schema_add_field(s, "time", named(KC_SCHEMA_INT32, 0, KC_LOGICAL_TIME));
+    kc_schema_add_field(s, "ts", named(KC_SCHEMA_INT64, 0, KC_LOGICAL_TIMESTAMP));
+    kc_schema *dec = named(KC_SCHEMA_BYTES, 0, KC_LOGICAL_DECIMAL);
+    kc_schema_add_param(dec, "scale", "3");
+    kc_schema_add_field(s, "dec", dec);
+
+    kc_value_init_struct(v);
+    kc_value t = KC_VALUE_NULL_INIT;
+    kc_value_set_int(&t, -128), put(v, "i8", t);
+    kc_value_set_int(&t, 32767), put(v, "i16", t);
+    kc_value_set_int(&t, -2147483647 - 1), put(v, "i32", t);
+    kc_value_set_int(&t, 9007199254740993LL), put(v, "i64", t);
+    kc_value_set_double(&t, 1.5), put(v, "f32", t);
+    kc_value_set_double(&t, 2.0), put(v, "f64", t);
+    kc_value_set_bool(&t, 1), put(v, "bool", t);
+    kc_value_set_cstr(&t, "h\xc3\xa9llo \"q\"\n"), put(v, "str", t);
+    kc_value_set_bytes(&t, "\x00\xff\x10", 3), put(v, "bytes", t);
+    kc_value a;
+    kc_value_init_array(&a);
+    kc_value_set_cstr(&t, "a"), kc_array_push(&a, &t);
+    kc_array_push(&a, &t); /* t is NULL after the move: an optional null item */
+    put(v, "arr", a);
+    kc_value m;
+    kc_value_init_map(&m);
+    kc_value_set_int(&t, 1), kc_map_put_str(&m, "one", &t);
+    put(v, "smap", m);
+    kc_value im, k = KC_VALUE_NULL_INIT;
+    kc_value_init_map(&im);
+    kc_value_set_int(&k, 7);
+    kc_value_set_cstr(&t, "seven");
+    kc_map_put(&im, &k, &t);
+    put(v, "imap", im);
+    kc_value in;
+    kc_value_init_struct(&in);
+    kc_value_set_double(&t, 0.1), kc_map_put_str(&in, "x", &t);
+    put(v, "inner", in);
+    kc_value nul = KC_VALUE_NULL_INIT;
+    put(v, "nothing", nul);
+    kc_value_set_int(&t, 42), put(v, "withdef", t);
+    t.type = KC_VAL_DATE, t.u.i = 19000, put(v, "date", t);
+    t.type = KC_VAL_TIME, t.u.i = 3723004, put(v, "time", t);
+    t.type = KC_VAL_TIMESTAMP, t.u.i = 1700000000123LL, put(v, "ts", t);
+    kc_value d = {.type = KC_VAL_DECIMAL};
+    kc_decimal_from_text("-1234.567", 3, &d.u.dec.unscaled, &d.u.dec.len);
+    d.u.dec.scale = 3;
+    put(v, "dec", d);
+    *out_s = s;
+}
+
+static void roundtrip_everything(const char *decimal_format, const char *expect_dec) {
+    void *c = open_conv(1, decimal_format);
+    kc_schema *s, *s2;
+    kc_value v, v2;
+    build_everything(&s, &v);
+    char *text = to_json(c, s, &v);
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    /* the schema half uses Connect's type names */
+    json_t *fields = json_object_get(json_object_get(j, "schema"), "fields");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 4), "type")), "float");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 5), "type")), "double");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 0), "field")), "i8");
+    json_t *payload = json_object_get(j, "payload");
+    assert_string_equal(json_string_value(json_object_get(payload, "bytes")), "AP8Q");
+    assert_true(json_is_array(json_object_get(payload, "imap"))); /* non-string keys: pairs */
+    assert_true(json_is_object(json_object_get(payload, "smap")));
+    assert_true(json_is_real(json_object_get(payload, "f64")));   /* 2.0 stays a float */
+    assert_int_equal(json_integer_value(json_object_get(payload, "date")), 19000);
+    char *dec = json_dumps(json_object_get(payload, "dec"), JSON_ENCODE_ANY);
+    assert_string_equal(dec, expect_dec);
+    free(dec);
+    json_decref(j);
+    from_json(c, text, &s2, &v2);
+    assert_true(kc_schema_equal(s, s2));
+    assert_true(kc_value_equal(&v, &v2));
+    free(text);
+    kc_schema_release(s);
+    kc_schema_release(s2);
+    kc_value_clear(&v);
+    kc_value_clear(&v2);
+    kc_json_converter_desc.converter->close(c);
+}
+
+static void test_roundtrip_every_type_base64_decimal(void **st) {
+    (void)st;
+    roundtrip_everything(NULL, "\"7Sl5\""); /* -1234567 = ED 29 79 */
+}
+
+static void test_roundtrip_every_type_numeric_decimal(void **st) {
+    (void)st;
+    roundtrip_everything("NUMERIC", "-1234.567");
+}
+
+static void test_schemaless_infers_types_and_roundtrips(void **st) {
+    (void)st;
+    void *c = open_conv(0, NULL);
+    const char *in = "{\"a\":1,\"b\":1.5,\"c\":[1,\"x\",true,null],\"d\":{\"e\":null},\"f\":-9007199254740993}";
+    kc_schema *s;
+    kc_value v;
+    from_json(c, in, &s, &v);
+    assert_null(s);
+    assert_int_equal(v.type, KC_VAL_MAP);
+    assert_int_equal(kc_map_get_str(&v, "a")->type, KC_VAL_INT);
+    assert_int_equal(kc_map_get_str(&v, "b")->type, KC_VAL_DOUBLE);
+    assert_int_equal(kc_map_get_str(&v, "c")->type, KC_VAL_ARRAY);
+    assert_int_equal(kc_map_get_str(&v, "d")->type, KC_VAL_MAP);
+    assert_int_equal(kc_map_get_str(&v, "f")->u.i, -9007199254740993LL);
+    char *out = to_json(c, NULL, &v);
+    assert_true(json_text_equal(in, out));
+    free(out);
+    kc_value_clear(&v);
+    kc_json_converter_desc.converter->close(c);
+}
+
+static void test_schemaless_value_in_envelope_has_null_schema(void **st) {
+    (void)st;
+    void *c = open_conv(1, NULL);
+    kc_value v = KC_VALUE_NULL_INIT;
+    kc_value_set_cstr(&v, "x");
+    char *out = to_json(c, NULL, &v);
+    assert_string_equal(out, "{\"schema\":null,\"payload\":\"x\"}");
+    free(out);
+    kc_value_clear(&v);
+    kc_json_converter_desc.converter->close(c);
+}
+
+static void test_tombstones(void **st) {
+    (void)st;
+    for (int se = 0; se < 2; se++) {
+        void *c = open_conv(se, NULL);
+        kc_value v = KC_VALUE_NULL_INIT;
+        uint8_t *out = (uint8_t *)"not touched";
+        size_t len = 99;
+        kc_error err;
+        assert_int_equal(kc_json_converter_desc.converter->from_connect(c, "t", NULL, &v, &out, &len, &err), KC_OK);
+        assert_null(out);
+        assert_int_equal(len, 0);
+        kc_schema *s = (kc_schema *)1;
+        assert_int_equal(kc_json_converter_desc.converter->to_connect(c, "t", NULL, 0, &s, &v, &err), KC_OK);
+        assert_null(s);
+        assert_int_equal(v.type, KC_VAL_NULL);
+        kc_json_converter_desc.converter->close(c);
+    }
+}
+
+static void test_optional_null_in_envelope(void **st) {
+    (void)st;
+    void *c = open_conv(1, NULL);
+    kc_schema *s = kc_schema_new(KC_SCHEMA_STRING, 1);
+    kc_value v = KC_VALUE_NULL_INIT;
+    char *out = to_json(c, s, &v);
+    assert_string_equal(out, "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":null}");
+    free(out);
+    kc_schema_release(s);
+    kc_json_converter_desc.converter->close(c);
+}
+
+static void expect_error(void *c, const char *text, const char *fragment) {
+    kc_schema *s;
+    kc_value v;
+    kc_error err;
+    int rc = kc_json_converter_desc.converter->to_connect(c, "t", (const uint8_t *)text, strlen(text), &s, &v, &err);
+    assert_int_equal(rc, KC_EINVAL);
+    if (!strstr(err.msg, fragment)) fail_msg("error '%s' lacks '%s'", err.msg, fragment);
+}
+
+static void test_bad_input_gives_clear_errors(void **st) {
+    (void)st;
+    void *c = open_conv(1, NULL);
+    expect_error(c, "{\"a\":1}", "requires \"schema\" and \"payload\" fields");
+    expect_error(c, "{\"schema\":null,\"payload\":1,\"extra\":2}", "may not contain additional fields");
+    expect_error(c, "{\"schema\":{\"type\":\"int8\",\"optional\":false},\"payload\":300}", "out of range for int8");
+    expect_error(c, "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":\"x\"}", "expected an integer");
+    expect_error(c, "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":null}", "Invalid null value");
+    expect_error(c, "{\"schema\":{\"type\":\"float32\"},\"payload\":1}", "Unknown schema type: float32");
+    expect_error(c, "{\"schema\":{\"type\":\"array\",\"optional\":false},\"payload\":[]}", "items");
+    expect_error(c, "{\"schema\":{\"type\":\"bytes\",\"optional\":false},\"payload\":\"!!\"}", "Base64");
+    expect_error(c, "{\"schema\":", "serialization error");
+    expect_error(c, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"a\",\"type\":\"string\"}]},"
+                    "\"payload\":{\"a\":5}}", "field a");
+    kc_json_converter_desc.converter->close(c);
+}
+
+static void test_decimal_text_conversions(void **st) {
+    (void)st;
+    struct { const char *in; int scale; const char *out; } cases[] = {
+        {"0", 2, "0.00"}, {"2.3", 2, "2.30"}, {"-1.5", 1, "-1.5"}, {"1e3", 0, "1000"},
+        {"0.005", 2, "0.01"}, {"-0.001", 3, "-0.001"}, {"12345678901234567890.5", 1, "12345678901234567890.5"},
+        {"127", 0, "127"}, {"128", 0, "128"}, {"-128", 0, "-128"}, {"-129", 0, "-129"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *u;
+        size_t len;
+        assert_int_equal(kc_decimal_from_text(cases[i].in, cases[i].scale, &u, &len), 0);
+        char *t = kc_decimal_to_text(u, len, cases[i].scale);
+        if (strcmp(t, cases[i].out)) fail_msg("%s scale %d -> %s, expected %s", cases[i].in, cases[i].scale, t, cases[i].out);
+        free(t);
+        free(u);
+    }
+    uint8_t *u;
+    size_t len;
+    kc_decimal_from_text("128", 0, &u, &len); /* BigInteger(128).toByteArray() = 00 80 */
+    assert_int_equal(len, 2);
+    assert_int_equal(u[0], 0x00);
+    assert_int_equal(u[1], 0x80);
+    free(u);
+    assert_int_equal(kc_decimal_from_text("12a", 0, &u, &len), -1);
+}
+
+static void test_string_and_bytearray_converters(void **st) {
+    (void)st;
+    kc_config cfg = {0};
+    void *sc = NULL, *bc = NULL;
+    kc_error err;
+    assert_int_equal(kc_string_converter_desc.converter->configure(&cfg, 0, &sc, &err), KC_OK);
+    assert_int_equal(kc_bytearray_converter_desc.converter->configure(&cfg, 0, &bc, &err), KC_OK);
+    kc_schema *s;
+    kc_value v;
+    assert_int_equal(kc_string_converter_desc.converter->to_connect(sc, "t", (const uint8_t *)"abc", 3, &s, &v, &err), KC_OK);
+    assert_int_equal(s->type, KC_SCHEMA_STRING);
+    assert_string_equal(v.u.str.ptr, "abc");
+    uint8_t *out;
+    size_t len;
+    /* ByteArrayConverter refuses a string schema */
+    assert_int_equal(kc_bytearray_converter_desc.converter->from_connect(bc, "t", s, &v, &out, &len, &err), KC_EINVAL);
+    kc_schema_release(s);
+    kc_value_clear(&v);
+    assert_int_equal(kc_bytearray_converter_desc.converter->to_connect(bc, "t", (const uint8_t *)"\0\1", 2, &s, &v, &err), KC_OK);
+    assert_int_equal(v.type, KC_VAL_BYTES);
+    assert_int_equal(kc_bytearray_converter_desc.converter->from_connect(bc, "t", s, &v, &out, &len, &err), KC_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(out, "\0\1", 2);
+    free(out);
+    kc_schema_release(s);
+    kc_value_clear(&v);
+    /* StringConverter writes a non-string value as its text */
+    kc_value_set_int(&v, 42);
+    assert_int_equal(kc_string_converter_desc.converter->from_connect(sc, "t", NULL, &v, &out, &len, &err), KC_OK);
+    assert_memory_equal(out, "42", 2);
+    free(out);
+    kc_string_converter_desc.converter->close(sc);
+    kc_bytearray_converter_desc.converter->close(bc);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_example_reads_and_writes_back),
+        cmocka_unit_test(test_roundtrip_every_type_base64_decimal),
+        cmocka_unit_test(test_roundtrip_every_type_numeric_decimal),
+        cmocka_unit_test(test_schemaless_infers_types_and_roundtrips),
+        cmocka_unit_test(test_schemaless_value_in_envelope_has_null_schema),
+        cmocka_unit_test(test_tombstones),
+        cmocka_unit_test(test_optional_null_in_envelope),
+        cmocka_unit_test(test_bad_input_gives_clear_errors),
+        cmocka_unit_test(test_decimal_text_conversions),
+        cmocka_unit_test(test_string_and_bytearray_converters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
