@@ -110,6 +110,8 @@ struct kc_worker {
     kc_connector **connectors;
     size_t nconnectors;
     int stopping;
+    pthread_mutex_t embedded_lock;
+    kc_strlist embedded_topics;
 };
 
 /* Definition tables of the worker config and of the keys every connector takes. */
@@ -122,6 +124,9 @@ extern const kc_config_def kc_source_common_defs[];
 int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
 int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems);
 void kc_worker_free(kc_worker *w);
+/* Embedded default: creates a topic with one partition (Kafka's num.partitions default)
+ * before anything auto-creates it with the mock cluster's four. No-op on a real cluster. */
+void kc_worker_embedded_topic(kc_worker *w, const char *topic);
 /* bootstrap.servers, or the embedded mock cluster when it is absent. */
 int kc_worker_connect_kafka(kc_worker *w, kc_error *err);
 

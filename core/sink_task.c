@@ -238,7 +238,10 @@ void *kc_sink_task_run(void *arg) {
     kc_list_split(kc_config_get(&t->conn->config, "topics"), &topics);
     const char *regex = kc_config_get(&t->conn->config, "topics.regex");
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(topics.len ? (int)topics.len : 1);
-    for (size_t i = 0; i < topics.len; i++) rd_kafka_topic_partition_list_add(sub, topics.items[i], RD_KAFKA_PARTITION_UA);
+    for (size_t i = 0; i < topics.len; i++) {
+        kc_worker_embedded_topic(w, topics.items[i]);
+        rd_kafka_topic_partition_list_add(sub, topics.items[i], RD_KAFKA_PARTITION_UA);
+    }
     if (!topics.len && regex && *regex) {
         char *pattern = NULL;
         if (asprintf(&pattern, "%s%s", regex[0] == '^' ? "" : "^", regex) > 0) {

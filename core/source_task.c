@@ -39,6 +39,7 @@ typedef struct source_run {
     size_t outstanding; /* produced, not yet acknowledged */
     int produce_failed;
     char produce_error[512];
+    char *last_topic; /* embedded default: the last topic made sure of */
 } source_run;
 
 static partq *queue_for(source_run *s, const kc_value *partition) {
@@ -172,6 +173,11 @@ static int send_record(source_run *s, kc_record *r) {
         kc_task_fail(t, "Source record has no topic");
         return KC_EINVAL;
     }
+    if (t->conn->worker->mock_cluster && (!s->last_topic || strcmp(s->last_topic, r->topic))) {
+        kc_worker_embedded_topic(t->conn->worker, r->topic);
+        free(s->last_topic);
+        s->last_topic = strdup(r->topic);
+    }
     uint8_t *key = NULL, *val = NULL;
     size_t klen = 0, vlen = 0;
     rc = t->key_conv.plugin->desc->converter->from_connect(t->key_conv.state, r->topic, r->key_schema, &r->key,
@@ -298,6 +304,7 @@ destroy:
     rd_kafka_destroy(s.producer);
 done:
     drain_queues(&s);
+    free(s.last_topic);
     if (t->state == KC_STATE_RUNNING) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Source task stopped");
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);

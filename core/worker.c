@@ -484,6 +484,7 @@ int kc_worker_connect_kafka(kc_worker *w, kc_error *err) {
     rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(w->mock_rk, 1);
     if (!mc) return kc_error_set(err, KC_EFATAL, "cannot start the embedded broker");
     w->mock_cluster = mc;
+    pthread_mutex_init(&w->embedded_lock, NULL);
     w->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(mc));
     KC_WARN("Worker", "*****************************************************************************");
     KC_WARN("Worker", "No bootstrap.servers configured: using an EMBEDDED IN-MEMORY broker at %s.", w->bootstrap);
@@ -491,6 +492,18 @@ int kc_worker_connect_kafka(kc_worker *w, kc_error *err) {
     KC_WARN("Worker", "to a real Kafka cluster for anything but a demo.");
     KC_WARN("Worker", "*****************************************************************************");
     return KC_OK;
+}
+
+void kc_worker_embedded_topic(kc_worker *w, const char *topic) {
+    if (!w->mock_cluster) return;
+    pthread_mutex_lock(&w->embedded_lock);
+    int known = 0;
+    for (size_t i = 0; i < w->embedded_topics.len && !known; i++) known = !strcmp(w->embedded_topics.items[i], topic);
+    if (!known) {
+        rd_kafka_mock_topic_create(w->mock_cluster, topic, 1, 1); /* fails harmlessly if it exists */
+        kc_strlist_add(&w->embedded_topics, topic);
+    }
+    pthread_mutex_unlock(&w->embedded_lock);
 }
 
 static void task_init(kc_task *t, kc_connector *c, int id) {
@@ -630,7 +643,11 @@ void kc_worker_free(kc_worker *w) {
     }
     free(w->connectors);
     if (w->offsets) kc_offset_store_close(w->offsets);
-    if (w->mock_cluster) rd_kafka_mock_cluster_destroy(w->mock_cluster);
+    if (w->mock_cluster) {
+        rd_kafka_mock_cluster_destroy(w->mock_cluster);
+        pthread_mutex_destroy(&w->embedded_lock);
+    }
+    kc_strlist_free(&w->embedded_topics);
     if (w->mock_rk) rd_kafka_destroy(w->mock_rk);
     free(w->bootstrap);
     kc_registry_free(&w->registry);

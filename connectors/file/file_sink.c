@@ -1,8 +1,10 @@
 /* file_sink.c - FileStreamSinkConnector: each record's value, as text, becomes a line of a
- * file (or stdout). flush() makes the lines durable (fflush + fsync) before the worker
- * commits the consumer offsets. */
+ * file (or stdout). Each put() appends its whole batch with one write() on an O_APPEND
+ * descriptor, so tasks sharing the file never interleave inside a line; flush() makes the
+ * lines durable (fsync) before the worker commits the consumer offsets. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <kc/kc_plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,9 @@ typedef struct connector {
 typedef struct sink_task {
     kc_task_ctx *ctx;
     char *file;
-    FILE *out;
+    int fd;        /* O_APPEND, or 1 for stdout */
+    char *buf;     /* one batch of lines */
+    size_t len, cap;
 } sink_task;
 
 static int init(const kc_host_api *h, kc_error *err) {
@@ -65,13 +69,11 @@ static void conn_stop(void *state) {
 /* A crash can leave a torn last line. Everything after the last newline was never flushed for
  * a commit, so it will be delivered again: cut it off rather than glue the next line to it. */
 static void cut_torn_tail(sink_task *t) {
-    FILE *f = t->out;
-    if (fseeko(f, 0, SEEK_END) != 0) return;
-    off_t end = ftello(f), pos = end;
+    off_t end = lseek(t->fd, 0, SEEK_END), pos = end;
     char buf[4096];
     while (pos > 0) {
         size_t n = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
-        if (fseeko(f, pos - (off_t)n, SEEK_SET) != 0 || fread(buf, 1, n, f) != n) return;
+        if (pread(t->fd, buf, n, pos - (off_t)n) != (ssize_t)n) return;
         char *nl = memrchr(buf, '\n', n);
         if (nl) {
             pos = pos - (off_t)n + (nl - buf) + 1;
@@ -79,10 +81,23 @@ static void cut_torn_tail(sink_task *t) {
         }
         pos -= (off_t)n;
     }
-    if (pos < end && ftruncate(fileno(f), pos) == 0)
+    if (pos < end && ftruncate(t->fd, pos) == 0)
         host->log(t->ctx, KC_LOG_WARN, "Cut a torn last line (%lld bytes) from %s left by a crash; its records "
                   "are delivered again", (long long)(end - pos), t->file);
-    fseeko(f, 0, SEEK_END);
+}
+
+static int append(sink_task *t, const char *data, size_t len) {
+    if (t->len + len > t->cap) {
+        size_t ncap = t->cap ? t->cap : 65536;
+        while (ncap < t->len + len) ncap *= 2;
+        char *nb = realloc(t->buf, ncap);
+        if (!nb) return KC_ENOMEM;
+        t->buf = nb;
+        t->cap = ncap;
+    }
+    memcpy(t->buf + t->len, data, len);
+    t->len += len;
+    return KC_OK;
 }
 
 static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
@@ -92,8 +107,8 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     const char *file = host->config_get(cfg, "file");
     if (file && *file) {
         t->file = strdup(file);
-        t->out = t->file ? fopen(file, "a+b") : NULL;
-        if (!t->out) {
+        t->fd = t->file ? open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+        if (t->fd < 0) {
             int e = errno;
             free(t->file);
             free(t);
@@ -102,7 +117,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
         }
         cut_torn_tail(t);
     } else {
-        t->out = stdout;
+        t->fd = STDOUT_FILENO;
     }
     *state = t;
     return KC_OK;
@@ -110,19 +125,30 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
 
 static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {
     sink_task *t = state;
+    t->len = 0;
     for (size_t i = 0; i < n; i++) {
         const kc_value *v = &records[i]->value;
-        int ok;
+        int rc;
         if (v->type == KC_VAL_STRING) {
-            ok = fwrite(v->u.str.ptr, 1, v->u.str.len, t->out) == v->u.str.len && putc('\n', t->out) != EOF;
+            rc = append(t, v->u.str.ptr, v->u.str.len);
         } else {
             char *text = host->value_to_text(v);
             if (!text) return kc_error_set(err, KC_ERETRY, "out of memory");
-            ok = fputs(text, t->out) != EOF && putc('\n', t->out) != EOF;
+            rc = append(t, text, strlen(text));
             host->free(text);
         }
-        if (!ok) return kc_error_set(err, KC_ERETRY, "cannot write to %s: %s", t->file ? t->file : "stdout",
-                                     strerror(errno));
+        if (rc || append(t, "\n", 1)) return kc_error_set(err, KC_ERETRY, "out of memory");
+    }
+    size_t off = 0;
+    while (off < t->len) {
+        ssize_t w = write(t->fd, t->buf + off, t->len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            /* part of the batch may be on disk: it is delivered again, never lost */
+            return kc_error_set(err, KC_ERETRY, "cannot write to %s: %s", t->file ? t->file : "stdout",
+                                strerror(errno));
+        }
+        off += (size_t)w;
     }
     return KC_OK;
 }
@@ -130,15 +156,15 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
 static int task_flush(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err) {
     (void)offsets, (void)n;
     sink_task *t = state;
-    if (fflush(t->out) != 0 || (t->out != stdout && fsync(fileno(t->out)) != 0))
-        return kc_error_set(err, KC_ERETRY, "cannot flush %s: %s", t->file ? t->file : "stdout", strerror(errno));
+    if (t->fd != STDOUT_FILENO && fsync(t->fd) != 0)
+        return kc_error_set(err, KC_ERETRY, "cannot flush %s: %s", t->file, strerror(errno));
     return KC_OK;
 }
 
 static void task_stop(void *state) {
     sink_task *t = state;
-    if (t->out && t->out != stdout) fclose(t->out);
-    else if (t->out) fflush(t->out);
+    if (t->fd != STDOUT_FILENO) close(t->fd);
+    free(t->buf);
     free(t->file);
     free(t);
 }

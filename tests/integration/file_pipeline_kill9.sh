@@ -9,7 +9,7 @@ LINE_BYTES=13 # "line-0000001\n"
 TOPIC="it-kill9-$RUN_ID"
 "$TESTKIT" create-topic "$BOOTSTRAP" "$TOPIC" 3 || fail "cannot create topic"
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
-write_worker "$WORK/worker.properties" "offset.flush.interval.ms=200"
+write_worker "$WORK/worker.properties" "offset.flush.interval.ms=200" "consumer.session.timeout.ms=6000"
 cat >"$WORK/source.properties" <<P
 name=k9-source
 connector.class=FileStreamSource

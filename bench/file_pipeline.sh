@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# file_pipeline.sh - file source -> real Kafka (3 partitions) -> file sink, N lines, run by kcd
+# and by Apache Kafka Connect (ConnectStandalone with FileStreamSource/FileStreamSink) on the
+# same input against the same broker. Prints records/s, CPU seconds and peak RSS of each
+# worker process, and the ratios.
+#
+#   bench/file_pipeline.sh                 (N=1000000; BENCH_LINES=... to change)
+#   BENCH_SKIP_JAVA=1 bench/file_pipeline.sh   kcd only
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${KCD_BUILD:-$ROOT/build}
+N=${BENCH_LINES:-1000000}
+BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
+CONNECT_VERSION=${KCD_CONNECT_VERSION:-4.1.1}
+CACHE=${KCD_CACHE:-$HOME/.cache/kcd}
+WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
+
+connect_libs() { # resolves Apache Kafka Connect from Maven Central once
+  local dir=$CACHE/connect-$CONNECT_VERSION
+  if [ ! -f "$dir/libs/.complete" ]; then
+    mkdir -p "$dir"
+    cat >"$dir/pom.xml" <<P
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+ <groupId>local.kcd</groupId><artifactId>connect-runtime</artifactId><version>1</version><packaging>pom</packaging>
+ <dependencies>
+  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId><version>$CONNECT_VERSION</version></dependency>
+  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-file</artifactId><version>$CONNECT_VERSION</version></dependency>
+  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-json</artifactId><version>$CONNECT_VERSION</version></dependency>
+ </dependencies></project>
+P
+    mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/libs" -DincludeScope=runtime >&2
+    touch "$dir/libs/.complete"
+  fi
+  echo "$dir/libs"
+}
+
+seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
+
+# measure NAME CMD...: runs the worker until the sink has N lines; prints "secs cpu_s rss_kb"
+measure() {
+  local name=$1; shift
+  local out=$WORK/$name.out
+  local t0 t1 pid rss=0 cpu=0 clk
+  clk=$(getconf CLK_TCK)
+  t0=$(date +%s.%N)
+  "$@" >"$WORK/$name.log" 2>&1 &
+  pid=$!
+  while :; do
+    local n=0
+    [ -f "$out" ] && n=$(wc -l <"$out")
+    [ "$n" -ge "$N" ] && break
+    kill -0 $pid 2>/dev/null || { echo "$name died; log:" >&2; tail -20 "$WORK/$name.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  t1=$(date +%s.%N)
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  cpu=$(awk -v c="$clk" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  kill -TERM $pid; wait $pid || true
+  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+}
+
+worker_props() { # worker_props FILE NAME
+  cat >"$1" <<P
+bootstrap.servers=$BOOTSTRAP
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+offset.storage.file.filename=$WORK/$2.offsets
+offset.flush.interval.ms=10000
+plugin.path=$BUILD/lib/kcd/plugins
+listeners=http://127.0.0.1:18083
+P
+}
+
+connectors() { # connectors NAME TOPIC
+  printf 'name=%s-src\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile=%s\ntopic=%s\n' \
+    "$1" "$WORK/in.txt" "$2" >"$WORK/$1-src.properties"
+  printf 'name=%s-sink\nconnector.class=org.apache.kafka.connect.file.FileStreamSinkConnector\ntopics=%s\nfile=%s\n' \
+    "$1" "$2" "$WORK/$1.out" >"$WORK/$1-sink.properties"
+}
+
+RUN=$(date +%s)-$$
+declare -A R
+for w in kcd java; do
+  [ "$w" = java ] && [ "${BENCH_SKIP_JAVA:-0}" = 1 ] && continue
+  topic="bench-$w-$RUN"
+  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3
+  worker_props "$WORK/$w.properties" "$w"
+  connectors "$w" "$topic"
+  if [ "$w" = kcd ]; then
+    R[$w]=$(measure kcd "$BUILD/bin/kcd" standalone "$WORK/kcd.properties" "$WORK/kcd-src.properties" "$WORK/kcd-sink.properties")
+  else
+    libs=$(connect_libs)
+    sed -i '/^plugin.path=/d' "$WORK/java.properties"
+    R[$w]=$(measure java java -Xms256m -Xmx1g -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone \
+      "$WORK/java.properties" "$WORK/java-src.properties" "$WORK/java-sink.properties")
+  fi
+done
+
+echo
+echo "file source -> Kafka (3 partitions) -> file sink, $N lines, $(nproc) cores"
+echo "command: BENCH_LINES=$N bench/file_pipeline.sh"
+printf '%-22s %12s %12s %10s %12s\n' worker "records/s" "wall s" "cpu s" "peak RSS MiB"
+for w in kcd java; do
+  [ -n "${R[$w]:-}" ] || continue
+  read -r secs cpu rss <<<"${R[$w]}"
+  printf '%-22s %12.0f %12.2f %10.2f %12.1f\n' "$([ $w = kcd ] && echo kcd || echo "Kafka Connect $CONNECT_VERSION")" \
+    "$(echo "$N / $secs" | bc -l)" "$secs" "$cpu" "$(echo "$rss / 1024" | bc -l)"
+done
+if [ -n "${R[java]:-}" ]; then
+  read -r ks kc kr <<<"${R[kcd]}"
+  read -r js jc jr <<<"${R[java]}"
+  printf 'ratios kcd/Connect: throughput %.2fx, CPU %.2fx, peak RSS %.2fx\n' \
+    "$(echo "$js / $ks" | bc -l)" "$(echo "$kc / $jc" | bc -l)" "$(echo "$kr / $jr" | bc -l)"
+fi

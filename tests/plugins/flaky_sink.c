@@ -1,0 +1,102 @@
+/* A test sink ("flaky-sink") that answers KC_ERETRY to every fail.every-th put() and writes
+ * nothing of that batch, to prove the worker pauses, backs off and redelivers the same batch. */
+#define _GNU_SOURCE
+#include <kc/kc_plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const kc_host_api *host;
+
+static const kc_config_def config[] = {
+    {"file", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "Output file", NULL, NULL},
+    {"fail.every", KC_CFG_INT, "3", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "Every Nth put() asks to be retried", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+typedef struct task {
+    FILE *out;
+    int64_t every, calls, retries;
+    kc_task_ctx *ctx;
+} task;
+
+static int init(const kc_host_api *h, kc_error *err) {
+    (void)err;
+    host = h;
+    return KC_OK;
+}
+
+static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    (void)ctx;
+    kc_config *c = calloc(1, sizeof *c);
+    if (!c || host->config_copy(c, cfg)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *state = c;
+    return KC_OK;
+}
+
+static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+    (void)max_tasks;
+    if (host->config_copy(&out[0], state)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *n = 1;
+    return KC_OK;
+}
+
+static void conn_stop(void *state) {
+    kc_config *c = state;
+    for (size_t i = 0; i < c->len; i++) {
+        free(c->items[i].key);
+        free(c->items[i].value);
+    }
+    free(c->items);
+    free(c);
+}
+
+static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    task *t = calloc(1, sizeof *t);
+    t->ctx = ctx;
+    t->out = fopen(host->config_get(cfg, "file"), "a");
+    if (!t->out) {
+        free(t);
+        return kc_error_set(err, KC_EFATAL, "cannot open output");
+    }
+    host->config_get_long(cfg, "fail.every", &t->every);
+    *state = t;
+    return KC_OK;
+}
+
+static int task_put(void *state, kc_record *const *recs, size_t n, kc_error *err) {
+    task *t = state;
+    if (n && ++t->calls % t->every == 0) {
+        t->retries++;
+        return kc_error_set(err, KC_ERETRY, "flaky-sink: retry #%lld (first offset %lld)", (long long)t->retries,
+                            (long long)recs[0]->offset);
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(t->out, "%.*s\n", (int)recs[i]->value.u.str.len, recs[i]->value.u.str.ptr);
+    return KC_OK;
+}
+
+static int task_flush(void *state, const kc_topic_partition_offset *o, size_t n, kc_error *err) {
+    (void)o, (void)n;
+    task *t = state;
+    if (fflush(t->out) || fsync(fileno(t->out))) return kc_error_set(err, KC_ERETRY, "flush failed");
+    return KC_OK;
+}
+
+static void task_stop(void *state) {
+    task *t = state;
+    host->log(t->ctx, KC_LOG_INFO, "flaky-sink: %lld retries asked", (long long)t->retries);
+    fclose(t->out);
+    free(t);
+}
+
+static const kc_connector_ops connector_ops = {NULL, conn_start, conn_task_configs, conn_stop};
+static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
+static const kc_plugin_desc desc = {
+    KC_PLUGIN_HEADER, KC_PLUGIN_SINK, "flaky-sink", "1.0.0", "test sink that asks for retries",
+    (const char *const[]){"com.example.kcd.FlakySinkConnector", NULL},
+    config, init, &connector_ops, NULL, &task_ops, NULL, NULL, NULL,
+};
+KC_PLUGIN_DEFINE(desc)
