@@ -96,11 +96,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     if (e) e->acked = 1;
 }
 
-/* Moves the acknowledged prefix of every partition into its committable offset. */
-static int commit_offsets(source_run *s) {
-    kc_task *t = s->t;
-    kc_offset_store *store = t->conn->worker->offsets;
-    int any = 0;
+/* Moves the acknowledged prefix of every partition into its committable offset, freeing the
+ * entries at once so memory stays bounded by what is in flight, not by the flush interval. */
+static void collect_acked(source_run *s) {
     for (size_t i = 0; i < s->nq; i++) {
         partq *q = s->qs[i];
         while (q->head && q->head->acked) {
@@ -112,6 +110,17 @@ static int commit_offsets(source_run *s) {
             q->advanced = 1;
             free(e);
         }
+    }
+}
+
+/* Stores the committable offsets (then calls the task's commit()). */
+static int commit_offsets(source_run *s) {
+    kc_task *t = s->t;
+    kc_offset_store *store = t->conn->worker->offsets;
+    int any = 0;
+    collect_acked(s);
+    for (size_t i = 0; i < s->nq; i++) {
+        partq *q = s->qs[i];
         if (q->advanced && store) {
             if (kc_offset_store_put(store, t->conn->name, &q->partition, &q->committable)) return KC_ENOMEM;
             q->advanced = 0;
@@ -266,6 +275,7 @@ void *kc_source_task_run(void *arg) {
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
     while (!kc_task_should_stop(t) && t->state == KC_STATE_RUNNING) {
         rd_kafka_poll(s.producer, 0);
+        collect_acked(&s);
         if (s.produce_failed) {
             kc_task_fail(t, "%s", s.produce_error);
             break;

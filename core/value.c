@@ -71,7 +71,7 @@ void kc_value_init_struct(kc_value *v) {
 
 static int grow(void **items, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return KC_OK;
-    size_t ncap = *cap ? *cap * 2 : 4;
+    size_t ncap = *cap ? *cap * 2 : 2;
     while (ncap < need) ncap *= 2;
     void *p = realloc(*items, ncap * elem);
     if (!p) return KC_ENOMEM;

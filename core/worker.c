@@ -219,11 +219,15 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         if (!rc) rc = conf_set(conf, "max.in.flight.requests.per.connection", "1", err);
         if (!rc) rc = conf_set(conf, "message.timeout.ms", "0", err); /* delivery.timeout.ms = MAX */
         if (!rc) rc = conf_set(conf, "linger.ms", "5", err);
+        /* Java's buffer.memory is 32 MB; librdkafka's default (1 GB) is no size for a Pi */
+        if (!rc) rc = conf_set(conf, "queue.buffering.max.kbytes", "32768", err);
     } else {
         if (!rc) rc = conf_set(conf, "enable.auto.commit", "false", err);
         if (!rc) rc = conf_set(conf, "enable.auto.offset.store", "false", err);
         if (!rc) rc = conf_set(conf, "auto.offset.reset", "earliest", err);
         if (!rc) rc = conf_set(conf, "enable.partition.eof", "false", err);
+        /* bound the prefetch queue (librdkafka's default is 64 MB) */
+        if (!rc) rc = conf_set(conf, "queued.max.messages.kbytes", "16384", err);
     }
     /* worker-level producer.* / consumer.*, then the connector's *.override.* */
     const kc_config *layers[2] = {&w->config, conn_cfg};
