@@ -2,7 +2,7 @@
 # file_pipeline.sh - file source -> real Kafka (3 partitions) -> file sink, N lines, run by kcd
 # and by Apache Kafka Connect (ConnectStandalone with FileStreamSource/FileStreamSink) on the
 # same input against the same broker. Prints records/s, CPU seconds and peak RSS of each
-# worker process, and the ratios.
+# worker process (the median run of BENCH_RUNS, default 3, by wall time), and the ratios.
 #
 #   bench/file_pipeline.sh                 (N=1000000; BENCH_LINES=... to change)
 #   BENCH_SKIP_JAVA=1 bench/file_pipeline.sh   kcd only
@@ -80,27 +80,34 @@ connectors() { # connectors NAME TOPIC
     "$1" "$2" "$WORK/$1.out" >"$WORK/$1-sink.properties"
 }
 
-RUN=$(date +%s)-$$
+RUNS=${BENCH_RUNS:-3}
 declare -A R
 for w in kcd java; do
   [ "$w" = java ] && [ "${BENCH_SKIP_JAVA:-0}" = 1 ] && continue
+  results=()
+  for run in $(seq 1 "$RUNS"); do
+  RUN=$(date +%s)-$$-$run
+  rm -f "$WORK/$w.out" "$WORK/$w.offsets"
   topic="bench-$w-$RUN"
   "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3
   worker_props "$WORK/$w.properties" "$w"
   connectors "$w" "$topic"
   if [ "$w" = kcd ]; then
-    R[$w]=$(measure kcd "$BUILD/bin/kcd" standalone "$WORK/kcd.properties" "$WORK/kcd-src.properties" "$WORK/kcd-sink.properties")
+    results+=("$(measure kcd "$BUILD/bin/kcd" standalone "$WORK/kcd.properties" "$WORK/kcd-src.properties" "$WORK/kcd-sink.properties")")
   else
     libs=$(connect_libs)
     sed -i '/^plugin.path=/d' "$WORK/java.properties"
-    R[$w]=$(measure java java -Xms256m -Xmx1g -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone \
-      "$WORK/java.properties" "$WORK/java-src.properties" "$WORK/java-sink.properties")
+    results+=("$(measure java java -Xms256m -Xmx1g -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone \
+      "$WORK/java.properties" "$WORK/java-src.properties" "$WORK/java-sink.properties")")
   fi
+  done
+  R[$w]=$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  printf '%s runs (wall s, cpu s, peak RSS kB): %s\n' "$w" "$(printf '[%s] ' "${results[@]}")"
 done
 
 echo
 echo "file source -> Kafka (3 partitions) -> file sink, $N lines, $(nproc) cores"
-echo "command: BENCH_LINES=$N bench/file_pipeline.sh"
+echo "command: BENCH_LINES=$N BENCH_RUNS=$RUNS bench/file_pipeline.sh   (median of $RUNS runs)"
 printf '%-22s %12s %12s %10s %12s\n' worker "records/s" "wall s" "cpu s" "peak RSS MiB"
 for w in kcd java; do
   [ -n "${R[$w]:-}" ] || continue
