@@ -77,4 +77,5 @@ const kc_host_api kc_host = {
     .metric_add = host_metric_add,
     .connector_name = host_connector_name,
     .task_id = host_task_id,
+    .config_free = kc_config_free,
 };

@@ -11,17 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const kc_host_api *host;
+#include "file_connector.h"
 
 static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "Destination filename. If not specified, the standard output will be used", NULL, NULL},
     KC_CONFIG_END,
 };
-
-typedef struct connector {
-    kc_config cfg;
-} connector;
 
 typedef struct sink_task {
     kc_task_ctx *ctx;
@@ -30,41 +26,6 @@ typedef struct sink_task {
     char *buf;     /* one batch of lines */
     size_t len, cap;
 } sink_task;
-
-static int init(const kc_host_api *h, kc_error *err) {
-    (void)err;
-    host = h;
-    return KC_OK;
-}
-
-static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
-    (void)ctx;
-    connector *c = calloc(1, sizeof *c);
-    if (!c || host->config_copy(&c->cfg, cfg)) {
-        free(c);
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
-    *state = c;
-    return KC_OK;
-}
-
-static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    connector *c = state;
-    for (int i = 0; i < max_tasks; i++)
-        if (host->config_copy(&out[i], &c->cfg)) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    *n = max_tasks;
-    return KC_OK;
-}
-
-static void conn_stop(void *state) {
-    connector *c = state;
-    for (size_t i = 0; i < c->cfg.len; i++) {
-        free(c->cfg.items[i].key);
-        free(c->cfg.items[i].value);
-    }
-    free(c->cfg.items);
-    free(c);
-}
 
 /* A crash can leave a torn last line. Everything after the last newline was never flushed for
  * a commit, so it will be delivered again: cut it off rather than glue the next line to it. */
@@ -169,7 +130,8 @@ static void task_stop(void *state) {
     free(t);
 }
 
-static const kc_connector_ops connector_ops = {NULL, conn_start, conn_task_configs, conn_stop};
+static const kc_connector_ops connector_ops = {NULL, file_connector_start, file_connector_task_configs,
+                                                file_connector_stop};
 static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
 
 static const kc_plugin_desc desc = {
@@ -180,7 +142,7 @@ static const kc_plugin_desc desc = {
     "Writes each record's value as a line of a file (or stdout)",
     (const char *const[]){"org.apache.kafka.connect.file.FileStreamSinkConnector", NULL},
     config,
-    init,
+    file_plugin_init,
     &connector_ops,
     NULL,
     &task_ops,

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const kc_host_api *host;
+#include "file_connector.h"
 
 static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
@@ -34,12 +34,6 @@ typedef struct source_task {
     kc_value partition; /* {"filename": file} */
 } source_task;
 
-static int init(const kc_host_api *h, kc_error *err) {
-    (void)err;
-    host = h;
-    return KC_OK;
-}
-
 static int validate(const kc_config *cfg, kc_error *err) {
     const char *topic = host->config_get(cfg, "topic");
     if (topic && strchr(topic, ','))
@@ -49,37 +43,9 @@ static int validate(const kc_config *cfg, kc_error *err) {
     return KC_OK;
 }
 
-typedef struct connector {
-    kc_config cfg;
-} connector;
-
-static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
-    (void)ctx;
-    connector *c = calloc(1, sizeof *c);
-    if (!c || host->config_copy(&c->cfg, cfg)) {
-        free(c);
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
-    *state = c;
-    return KC_OK;
-}
-
-static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    (void)max_tasks;
-    connector *c = state;
-    if (host->config_copy(&out[0], &c->cfg)) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    *n = 1; /* one file, one task, as Kafka's FileStreamSourceConnector */
-    return KC_OK;
-}
-
-static void conn_stop(void *state) {
-    connector *c = state;
-    for (size_t i = 0; i < c->cfg.len; i++) {
-        free(c->cfg.items[i].key);
-        free(c->cfg.items[i].value);
-    }
-    free(c->cfg.items);
-    free(c);
+static int source_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+    (void)max_tasks; /* one file, one task, as Kafka's FileStreamSourceConnector */
+    return file_connector_task_configs(state, 1, out, n, err);
 }
 
 static void task_free(source_task *t) {
@@ -217,7 +183,8 @@ static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err
 
 static void task_stop(void *state) { task_free(state); }
 
-static const kc_connector_ops connector_ops = {validate, conn_start, conn_task_configs, conn_stop};
+static const kc_connector_ops connector_ops = {validate, file_connector_start, source_task_configs,
+                                                file_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 
 static const kc_plugin_desc desc = {
@@ -228,7 +195,7 @@ static const kc_plugin_desc desc = {
     "Reads lines from a file (or stdin) into a topic, resuming at the stored byte position",
     (const char *const[]){"org.apache.kafka.connect.file.FileStreamSourceConnector", NULL},
     config,
-    init,
+    file_plugin_init,
     &connector_ops,
     &task_ops,
     NULL, NULL, NULL, NULL,

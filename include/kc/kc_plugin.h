@@ -124,6 +124,7 @@ typedef struct kc_host_api {
     void (*metric_add)(kc_task_ctx *ctx, const char *name, double delta);
     const char *(*connector_name)(kc_task_ctx *ctx);
     int (*task_id)(kc_task_ctx *ctx); /* -1 for the connector itself */
+    void (*config_free)(kc_config *cfg); /* frees what config_set/config_copy allocated */
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 

@@ -44,13 +44,8 @@ static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n,
 }
 
 static void conn_stop(void *state) {
-    kc_config *c = state;
-    for (size_t i = 0; i < c->len; i++) {
-        free(c->items[i].key);
-        free(c->items[i].value);
-    }
-    free(c->items);
-    free(c);
+    host->config_free(state);
+    free(state);
 }
 
 static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
