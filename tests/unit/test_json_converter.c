@@ -228,6 +228,40 @@ static void test_roundtrip_every_type_numeric_decimal(void **st) {
     roundtrip_everything("NUMERIC", "-1234.567");
 }
 
+/* schemas.enable=false writes exactly the envelope's payload half, and reads it back as
+ * Connect does without a schema: numbers as int64/float64, structs and maps as maps. */
+static void test_every_type_without_envelope_is_the_bare_payload(void **st) {
+    (void)st;
+    void *with = open_conv(1, NULL), *without = open_conv(0, NULL);
+    kc_schema *s, *s2;
+    kc_value v, v2;
+    build_everything(&s, &v);
+    char *env = to_json(with, s, &v), *bare = to_json(without, s, &v);
+    json_t *je = json_loads(env, 0, NULL), *jb = json_loads(bare, 0, NULL);
+    assert_true(json_equal(json_object_get(je, "payload"), jb));
+    from_json(without, bare, &s2, &v2);
+    assert_null(s2);
+    assert_int_equal(v2.type, KC_VAL_MAP);
+    assert_int_equal(kc_map_get_str(&v2, "ts")->type, KC_VAL_INT);
+    assert_int_equal(kc_map_get_str(&v2, "ts")->u.i, 1700000000123LL);
+    assert_int_equal(kc_map_get_str(&v2, "f64")->type, KC_VAL_DOUBLE);
+    assert_string_equal(kc_map_get_str(&v2, "dec")->u.str.ptr, "7Sl5");
+    assert_int_equal(kc_map_get_str(&v2, "inner")->type, KC_VAL_MAP);
+    /* and the schemaless value written again is the same bare JSON */
+    char *again = to_json(without, NULL, &v2);
+    assert_true(json_text_equal(bare, again));
+    free(again);
+    json_decref(je);
+    json_decref(jb);
+    free(env);
+    free(bare);
+    kc_schema_release(s);
+    kc_value_clear(&v);
+    kc_value_clear(&v2);
+    kc_json_converter_desc.converter->close(with);
+    kc_json_converter_desc.converter->close(without);
+}
+
 static void test_schemaless_infers_types_and_roundtrips(void **st) {
     (void)st;
     void *c = open_conv(0, NULL);
@@ -384,6 +418,7 @@ int main(void) {
         cmocka_unit_test(test_reference_example_reads_and_writes_back),
         cmocka_unit_test(test_roundtrip_every_type_base64_decimal),
         cmocka_unit_test(test_roundtrip_every_type_numeric_decimal),
+        cmocka_unit_test(test_every_type_without_envelope_is_the_bare_payload),
         cmocka_unit_test(test_schemaless_infers_types_and_roundtrips),
         cmocka_unit_test(test_schemaless_value_in_envelope_has_null_schema),
         cmocka_unit_test(test_tombstones),
