@@ -4,12 +4,23 @@
 
 #include <kc/kc_plugin.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 void kc_log_set_level(kc_log_level level);
 kc_log_level kc_log_get_level(void);
 int kc_log_parse_level(const char *name, kc_log_level *out);
 void kc_log(kc_log_level level, const char *logger, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap);
+const char *kc_log_level_name(kc_log_level level);
+
+/* Named loggers (REST /admin/loggers): a level set for a name applies to every logger whose
+ * name starts with it (longest match wins); "root" is the default. last_modified is the epoch
+ * ms of the change, 0 when never changed. */
+int kc_log_set_named(const char *name, kc_log_level level);
+/* Calls fn for root and every named logger. */
+void kc_log_each(void (*fn)(const char *name, kc_log_level level, int64_t last_modified, void *arg), void *arg);
+/* 0 and the level of an exact name (or "root"), -1 when none was set. */
+int kc_log_get_named(const char *name, kc_log_level *level, int64_t *last_modified);
 
 #define KC_ERROR(logger, ...) kc_log(KC_LOG_ERROR, logger, __VA_ARGS__)
 #define KC_WARN(logger, ...) kc_log(KC_LOG_WARN, logger, __VA_ARGS__)

@@ -9,6 +9,8 @@
 
 #include <kc/kc_plugin.h>
 
+#include "kc_config_int.h"
+
 typedef struct kc_offset_store kc_offset_store;
 
 /* path NULL: memory only (the embedded default when no file is configured). */
@@ -20,5 +22,7 @@ int kc_offset_store_get(kc_offset_store *s, const char *connector, const kc_valu
 int kc_offset_store_put(kc_offset_store *s, const char *connector, const kc_value *partition,
                         const kc_value *offset);
 int kc_offset_store_flush(kc_offset_store *s, kc_error *err);
+/* The stored entries of one connector as JSON text: keys ["connector",{partition}], values. */
+int kc_offset_store_list(kc_offset_store *s, const char *connector, kc_strlist *keys, kc_strlist *values);
 
 #endif

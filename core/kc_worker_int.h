@@ -21,6 +21,12 @@ typedef enum kc_state {
 
 const char *kc_state_name(kc_state s);
 
+/* What the user asked for (Connect's target states). */
+typedef enum kc_target_state { KC_TARGET_STARTED = 0, KC_TARGET_PAUSED, KC_TARGET_STOPPED } kc_target_state;
+
+const char *kc_target_name(kc_target_state t);
+int kc_target_parse(const char *s, kc_target_state *out);
+
 typedef struct kc_worker kc_worker;
 typedef struct kc_connector kc_connector;
 
@@ -30,6 +36,7 @@ struct kc_task_ctx {
     int task_id;          /* -1 for the connector */
     int stop;             /* set by the worker, read by the task thread (atomics) */
     int reconfigure;      /* set by the plugin */
+    int paused;           /* set by the herder: the task keeps its assignment but moves nothing */
     char logger[160];     /* e.g. "WorkerSourceTask{id=name-0}" */
 };
 
@@ -87,14 +94,18 @@ typedef struct kc_task {
 struct kc_connector {
     kc_worker *worker;
     char *name;
+    kc_config raw;    /* as the user gave it: what REST shows */
     kc_config config; /* validated, defaults filled, providers resolved */
+    kc_target_state target;
+    pthread_mutex_t topics_lock;
+    kc_strlist topics; /* topics the tasks really used (REST /topics) */
     const kc_plugin *plugin;
     void *plugin_state;
     kc_task_ctx ctx;
     kc_task *tasks;
     int ntasks;
     kc_state status;
-    char trace[KC_ERROR_MSG_MAX];
+    char trace[KC_ERROR_MSG_MAX + 128];
 };
 
 struct kc_worker {
@@ -107,8 +118,6 @@ struct kc_worker {
     void *mock_cluster;
     int64_t flush_interval_ms;
     int64_t shutdown_timeout_ms;
-    kc_connector **connectors;
-    size_t nconnectors;
     int stopping;
     pthread_mutex_t embedded_lock;
     kc_strlist embedded_topics;
@@ -137,9 +146,8 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
 /* Reads a connector file: Java properties, a flat JSON map, or {"name","config"}. */
 int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
 
-int kc_connector_start(kc_worker *w, kc_config *cfg /* moved */, const kc_plugin *plugin, kc_error *err);
-/* Asks every task to stop and waits at most timeout_ms in total. */
-void kc_worker_stop_all(kc_worker *w, int64_t timeout_ms);
+/* Records that a connector's task used a topic (thread-safe). */
+void kc_connector_track_topic(kc_connector *c, const char *topic);
 
 /* Kafka client configuration for a task: worker overrides, then connector overrides. */
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
@@ -150,6 +158,9 @@ void *kc_sink_task_run(void *task);
 
 /* Task helpers shared by the runners. */
 int kc_task_should_stop(kc_task *t);
+int kc_task_paused(kc_task *t);
+/* RUNNING or PAUSED: the task is alive. */
+int kc_task_alive(kc_task *t);
 void kc_task_fail(kc_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t kc_now_ms(void);
 

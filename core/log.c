@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "kc_log.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -9,11 +11,93 @@
 #include <time.h>
 
 static kc_log_level current_level = KC_LOG_INFO;
+static int64_t root_modified;
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+
+#define MAX_NAMED 64
+static struct {
+    char name[160];
+    kc_log_level level;
+    int64_t modified;
+} named[MAX_NAMED];
+static int nnamed;
+static pthread_rwlock_t named_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static int64_t epoch_ms(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 void kc_log_set_level(kc_log_level level) { __atomic_store_n(&current_level, level, __ATOMIC_RELAXED); }
 
 kc_log_level kc_log_get_level(void) { return __atomic_load_n(&current_level, __ATOMIC_RELAXED); }
+
+const char *kc_log_level_name(kc_log_level level) { return level_names[level <= KC_LOG_TRACE ? level : KC_LOG_INFO]; }
+
+int kc_log_set_named(const char *name, kc_log_level level) {
+    if (!strcmp(name, "root")) {
+        kc_log_set_level(level);
+        root_modified = epoch_ms();
+        return 0;
+    }
+    pthread_rwlock_wrlock(&named_lock);
+    int i;
+    for (i = 0; i < nnamed; i++)
+        if (!strcmp(named[i].name, name)) break;
+    if (i == nnamed) {
+        if (nnamed == MAX_NAMED || strlen(name) >= sizeof named[0].name) {
+            pthread_rwlock_unlock(&named_lock);
+            return -1;
+        }
+        snprintf(named[nnamed++].name, sizeof named[0].name, "%s", name);
+    }
+    named[i].level = level;
+    named[i].modified = epoch_ms();
+    pthread_rwlock_unlock(&named_lock);
+    return 0;
+}
+
+void kc_log_each(void (*fn)(const char *name, kc_log_level level, int64_t last_modified, void *arg), void *arg) {
+    fn("root", kc_log_get_level(), root_modified, arg);
+    pthread_rwlock_rdlock(&named_lock);
+    for (int i = 0; i < nnamed; i++) fn(named[i].name, named[i].level, named[i].modified, arg);
+    pthread_rwlock_unlock(&named_lock);
+}
+
+int kc_log_get_named(const char *name, kc_log_level *level, int64_t *last_modified) {
+    if (!strcmp(name, "root")) {
+        *level = kc_log_get_level();
+        *last_modified = root_modified;
+        return 0;
+    }
+    int rc = -1;
+    pthread_rwlock_rdlock(&named_lock);
+    for (int i = 0; i < nnamed; i++)
+        if (!strcmp(named[i].name, name)) {
+            *level = named[i].level;
+            *last_modified = named[i].modified;
+            rc = 0;
+        }
+    pthread_rwlock_unlock(&named_lock);
+    return rc;
+}
+
+static kc_log_level effective_level(const char *logger) {
+    kc_log_level level = kc_log_get_level();
+    if (!__atomic_load_n(&nnamed, __ATOMIC_RELAXED) || !logger) return level;
+    size_t best = 0;
+    pthread_rwlock_rdlock(&named_lock);
+    for (int i = 0; i < nnamed; i++) {
+        size_t n = strlen(named[i].name);
+        if (n > best && strncmp(logger, named[i].name, n) == 0) {
+            best = n;
+            level = named[i].level;
+        }
+    }
+    pthread_rwlock_unlock(&named_lock);
+    return level;
+}
 
 int kc_log_parse_level(const char *name, kc_log_level *out) {
     if (!name) return -1;
@@ -30,7 +114,7 @@ int kc_log_parse_level(const char *name, kc_log_level *out) {
 }
 
 void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap) {
-    if (level > kc_log_get_level()) return;
+    if (level > effective_level(logger)) return;
     char line[2048];
     struct timeval tv;
     struct tm tm;

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_herder.h"
 #include "kc_log.h"
 #include "kc_worker_int.h"
+#include "kc_rest.h"
 
 #define KCD_VERSION "0.1.0"
 #define EXIT_CONFIG 2
@@ -65,6 +67,7 @@ static int cmd_standalone(int argc, char **argv) {
     int worker_ready = 0;
     kc_config *conn_cfgs = calloc((size_t)argc, sizeof *conn_cfgs);
     const kc_plugin **plugins = calloc((size_t)argc, sizeof *plugins);
+    const char *offsets_file = NULL;
     if (!conn_cfgs || !plugins) {
         fprintf(stderr, "kcd: out of memory\n");
         status = 1;
@@ -98,7 +101,11 @@ static int cmd_standalone(int argc, char **argv) {
             status = EXIT_CONFIG;
             continue;
         }
-        kc_connector_config_check(&w, &conn_cfgs[i], &plugins[i], &cp, &cw);
+        /* check a copy: the raw config (providers unresolved) is what REST shows and keeps */
+        kc_config checked = {0};
+        kc_config_copy(&checked, &conn_cfgs[i]);
+        kc_connector_config_check(&w, &checked, &plugins[i], &cp, &cw);
+        kc_config_free(&checked);
         print_list(argv[i], &cw, KC_LOG_WARN);
         print_list(argv[i], &cp, KC_LOG_ERROR);
         if (cp.len) status = EXIT_CONFIG;
@@ -114,7 +121,7 @@ static int cmd_standalone(int argc, char **argv) {
     }
     if (status) goto out;
 
-    const char *offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
+    offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
     if (!offsets_file) KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
     w.offsets = kc_offset_store_open(offsets_file, &err);
     if (!w.offsets) {
@@ -135,14 +142,40 @@ static int cmd_standalone(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     KC_INFO("Worker", "kcd %s standalone worker starting, Kafka at %s", KCD_VERSION, w.bootstrap);
-    for (int i = 1; i < argc; i++)
-        if (kc_connector_start(&w, &conn_cfgs[i], plugins[i], &err))
-            KC_ERROR("Worker", "Failed to start connector from %s: %s", argv[i], err.msg);
+    /* Connectors created or changed over REST are kept beside the offsets. */
+    char *store = NULL;
+    if (offsets_file && asprintf(&store, "%s.connectors", offsets_file) < 0) store = NULL;
+    kc_herder *herder = kc_herder_new(&w, store, &err);
+    free(store);
+    if (!herder) {
+        fprintf(stderr, "kcd: %s\n", err.msg);
+        status = 1;
+        goto out;
+    }
+    kc_strlist store_problems = {0};
+    kc_herder_load_store(herder, &store_problems);
+    print_list("connector store", &store_problems, KC_LOG_ERROR);
+    kc_strlist_free(&store_problems);
+    for (int i = 1; i < argc; i++) {
+        int created;
+        kc_strlist cp = {0};
+        if (kc_herder_put(herder, &conn_cfgs[i], KC_TARGET_STARTED, 1, &created, &cp, &err))
+            KC_ERROR("Worker", "Failed to start connector from %s: %s", argv[i], cp.len ? cp.items[0] : err.msg);
+        kc_strlist_free(&cp);
+    }
+    kc_rest *rest = kc_rest_start(herder, &w.config, &err);
+    if (!rest) {
+        fprintf(stderr, "kcd: REST server: %s\n", err.msg);
+        kc_herder_free(herder);
+        status = 1;
+        goto out;
+    }
     int sig = 0;
     sigwait(&sigs, &sig);
     KC_INFO("Worker", "Received %s, stopping (graceful timeout %lld ms)", sig == SIGINT ? "SIGINT" : "SIGTERM",
             (long long)w.shutdown_timeout_ms);
-    kc_worker_stop_all(&w, w.shutdown_timeout_ms);
+    kc_rest_stop(rest);
+    kc_herder_free(herder);
     if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
     KC_INFO("Worker", "kcd stopped");
 out:

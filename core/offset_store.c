@@ -220,3 +220,20 @@ int kc_offset_store_flush(kc_offset_store *s, kc_error *err) {
     kc_buf_free(&b);
     return rc;
 }
+
+int kc_offset_store_list(kc_offset_store *s, const char *connector, kc_strlist *keys, kc_strlist *values) {
+    kc_buf prefix = KC_BUF_INIT;
+    kc_buf_putc(&prefix, '[');
+    kc_buf_json_string(&prefix, connector, strlen(connector));
+    kc_buf_putc(&prefix, ',');
+    if (prefix.failed) return KC_ENOMEM;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->len; i++)
+        if (strncmp(s->items[i].key, prefix.data, prefix.len) == 0) {
+            kc_strlist_add(keys, s->items[i].key);
+            kc_strlist_add(values, s->items[i].value);
+        }
+    pthread_mutex_unlock(&s->lock);
+    kc_buf_free(&prefix);
+    return KC_OK;
+}

@@ -86,6 +86,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         KC_INFO(t->ctx.logger, "Partitions assigned: %d", parts->cnt);
         rd_kafka_assign(rk, parts);
+        for (int i = 0; i < parts->cnt; i++) kc_connector_track_topic(t->conn, parts->elems[i].topic);
+        if (kc_task_paused(t)) rd_kafka_pause_partitions(rk, parts);
         if (s->ops->open && v && s->ops->open(s->state, v, (size_t)parts->cnt, &e)) {
             kc_task_fail(t, "open() failed: %s", e.msg);
             s->failed_in_rebalance = 1;
@@ -95,7 +97,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
          * cannot commit any more: just close). */
         int lost = rd_kafka_assignment_lost(rk);
         KC_INFO(t->ctx.logger, "Partitions %s: %d", lost ? "lost" : "revoked", parts->cnt);
-        if (!lost && t->state == KC_STATE_RUNNING) flush_and_commit(s);
+        if (!lost && kc_task_alive(t)) flush_and_commit(s);
         if (s->ops->close && v && s->ops->close(s->state, v, (size_t)parts->cnt, &e))
             KC_WARN(t->ctx.logger, "close() failed: %s", e.msg);
         rd_kafka_assign(rk, NULL);
@@ -262,7 +264,25 @@ void *kc_sink_task_run(void *arg) {
     kc_record **batch = calloc(SINK_MAX_BATCH, sizeof *batch);
     pending_pos *pos = calloc(SINK_MAX_BATCH, sizeof *pos);
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
-    while (batch && pos && !kc_task_should_stop(t) && t->state == KC_STATE_RUNNING) {
+    while (batch && pos && !kc_task_should_stop(t) && kc_task_alive(t)) {
+        if (kc_task_paused(t)) { /* paused: keep the assignment and the group, fetch nothing */
+            if (t->state != KC_STATE_PAUSED) {
+                set_paused(&s, 1);
+                __atomic_store_n(&t->state, KC_STATE_PAUSED, __ATOMIC_RELEASE);
+                KC_INFO(t->ctx.logger, "Sink task paused");
+            }
+            wait_serving(&s, 100);
+            if (kc_now_ms() >= next_commit) {
+                flush_and_commit(&s);
+                next_commit = kc_now_ms() + w->flush_interval_ms;
+            }
+            continue;
+        }
+        if (t->state == KC_STATE_PAUSED) {
+            set_paused(&s, 0);
+            __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+            KC_INFO(t->ctx.logger, "Sink task resumed");
+        }
         size_t n = 0, npos = 0;
         int gen = s.generation;
         for (int i = 0; i < SINK_MAX_BATCH; i++) {
@@ -298,7 +318,7 @@ void *kc_sink_task_run(void *arg) {
             /* a revocation happened while the batch was read: those records belong to the
              * partitions' next owner now, which reads them from the committed offsets */
             KC_DEBUG(t->ctx.logger, "Dropping a batch of %zu records read across a rebalance", n);
-        } else if (t->state == KC_STATE_RUNNING) {
+        } else if (kc_task_alive(t)) {
             int paused = 0, delivered = 0;
             for (;;) {
                 int rc = n ? s.ops->put(s.state, batch, n, &err) : KC_OK;
@@ -324,14 +344,14 @@ void *kc_sink_task_run(void *arg) {
         }
         for (size_t i = 0; i < n; i++) kc_record_release(batch[i]);
         for (size_t i = 0; i < npos; i++) free(pos[i].topic);
-        if (t->state == KC_STATE_RUNNING && kc_now_ms() >= next_commit) {
+        if (kc_task_alive(t) && kc_now_ms() >= next_commit) {
             flush_and_commit(&s);
             next_commit = kc_now_ms() + w->flush_interval_ms;
         }
     }
     free(batch);
     free(pos);
-    if (t->state == KC_STATE_RUNNING) flush_and_commit(&s); /* graceful stop: commit what was delivered */
+    if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
     /* Close first: the revocation it triggers runs close() while the task is still alive. */
     rd_kafka_consumer_close(s.consumer);
@@ -343,7 +363,7 @@ close_consumer:
     rd_kafka_destroy(s.consumer);
 done:
     rd_kafka_topic_partition_list_destroy(s.offsets);
-    if (t->state == KC_STATE_RUNNING) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
+    if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Sink task stopped");
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;

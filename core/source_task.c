@@ -39,7 +39,7 @@ typedef struct source_run {
     size_t outstanding; /* produced, not yet acknowledged */
     int produce_failed;
     char produce_error[512];
-    char *last_topic; /* embedded default: the last topic made sure of */
+    char *last_topic; /* the last topic tracked (and, embedded, created) */
 } source_run;
 
 static partq *queue_for(source_run *s, const kc_value *partition) {
@@ -182,8 +182,9 @@ static int send_record(source_run *s, kc_record *r) {
         kc_task_fail(t, "Source record has no topic");
         return KC_EINVAL;
     }
-    if (t->conn->worker->mock_cluster && (!s->last_topic || strcmp(s->last_topic, r->topic))) {
+    if (!s->last_topic || strcmp(s->last_topic, r->topic)) {
         kc_worker_embedded_topic(t->conn->worker, r->topic);
+        kc_connector_track_topic(t->conn, r->topic);
         free(s->last_topic);
         s->last_topic = strdup(r->topic);
     }
@@ -273,12 +274,28 @@ void *kc_source_task_run(void *arg) {
 
     kc_records batch = {0};
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
-    while (!kc_task_should_stop(t) && t->state == KC_STATE_RUNNING) {
+    while (!kc_task_should_stop(t) && kc_task_alive(t)) {
         rd_kafka_poll(s.producer, 0);
         collect_acked(&s);
         if (s.produce_failed) {
             kc_task_fail(t, "%s", s.produce_error);
             break;
+        }
+        if (kc_task_paused(t)) { /* paused: deliver what is in flight, poll nothing new */
+            if (t->state != KC_STATE_PAUSED) {
+                __atomic_store_n(&t->state, KC_STATE_PAUSED, __ATOMIC_RELEASE);
+                KC_INFO(t->ctx.logger, "Source task paused");
+            }
+            rd_kafka_poll(s.producer, 100);
+            if (kc_now_ms() >= next_commit) {
+                commit_offsets(&s);
+                next_commit = kc_now_ms() + w->flush_interval_ms;
+            }
+            continue;
+        }
+        if (t->state == KC_STATE_PAUSED) {
+            __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+            KC_INFO(t->ctx.logger, "Source task resumed");
         }
         int rc = s.ops->poll(s.state, &batch, 100, &err);
         if (rc == KC_ERETRY) {
@@ -290,7 +307,7 @@ void *kc_source_task_run(void *arg) {
             kc_task_fail(t, "poll() failed: %s", err.msg);
             break;
         }
-        for (size_t i = 0; i < batch.len && t->state == KC_STATE_RUNNING; i++) send_record(&s, batch.items[i]);
+        for (size_t i = 0; i < batch.len && kc_task_alive(t); i++) send_record(&s, batch.items[i]);
         kc_records_clear(&batch);
         if (kc_now_ms() >= next_commit) {
             rd_kafka_poll(s.producer, 0);
@@ -315,7 +332,7 @@ destroy:
 done:
     drain_queues(&s);
     free(s.last_topic);
-    if (t->state == KC_STATE_RUNNING) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
+    if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Source task stopped");
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;

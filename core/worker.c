@@ -140,6 +140,19 @@ static const char *const connector_prefixes[] = {"key.converter.", "value.conver
                                                  "transforms.", "predicates.", "producer.override.",
                                                  "consumer.override.", "admin.override.", "topic.creation.", NULL};
 
+const char *kc_target_name(kc_target_state t) {
+    return t == KC_TARGET_PAUSED ? "PAUSED" : t == KC_TARGET_STOPPED ? "STOPPED" : "STARTED";
+}
+
+int kc_target_parse(const char *s, kc_target_state *out) {
+    if (!s) return KC_EINVAL;
+    if (!strcmp(s, "RUNNING") || !strcmp(s, "STARTED")) *out = KC_TARGET_STARTED;
+    else if (!strcmp(s, "PAUSED")) *out = KC_TARGET_PAUSED;
+    else if (!strcmp(s, "STOPPED")) *out = KC_TARGET_STOPPED;
+    else return KC_EINVAL;
+    return KC_OK;
+}
+
 const char *kc_state_name(kc_state s) {
     static const char *names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"};
     return (unsigned)s < 6 ? names[s] : "UNASSIGNED";
@@ -154,6 +167,21 @@ int64_t kc_now_ms(void) {
 int kc_task_should_stop(kc_task *t) {
     return __atomic_load_n(&t->ctx.stop, __ATOMIC_ACQUIRE) ||
            __atomic_load_n(&t->conn->worker->stopping, __ATOMIC_ACQUIRE);
+}
+
+int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }
+
+int kc_task_alive(kc_task *t) {
+    kc_state s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+    return s == KC_STATE_RUNNING || s == KC_STATE_PAUSED;
+}
+
+void kc_connector_track_topic(kc_connector *c, const char *topic) {
+    pthread_mutex_lock(&c->topics_lock);
+    int known = 0;
+    for (size_t i = 0; i < c->topics.len && !known; i++) known = !strcmp(c->topics.items[i], topic);
+    if (!known) kc_strlist_add(&c->topics, topic);
+    pthread_mutex_unlock(&c->topics_lock);
 }
 
 void kc_task_fail(kc_task *t, const char *fmt, ...) {
@@ -510,142 +538,7 @@ void kc_worker_embedded_topic(kc_worker *w, const char *topic) {
     pthread_mutex_unlock(&w->embedded_lock);
 }
 
-static void task_init(kc_task *t, kc_connector *c, int id) {
-    t->conn = c;
-    t->id = id;
-    t->ctx.worker = c->worker;
-    t->ctx.connector = c->name;
-    t->ctx.task_id = id;
-    snprintf(t->ctx.logger, sizeof t->ctx.logger, "%s{id=%s-%d}",
-             c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
-}
-
-static int task_start(kc_task *t, kc_error *err) {
-    kc_worker *w = t->conn->worker;
-    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
-    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
-    if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
-    if (rc) return rc;
-    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
-    t->state = KC_STATE_UNASSIGNED;
-    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
-    t->thread_started = 1;
-    return KC_OK;
-}
-
-int kc_connector_start(kc_worker *w, kc_config *cfg, const kc_plugin *plugin, kc_error *err) {
-    kc_connector *c = calloc(1, sizeof *c);
-    if (!c) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    c->worker = w;
-    c->config = *cfg;
-    memset(cfg, 0, sizeof *cfg);
-    c->plugin = plugin;
-    c->name = strdup(kc_config_get(&c->config, "name"));
-    c->ctx.worker = w;
-    c->ctx.connector = c->name;
-    c->ctx.task_id = -1;
-    snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
-    kc_connector **list = realloc(w->connectors, (w->nconnectors + 1) * sizeof *list);
-    if (!list || !c->name) {
-        free(c->name);
-        kc_config_free(&c->config);
-        free(c);
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
-    w->connectors = list;
-    w->connectors[w->nconnectors++] = c;
-
-    int rc = plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err);
-    if (rc) {
-        c->plugin_state = NULL;
-        c->status = KC_STATE_FAILED;
-        snprintf(c->trace, sizeof c->trace, "%s", err->msg);
-        KC_ERROR(c->ctx.logger, "Connector failed to start: %s", err->msg);
-        return rc;
-    }
-    int64_t max_tasks = 1;
-    kc_config_get_long(&c->config, "tasks.max", &max_tasks);
-    kc_config *task_cfgs = calloc((size_t)max_tasks, sizeof *task_cfgs);
-    int n = 0;
-    rc = task_cfgs ? plugin->desc->connector->task_configs(c->plugin_state, (int)max_tasks, task_cfgs, &n, err)
-                   : kc_error_set(err, KC_ENOMEM, "out of memory");
-    if (!rc && (n < 0 || n > max_tasks)) rc = kc_error_set(err, KC_EFATAL, "Connector produced %d task configs, "
-                                                                         "more than tasks.max=%lld", n, (long long)max_tasks);
-    if (rc) {
-        for (int64_t i = 0; task_cfgs && i < max_tasks; i++) kc_config_free(&task_cfgs[i]);
-        free(task_cfgs);
-        c->status = KC_STATE_FAILED;
-        snprintf(c->trace, sizeof c->trace, "%s", err->msg);
-        KC_ERROR(c->ctx.logger, "Connector failed to generate task configs: %s", err->msg);
-        return rc;
-    }
-    c->tasks = calloc(n ? (size_t)n : 1, sizeof *c->tasks);
-    c->ntasks = n;
-    for (int i = 0; i < n; i++) {
-        kc_task *t = &c->tasks[i];
-        task_init(t, c, i);
-        t->config = task_cfgs[i];
-        memset(&task_cfgs[i], 0, sizeof task_cfgs[i]);
-        if (task_start(t, err)) {
-            kc_task_fail(t, "%s", err->msg);
-        }
-    }
-    for (int64_t i = 0; i < max_tasks; i++) kc_config_free(&task_cfgs[i]);
-    free(task_cfgs);
-    c->status = KC_STATE_RUNNING;
-    KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)", c->name, plugin->desc->name, n);
-    return KC_OK;
-}
-
-void kc_worker_stop_all(kc_worker *w, int64_t timeout_ms) {
-    __atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);
-    int64_t deadline = kc_now_ms() + timeout_ms;
-    /* the graceful timeout is a total for all tasks, as in Connect; a task that is flushing
-     * its producer gets that whole time itself, so wait a little longer for it */
-    deadline += 2000;
-    for (size_t i = 0; i < w->nconnectors; i++) {
-        kc_connector *c = w->connectors[i];
-        for (int j = 0; j < c->ntasks; j++) {
-            kc_task *t = &c->tasks[j];
-            if (!t->thread_started) continue;
-            while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
-                struct timespec ts = {0, 10 * 1000 * 1000};
-                nanosleep(&ts, NULL);
-            }
-            if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
-                pthread_join(t->thread, NULL);
-                t->thread_started = 0;
-            } else {
-                KC_ERROR(t->ctx.logger, "Graceful stop of task failed: it did not stop within %lld ms",
-                         (long long)timeout_ms);
-            }
-        }
-    }
-}
-
 void kc_worker_free(kc_worker *w) {
-    for (size_t i = 0; i < w->nconnectors; i++) {
-        kc_connector *c = w->connectors[i];
-        int all_stopped = 1;
-        for (int j = 0; j < c->ntasks; j++) {
-            kc_task *t = &c->tasks[j];
-            if (t->thread_started) { /* still running: leave its memory alone */
-                all_stopped = 0;
-                continue;
-            }
-            kc_transform_chain_close(&t->chain);
-            kc_converter_close(&t->key_conv);
-            kc_converter_close(&t->value_conv);
-            kc_config_free(&t->config);
-        }
-        if (!all_stopped) continue;
-        if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
-        free(c->tasks);
-        kc_config_free(&c->config);
-        free(c->name);
-        free(c);
-    }
-    free(w->connectors);
     if (w->offsets) kc_offset_store_close(w->offsets);
     if (w->mock_cluster) {
         rd_kafka_mock_cluster_destroy(w->mock_cluster);

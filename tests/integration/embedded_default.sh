@@ -8,6 +8,7 @@ plugin.path=$PLUGINS
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.flush.interval.ms=500
+listeners=http://127.0.0.1:0
 P
 printf 'name=src\nconnector.class=FileStreamSource\nfile=%s\ntopic=demo\n' "$WORK/in.txt" >"$WORK/src.properties"
 printf 'name=snk\nconnector.class=FileStreamSink\ntopics=demo\nfile=%s\n' "$WORK/out.txt" >"$WORK/snk.properties"

@@ -33,6 +33,7 @@ write_worker() {
     echo "offset.storage.file.filename=$WORK/offsets.json"
     echo "offset.flush.interval.ms=500"
     echo "plugin.path=$PLUGINS"
+    echo "listeners=http://127.0.0.1:0" # a free port: tests run side by side
     for l in "$@"; do echo "$l"; done
   } >"$f"
 }

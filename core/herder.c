@@ -1,0 +1,812 @@
+/* herder.c - connector and task lifecycles (StandaloneHerder): create, reconfigure, pause,
+ * resume, stop, restart, delete; status in Connect's shapes; the store that keeps connectors
+ * created at run time across restarts. */
+#define _GNU_SOURCE
+#include "kc_herder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kc_buf.h"
+#include "kc_converter_int.h"
+#include "kc_log.h"
+#include "kc_value_int.h"
+
+struct kc_herder {
+    kc_worker *w;
+    pthread_mutex_t lock;
+    kc_connector **items;
+    size_t len, cap;
+    char *store_path;
+    char worker_id[300];
+};
+
+const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
+
+static kc_connector *find(kc_herder *h, const char *name) {
+    for (size_t i = 0; i < h->len; i++)
+        if (strcmp(h->items[i]->name, name) == 0) return h->items[i];
+    return NULL;
+}
+
+/* ---- tasks -------------------------------------------------------------------------------- */
+
+static void task_init(kc_task *t, kc_connector *c, int id) {
+    t->conn = c;
+    t->id = id;
+    t->ctx.worker = c->worker;
+    t->ctx.connector = c->name;
+    t->ctx.task_id = id;
+    t->ctx.paused = c->target == KC_TARGET_PAUSED;
+    snprintf(t->ctx.logger, sizeof t->ctx.logger, "%s{id=%s-%d}",
+             c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
+}
+
+static int task_start(kc_task *t, kc_error *err) {
+    kc_worker *w = t->conn->worker;
+    t->trace[0] = '\0';
+    t->done = 0;
+    t->ctx.stop = 0;
+    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
+    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
+    if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
+    if (rc) return rc;
+    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
+    t->state = KC_STATE_UNASSIGNED;
+    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
+    t->thread_started = 1;
+    return KC_OK;
+}
+
+/* Asks the task to stop, waits until deadline (ms, monotonic), frees what it used. Returns 0
+ * when it stopped; a task still running past the deadline keeps its memory. */
+static int task_stop(kc_task *t, int64_t deadline) {
+    if (t->thread_started) {
+        __atomic_store_n(&t->ctx.stop, 1, __ATOMIC_RELEASE);
+        while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
+            KC_ERROR(t->ctx.logger, "Graceful stop of task failed: it did not stop in time");
+            return -1;
+        }
+        pthread_join(t->thread, NULL);
+        t->thread_started = 0;
+    }
+    kc_transform_chain_close(&t->chain);
+    kc_converter_close(&t->key_conv);
+    kc_converter_close(&t->value_conv);
+    return 0;
+}
+
+/* ---- connectors --------------------------------------------------------------------------- */
+
+static int64_t graceful_deadline(kc_worker *w) {
+    /* the graceful timeout covers all tasks together; a task flushing its producer may use
+     * all of it, so allow it a little more before giving up on the thread */
+    return kc_now_ms() + w->shutdown_timeout_ms + 2000;
+}
+
+/* Stops the connector instance and its tasks; returns -1 if a task would not stop. */
+static int connector_halt(kc_connector *c) {
+    int64_t deadline = graceful_deadline(c->worker);
+    int stuck = 0;
+    for (int j = 0; j < c->ntasks; j++) __atomic_store_n(&c->tasks[j].ctx.stop, 1, __ATOMIC_RELEASE);
+    for (int j = 0; j < c->ntasks; j++) {
+        if (task_stop(&c->tasks[j], deadline)) stuck = 1;
+        else kc_config_free(&c->tasks[j].config);
+    }
+    if (stuck) return -1; /* leak the tasks rather than free memory a thread still uses */
+    free(c->tasks);
+    c->tasks = NULL;
+    c->ntasks = 0;
+    if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
+    c->plugin_state = NULL;
+    return 0;
+}
+
+static void connector_fail(kc_connector *c, const char *what, const char *msg) {
+    c->status = KC_STATE_FAILED;
+    snprintf(c->trace, sizeof c->trace, "%s: %s", what, msg);
+    KC_ERROR(c->ctx.logger, "%s: %s", what, msg);
+}
+
+/* Starts the connector instance and (unless STOPPED) its tasks, as its target says. */
+static void connector_run(kc_connector *c) {
+    kc_error err;
+    c->trace[0] = '\0';
+    if (c->target == KC_TARGET_STOPPED) {
+        c->status = KC_STATE_STOPPED;
+        KC_INFO(c->ctx.logger, "Connector %s is stopped", c->name);
+        return;
+    }
+    if (c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, &err)) {
+        c->plugin_state = NULL;
+        connector_fail(c, "Connector failed to start", err.msg);
+        return;
+    }
+    int64_t max_tasks = 1;
+    kc_config_get_long(&c->config, "tasks.max", &max_tasks);
+    kc_config *cfgs = calloc((size_t)max_tasks, sizeof *cfgs);
+    int n = 0;
+    int rc = cfgs ? c->plugin->desc->connector->task_configs(c->plugin_state, (int)max_tasks, cfgs, &n, &err)
+                  : kc_error_set(&err, KC_ENOMEM, "out of memory");
+    if (!rc && (n < 0 || n > max_tasks))
+        rc = kc_error_set(&err, KC_EFATAL, "The connector generated %d tasks, which is greater than %lld, the "
+                          "maximum number of tasks it is configured to create", n, (long long)max_tasks);
+    c->tasks = rc ? NULL : calloc(n ? (size_t)n : 1, sizeof *c->tasks);
+    if (!rc && !c->tasks) rc = kc_error_set(&err, KC_ENOMEM, "out of memory");
+    if (rc) {
+        connector_fail(c, "Connector failed to generate task configs", err.msg);
+    } else {
+        c->ntasks = n;
+        for (int i = 0; i < n; i++) {
+            kc_task *t = &c->tasks[i];
+            task_init(t, c, i);
+            t->config = cfgs[i];
+            memset(&cfgs[i], 0, sizeof cfgs[i]);
+            if (task_start(t, &err)) kc_task_fail(t, "%s", err.msg);
+        }
+        c->status = c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+        KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)%s", c->name, c->plugin->desc->name, n,
+                c->target == KC_TARGET_PAUSED ? ", paused" : "");
+    }
+    for (int64_t i = 0; cfgs && i < max_tasks; i++) kc_config_free(&cfgs[i]);
+    free(cfgs);
+}
+
+static void connector_free(kc_connector *c) {
+    kc_config_free(&c->raw);
+    kc_config_free(&c->config);
+    kc_strlist_free(&c->topics);
+    pthread_mutex_destroy(&c->topics_lock);
+    free(c->name);
+    free(c);
+}
+
+/* ---- the store ---------------------------------------------------------------------------- */
+
+static json_t *config_json(const kc_config *cfg) {
+    json_t *o = json_object();
+    for (size_t i = 0; i < cfg->len; i++)
+        json_object_set_new(o, cfg->items[i].key, cfg->items[i].value ? json_string(cfg->items[i].value) : json_null());
+    return o;
+}
+
+static void store_save(kc_herder *h) {
+    if (!h->store_path) return;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < h->len; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:s}", "name", h->items[i]->name, "config",
+                                             config_json(&h->items[i]->raw), "target_state",
+                                             kc_target_name(h->items[i]->target)));
+    json_t *root = json_pack("{s:i, s:o}", "version", 1, "connectors", arr);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", h->store_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); /* configs may hold secrets */
+    int ok = fd >= 0 && json_dumpfd(root, fd, JSON_INDENT(1)) == 0 && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    if (!ok || rename(tmp, h->store_path) != 0)
+        KC_ERROR("Herder", "Cannot write the connector store %s: %s", h->store_path, strerror(errno));
+    json_decref(root);
+}
+
+int kc_herder_load_store(kc_herder *h, kc_strlist *problems) {
+    if (!h->store_path) return KC_OK;
+    json_error_t jerr;
+    json_t *root = json_load_file(h->store_path, 0, &jerr);
+    if (!root) {
+        if (access(h->store_path, F_OK) == 0)
+            kc_strlist_addf(problems, "connector store %s: %s at line %d", h->store_path, jerr.text, jerr.line);
+        return KC_OK;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(root, "connectors"), i, item) {
+        kc_config raw = {0};
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(item, "config"), k, v)
+            if (json_is_string(v)) kc_config_set(&raw, k, json_string_value(v));
+        kc_target_state target = KC_TARGET_STARTED;
+        kc_target_parse(json_string_value(json_object_get(item, "target_state")), &target);
+        int created;
+        kc_error err;
+        kc_strlist p = {0};
+        if (kc_herder_put(h, &raw, target, 1, &created, &p, &err))
+            kc_strlist_addf(problems, "kept connector %s: %s", json_string_value(json_object_get(item, "name")),
+                            p.len ? p.items[0] : err.msg);
+        kc_strlist_free(&p);
+        kc_config_free(&raw);
+    }
+    json_decref(root);
+    return KC_OK;
+}
+
+/* ---- herder ------------------------------------------------------------------------------- */
+
+kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err) {
+    kc_herder *h = calloc(1, sizeof *h);
+    if (!h || (store_path && !(h->store_path = strdup(store_path)))) {
+        free(h);
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    h->w = w;
+    pthread_mutex_init(&h->lock, NULL);
+    /* worker_id = advertised host:port, else the first listener's */
+    const char *host = kc_config_get(&w->config, "rest.advertised.host.name");
+    const char *port = kc_config_get(&w->config, "rest.advertised.port");
+    kc_strlist listeners = {0};
+    kc_list_split(kc_config_get(&w->config, "listeners"), &listeners);
+    char lhost[256] = "127.0.0.1", lport[16] = "8083";
+    if (listeners.len) {
+        const char *l = strstr(listeners.items[0], "://");
+        l = l ? l + 3 : listeners.items[0];
+        const char *colon = strrchr(l, ':');
+        if (colon) {
+            if (colon > l) snprintf(lhost, sizeof lhost, "%.*s", (int)(colon - l), l);
+            snprintf(lport, sizeof lport, "%s", colon + 1);
+        }
+    }
+    kc_strlist_free(&listeners);
+    snprintf(h->worker_id, sizeof h->worker_id, "%s:%s", host ? host : lhost, port ? port : lport);
+    return h;
+}
+
+void kc_herder_free(kc_herder *h) {
+    if (!h) return;
+    __atomic_store_n(&h->w->stopping, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->len; i++)
+        if (connector_halt(h->items[i]) == 0) connector_free(h->items[i]);
+    free(h->items);
+    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_destroy(&h->lock);
+    free(h->store_path);
+    free(h);
+}
+
+int kc_herder_exists(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    int e = find(h, name) != NULL;
+    pthread_mutex_unlock(&h->lock);
+    return e;
+}
+
+int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
+                  kc_strlist *problems, kc_error *err) {
+    kc_config cfg = {0};
+    const kc_plugin *plugin = NULL;
+    kc_strlist warnings = {0};
+    kc_config_copy(&cfg, raw);
+    kc_connector_config_check(h->w, &cfg, &plugin, problems, &warnings);
+    for (size_t i = 0; i < warnings.len; i++) KC_WARN("Herder", "%s", warnings.items[i]);
+    kc_strlist_free(&warnings);
+    if (problems->len) {
+        kc_config_free(&cfg);
+        return kc_error_set(err, KC_EINVAL, "Connector configuration is invalid");
+    }
+    const char *name = kc_config_get(&cfg, "name");
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    if (c && !allow_replace) {
+        pthread_mutex_unlock(&h->lock);
+        kc_config_free(&cfg);
+        return kc_error_set(err, KC_EEXIST, "Connector %s already exists", name);
+    }
+    *created = c == NULL;
+    if (c) { /* reconfigure: stop with the old config, start with the new, same target */
+        if (connector_halt(c)) {
+            pthread_mutex_unlock(&h->lock);
+            kc_config_free(&cfg);
+            return kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
+        }
+        kc_config_free(&c->raw);
+        kc_config_free(&c->config);
+        c->plugin = plugin;
+        KC_INFO(c->ctx.logger, "Reconfiguring connector %s", name);
+    } else {
+        c = calloc(1, sizeof *c);
+        kc_connector **items = h->len == h->cap ? realloc(h->items, (h->cap ? h->cap * 2 : 8) * sizeof *items)
+                                                 : h->items;
+        if (!c || !items || !(c->name = strdup(name))) {
+            free(c);
+            pthread_mutex_unlock(&h->lock);
+            kc_config_free(&cfg);
+            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        }
+        if (items != h->items) h->cap = h->cap ? h->cap * 2 : 8;
+        h->items = items;
+        h->items[h->len++] = c;
+        c->worker = h->w;
+        c->plugin = plugin;
+        c->target = initial;
+        pthread_mutex_init(&c->topics_lock, NULL);
+        c->ctx.worker = h->w;
+        c->ctx.connector = c->name;
+        c->ctx.task_id = -1;
+        snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    }
+    kc_config_copy(&c->raw, raw);
+    if (!kc_config_get(&c->raw, "name")) kc_config_set(&c->raw, "name", name);
+    c->config = cfg;
+    connector_run(c);
+    store_save(h);
+    pthread_mutex_unlock(&h->lock);
+    return KC_OK;
+}
+
+int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc = KC_OK;
+    if (!c) {
+        rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    } else if (connector_halt(c)) {
+        rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
+    } else {
+        for (size_t i = 0; i < h->len; i++)
+            if (h->items[i] == c) h->items[i] = h->items[--h->len];
+        KC_INFO("Herder", "Deleted connector %s", name);
+        connector_free(c);
+        store_save(h);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc = KC_OK;
+    if (!c) {
+        rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    } else if (c->target != target) {
+        kc_target_state old = c->target;
+        c->target = target;
+        if (target == KC_TARGET_STOPPED) {
+            if (connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
+            else c->status = KC_STATE_STOPPED;
+        } else if (old == KC_TARGET_STOPPED) {
+            connector_run(c);
+        } else { /* STARTED <-> PAUSED: the tasks keep running and stop or start moving records */
+            for (int i = 0; i < c->ntasks; i++)
+                __atomic_store_n(&c->tasks[i].ctx.paused, target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
+            if (c->status != KC_STATE_FAILED) c->status = target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+        }
+        KC_INFO(c->ctx.logger, "Connector %s target state %s", name, kc_target_name(target));
+        store_save(h);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+static int restart_task_locked(kc_connector *c, int i, kc_error *err) {
+    kc_task *t = &c->tasks[i];
+    if (task_stop(t, graceful_deadline(c->worker)))
+        return kc_error_set(err, KC_EFATAL, "Task %s-%d did not stop in time", c->name, i);
+    kc_config cfg = t->config;
+    memset(t, 0, sizeof *t);
+    task_init(t, c, i);
+    t->config = cfg;
+    if (task_start(t, err)) kc_task_fail(t, "%s", err->msg);
+    return KC_OK;
+}
+
+int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int only_failed, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc = KC_OK;
+    if (!c) {
+        rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    } else if (!include_tasks) {
+        if (!only_failed || c->status == KC_STATE_FAILED) { /* the connector instance only */
+            if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
+            c->plugin_state = NULL;
+            if (c->target != KC_TARGET_STOPPED && !c->ntasks) {
+                connector_run(c);
+            } else if (c->target != KC_TARGET_STOPPED &&
+                       c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err)) {
+                connector_fail(c, "Connector failed to start", err->msg);
+            } else {
+                c->status = c->target == KC_TARGET_STOPPED ? KC_STATE_STOPPED
+                            : c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+                c->trace[0] = '\0';
+            }
+        }
+    } else if (!only_failed || c->status == KC_STATE_FAILED) {
+        if (connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
+        else connector_run(c);
+    } else {
+        for (int i = 0; i < c->ntasks && !rc; i++)
+            if (c->tasks[i].state == KC_STATE_FAILED) rc = restart_task_locked(c, i, err);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc;
+    if (!c) rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    else if (task < 0 || task >= c->ntasks) rc = kc_error_set(err, KC_ENOTFOUND, "Task %s-%d not found", name, task);
+    else rc = restart_task_locked(c, task, err);
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc = KC_OK;
+    if (!c) {
+        rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    } else {
+        pthread_mutex_lock(&c->topics_lock);
+        kc_strlist_free(&c->topics);
+        pthread_mutex_unlock(&c->topics_lock);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* ---- readers ------------------------------------------------------------------------------ */
+
+static const char *type_name(const kc_connector *c) {
+    return c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "source" : c->plugin->desc->kind == KC_PLUGIN_SINK ? "sink"
+                                                                                                        : "unknown";
+}
+
+json_t *kc_herder_list(kc_herder *h) {
+    pthread_mutex_lock(&h->lock);
+    json_t *a = json_array();
+    for (size_t i = 0; i < h->len; i++) json_array_append_new(a, json_string(h->items[i]->name));
+    pthread_mutex_unlock(&h->lock);
+    return a;
+}
+
+static json_t *info_locked(kc_connector *c) {
+    json_t *tasks = json_array();
+    for (int i = 0; i < c->ntasks; i++) json_array_append_new(tasks, json_pack("{s:s, s:i}", "connector", c->name, "task", i));
+    return json_pack("{s:s, s:o, s:o, s:s}", "name", c->name, "config", config_json(&c->raw), "tasks", tasks, "type",
+                     type_name(c));
+}
+
+json_t *kc_herder_info(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = c ? info_locked(c) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+static json_t *task_state_json(kc_herder *h, kc_task *t) {
+    kc_state s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+    json_t *j = json_pack("{s:i, s:s, s:s}", "id", t->id, "state", kc_state_name(s), "worker_id", h->worker_id);
+    if (s == KC_STATE_FAILED && t->trace[0]) json_object_set_new(j, "trace", json_string(t->trace));
+    return j;
+}
+
+json_t *kc_herder_status(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = NULL;
+    if (c) {
+        json_t *conn = json_pack("{s:s, s:s}", "state", kc_state_name(c->status), "worker_id", h->worker_id);
+        if (c->status == KC_STATE_FAILED && c->trace[0]) json_object_set_new(conn, "trace", json_string(c->trace));
+        json_t *tasks = json_array();
+        for (int i = 0; i < c->ntasks; i++) json_array_append_new(tasks, task_state_json(h, &c->tasks[i]));
+        j = json_pack("{s:s, s:o, s:o, s:s}", "name", c->name, "connector", conn, "tasks", tasks, "type", type_name(c));
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *kc_herder_config(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = c ? config_json(&c->raw) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *kc_herder_tasks(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = NULL;
+    if (c) {
+        j = json_array();
+        for (int i = 0; i < c->ntasks; i++)
+            json_array_append_new(j, json_pack("{s:{s:s, s:i}, s:o}", "id", "connector", c->name, "task", i, "config",
+                                               config_json(&c->tasks[i].config)));
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *kc_herder_task_status(kc_herder *h, const char *name, int task) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = c && task >= 0 && task < c->ntasks ? task_state_json(h, &c->tasks[task]) : NULL;
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+json_t *kc_herder_topics(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = NULL;
+    if (c) {
+        json_t *topics = json_array();
+        pthread_mutex_lock(&c->topics_lock);
+        for (size_t i = 0; i < c->topics.len; i++) json_array_append_new(topics, json_string(c->topics.items[i]));
+        pthread_mutex_unlock(&c->topics_lock);
+        j = json_pack("{s:{s:o}}", c->name, "topics", topics);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+/* ---- offsets (source connectors: the offset store) ---------------------------------------- */
+
+json_t *kc_herder_offsets(kc_herder *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    json_t *j = NULL;
+    if (c) {
+        j = json_array();
+        kc_offset_store *store = h->w->offsets;
+        if (store && c->plugin->desc->kind == KC_PLUGIN_SOURCE) {
+            /* the store is keyed by connector; walk it through its JSON file form */
+            kc_strlist keys = {0}, values = {0};
+            kc_offset_store_list(store, c->name, &keys, &values);
+            for (size_t i = 0; i < keys.len; i++) {
+                json_t *p = json_loads(keys.items[i], JSON_DECODE_ANY, NULL);
+                json_t *o = json_loads(values.items[i], JSON_DECODE_ANY, NULL);
+                json_array_append_new(j, json_pack("{s:O, s:o}", "partition", json_array_get(p, 1), "offset",
+                                                   o ? o : json_null()));
+                json_decref(p);
+            }
+            kc_strlist_free(&keys);
+            kc_strlist_free(&values);
+        }
+        j = json_pack("{s:o}", "offsets", j);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return j;
+}
+
+int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, kc_error *err) {
+    pthread_mutex_lock(&h->lock);
+    kc_connector *c = find(h, name);
+    int rc = KC_OK;
+    json_t *list = body ? json_object_get(body, "offsets") : NULL;
+    if (!c) {
+        rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    } else if (c->target != KC_TARGET_STOPPED || c->ntasks) {
+        rc = kc_error_set(err, KC_ESTATE, "Connectors must be in the STOPPED state before their offsets can be "
+                                          "modified. This can be done for the specified connector by issuing a "
+                                          "'PUT' request to the '/connectors/%s/stop' endpoint", name);
+    } else if (c->plugin->desc->kind != KC_PLUGIN_SOURCE) {
+        rc = kc_error_set(err, KC_EINVAL, "kcd keeps sink offsets in the consumer group connect-%s; altering them "
+                                          "through REST is not supported yet", name);
+    } else if (body && (!json_is_array(list) || json_array_size(list) == 0)) {
+        rc = kc_error_set(err, KC_EINVAL, "The 'offsets' field must be a non-empty list of partition/offset pairs");
+    } else if (!h->w->offsets) {
+        rc = kc_error_set(err, KC_EINVAL, "No offset store is configured");
+    } else if (!body) {
+        kc_strlist keys = {0}, values = {0};
+        kc_offset_store_list(h->w->offsets, c->name, &keys, &values);
+        for (size_t i = 0; i < keys.len; i++) {
+            json_t *k = json_loads(keys.items[i], JSON_DECODE_ANY, NULL);
+            kc_value p = KC_VALUE_NULL_INIT;
+            if (k && kc_json_to_value(json_array_get(k, 1), &p, NULL) == KC_OK)
+                kc_offset_store_put(h->w->offsets, c->name, &p, NULL);
+            kc_value_clear(&p);
+            json_decref(k);
+        }
+        kc_strlist_free(&keys);
+        kc_strlist_free(&values);
+        rc = kc_offset_store_flush(h->w->offsets, err);
+    } else {
+        size_t i;
+        json_t *item;
+        json_array_foreach(list, i, item) {
+            json_t *pj = json_object_get(item, "partition"), *oj = json_object_get(item, "offset");
+            if (!json_is_object(pj) || (oj && !json_is_object(oj) && !json_is_null(oj))) {
+                rc = kc_error_set(err, KC_EINVAL, "offsets[%zu]: 'partition' must be an object and 'offset' an "
+                                                  "object or null", i);
+                break;
+            }
+        }
+        json_array_foreach(list, i, item) {
+            if (rc) break;
+            kc_value p = KC_VALUE_NULL_INIT, o = KC_VALUE_NULL_INIT;
+            json_t *oj = json_object_get(item, "offset");
+            kc_json_to_value(json_object_get(item, "partition"), &p, NULL);
+            if (oj && !json_is_null(oj)) kc_json_to_value(oj, &o, NULL);
+            kc_offset_store_put(h->w->offsets, c->name, &p, o.type == KC_VAL_NULL ? NULL : &o);
+            kc_value_clear(&p);
+            kc_value_clear(&o);
+        }
+        if (!rc) rc = kc_offset_store_flush(h->w->offsets, err);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* ---- plugins and validation --------------------------------------------------------------- */
+
+static const char *rest_type(kc_plugin_kind k) {
+    switch (k) {
+    case KC_PLUGIN_SOURCE: return "source";
+    case KC_PLUGIN_SINK: return "sink";
+    case KC_PLUGIN_TRANSFORM: return "transformation";
+    case KC_PLUGIN_PREDICATE: return "predicate";
+    case KC_PLUGIN_CONVERTER: return "converter";
+    }
+    return "unknown";
+}
+
+json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
+    json_t *a = json_array();
+    const kc_registry *r = &h->w->registry;
+    for (size_t i = 0; i < r->len; i++) {
+        const kc_plugin_desc *d = r->items[i].desc;
+        if (connectors_only && d->kind != KC_PLUGIN_SOURCE && d->kind != KC_PLUGIN_SINK) continue;
+        json_t *p = json_pack("{s:s, s:s}", "class", kc_plugin_class(&r->items[i]), "type", rest_type(d->kind));
+        if (d->version) json_object_set_new(p, "version", json_string(d->version));
+        json_array_append_new(a, p);
+    }
+    return a;
+}
+
+static const kc_plugin *find_any(kc_herder *h, const char *name) {
+    return kc_registry_find(&h->w->registry, name, 0);
+}
+
+const kc_plugin *kc_herder_find_connector_plugin(kc_herder *h, const char *name) {
+    const kc_plugin *p = kc_registry_find(&h->w->registry, name, KC_PLUGIN_SOURCE);
+    return p ? p : kc_registry_find(&h->w->registry, name, KC_PLUGIN_SINK);
+}
+
+static const char *importance_name(kc_config_importance i) {
+    return i == KC_IMPORTANCE_HIGH ? "HIGH" : i == KC_IMPORTANCE_MEDIUM ? "MEDIUM" : "LOW";
+}
+
+static json_t *definition_json(const kc_config_def *d, const char *prefix, const char *group, int order) {
+    char name[512], display[512];
+    snprintf(name, sizeof name, "%s%s", prefix, d->name);
+    /* display name: "tasks.max" -> "Tasks max" */
+    snprintf(display, sizeof display, "%s", d->name);
+    for (char *p = display; *p; p++)
+        if (*p == '.' || *p == '_') *p = ' ';
+    if (display[0] >= 'a' && display[0] <= 'z') display[0] = (char)(display[0] - 32);
+    json_t *j = json_pack("{s:s, s:s, s:b, s:s?, s:s, s:s, s:s?, s:i, s:s, s:s, s:[]}", "name", name, "type",
+                          kc_config_type_name(d->type), "required", (d->flags & KC_CFG_F_REQUIRED) != 0,
+                          "default_value", d->default_value, "importance", importance_name(d->importance),
+                          "documentation", d->doc ? d->doc : "", "group", group ? group : d->group, "order", order,
+                          "width", "NONE", "display_name", display, "dependents");
+    if (!d->default_value) json_object_set_new(j, "default_value", json_null());
+    return j;
+}
+
+json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin) {
+    const kc_plugin *p = find_any(h, plugin);
+    if (!p) return NULL;
+    json_t *a = json_array();
+    int order = 0;
+    for (const kc_config_def *d = p->desc->config; d && d->name; d++)
+        json_array_append_new(a, definition_json(d, "", NULL, ++order));
+    return a;
+}
+
+/* One ConfigInfo entry per key of defs (with prefix), errors per key. */
+static void validate_defs(json_t *configs, json_t *groups, const kc_config_def *defs, const char *prefix,
+                          const char *group, const kc_config *cfg, int *errors) {
+    int order = 0;
+    for (const kc_config_def *d = defs; d && d->name; d++) {
+        char key[512], msg[1024];
+        snprintf(key, sizeof key, "%s%s", prefix, d->name);
+        const char *v = kc_config_get(cfg, key);
+        json_t *errs = json_array();
+        if (!v && (d->flags & KC_CFG_F_REQUIRED) && !d->alias_of) {
+            snprintf(msg, sizeof msg, "Missing required configuration \"%s\" which has no default value.", key);
+            json_array_append_new(errs, json_string(msg));
+        } else if (v && kc_config_check_value(d, key, v, msg, sizeof msg)) {
+            json_array_append_new(errs, json_string(msg));
+        }
+        *errors += (int)json_array_size(errs);
+        const char *shown = v ? v : d->default_value;
+        json_t *value = json_pack("{s:s, s:s?, s:[], s:o, s:b}", "name", key, "value",
+                                  shown && kc_config_def_is_secret(d) ? "[hidden]" : shown, "recommended_values",
+                                  "errors", errs, "visible", 1);
+        if (!shown) json_object_set_new(value, "value", json_null());
+        const char *g = group ? group : d->group ? d->group : "Common";
+        json_array_append_new(configs, json_pack("{s:o, s:o}", "definition", definition_json(d, prefix, g, ++order),
+                                                 "value", value));
+        int seen = 0;
+        size_t i;
+        json_t *gj;
+        json_array_foreach(groups, i, gj) seen |= !strcmp(json_string_value(gj), g);
+        if (!seen) json_array_append_new(groups, json_string(g));
+    }
+}
+
+json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *raw) {
+    const kc_plugin *p = kc_herder_find_connector_plugin(h, plugin);
+    if (!p) return NULL;
+    kc_config cfg = {0};
+    kc_config_copy(&cfg, raw);
+    kc_error err;
+    kc_config_resolve(&h->w->providers, &cfg, &err);
+    json_t *configs = json_array(), *groups = json_array();
+    int errors = 0;
+    validate_defs(configs, groups, kc_connector_common_defs, "", NULL, &cfg, &errors);
+    validate_defs(configs, groups, p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "",
+                  NULL, &cfg, &errors);
+    validate_defs(configs, groups, p->desc->config, "", NULL, &cfg, &errors);
+    /* transforms and predicates: their keys with full prefixes, in groups named after the alias */
+    const char *lists[2] = {"transforms", "predicates"};
+    for (int l = 0; l < 2; l++) {
+        kc_strlist aliases = {0};
+        kc_list_split(kc_config_get(&cfg, lists[l]), &aliases);
+        for (size_t i = 0; i < aliases.len; i++) {
+            char prefix[512], key[600], group[600];
+            snprintf(prefix, sizeof prefix, "%s.%s.", lists[l], aliases.items[i]);
+            snprintf(key, sizeof key, "%stype", prefix);
+            snprintf(group, sizeof group, "%s: %s", l ? "Predicates" : "Transforms", aliases.items[i]);
+            const kc_plugin *tp =
+                kc_registry_find(&h->w->registry, kc_config_get(&cfg, key), l ? KC_PLUGIN_PREDICATE : KC_PLUGIN_TRANSFORM);
+            const kc_config_def type_def[] = {
+                {"type", KC_CFG_CLASS, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
+                 "Class for the transformation or predicate.", NULL, NULL},
+                KC_CONFIG_END};
+            int before = errors;
+            validate_defs(configs, groups, type_def, prefix, group, &cfg, &errors);
+            if (!tp && errors == before && kc_config_get(&cfg, key)) {
+                /* a class no plugin provides: an error on the .type key */
+                json_t *last = json_array_get(configs, json_array_size(configs) - 1);
+                char msg[800];
+                snprintf(msg, sizeof msg, "Invalid value %s for configuration %s: Class %s could not be found.",
+                         kc_config_get(&cfg, key), key, kc_config_get(&cfg, key));
+                json_array_append_new(json_object_get(json_object_get(last, "value"), "errors"), json_string(msg));
+                errors++;
+            }
+            if (tp) validate_defs(configs, groups, tp->desc->config, prefix, group, &cfg, &errors);
+        }
+        kc_strlist_free(&aliases);
+    }
+    /* cross-key rules of the worker (topics vs topics.regex, the plugin's own validate) */
+    kc_strlist problems = {0}, warnings = {0};
+    const kc_plugin *ignored;
+    kc_connector_config_check(h->w, &cfg, &ignored, &problems, &warnings);
+    for (size_t i = 0; i < problems.len; i++) {
+        if (strstr(problems.items[i], "topics.regex") || strstr(problems.items[i], "Must configure one of topics")) {
+            size_t k;
+            json_t *e;
+            json_array_foreach(configs, k, e) {
+                const char *n = json_string_value(json_object_get(json_object_get(e, "definition"), "name"));
+                if (n && !strcmp(n, strstr(problems.items[i], "topics.regex:") ? "topics.regex" : "topics")) {
+                    json_array_append_new(json_object_get(json_object_get(e, "value"), "errors"),
+                                          json_string(problems.items[i]));
+                    errors++;
+                    break;
+                }
+            }
+        }
+    }
+    kc_strlist_free(&problems);
+    kc_strlist_free(&warnings);
+    kc_config_free(&cfg);
+    return json_pack("{s:s, s:i, s:o, s:o}", "name", kc_plugin_class(p), "error_count", errors, "groups", groups,
+                     "configs", configs);
+}

@@ -1,0 +1,57 @@
+/* kc_herder.h - the herder: the one interface through which the CLI and the REST API create,
+ * change, pause, stop, restart and delete connectors and read their state. Every call is
+ * serialized by the herder's lock; answers are JSON in Kafka Connect's REST shapes. */
+#ifndef KC_HERDER_H
+#define KC_HERDER_H
+
+#include <jansson.h>
+
+#include "kc_worker_int.h"
+
+/* Beyond kc_error.h's codes: the connector already exists (REST 409). */
+#define KC_EEXIST (-100)
+/* The connector is in the wrong state for the call (REST 400, e.g. offsets while running). */
+#define KC_ESTATE (-101)
+
+typedef struct kc_herder kc_herder;
+
+/* store_path: where connectors created or changed at run time are kept (NULL: not kept). */
+kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err);
+/* Stops every connector within the worker's graceful timeout, then frees the herder. */
+void kc_herder_free(kc_herder *h);
+/* Starts the connectors kept in the store (target states included). */
+int kc_herder_load_store(kc_herder *h, kc_strlist *problems);
+
+/* Creates (or with allow_replace, replaces) a connector from its raw config. Invalid configs
+ * return KC_EINVAL with one problem per line. *created tells which happened. */
+int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
+                  kc_strlist *problems, kc_error *err);
+int kc_herder_delete(kc_herder *h, const char *name, kc_error *err);
+int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target, kc_error *err);
+int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int only_failed, kc_error *err);
+int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *err);
+int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err);
+/* offsets: NULL (reset all) or a parsed {"offsets":[...]} body. */
+int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *offsets, kc_error *err);
+
+/* Readers: a new JSON reference for the caller, or NULL when the connector is unknown. */
+json_t *kc_herder_list(kc_herder *h);
+json_t *kc_herder_info(kc_herder *h, const char *name);
+json_t *kc_herder_status(kc_herder *h, const char *name);
+json_t *kc_herder_config(kc_herder *h, const char *name);
+json_t *kc_herder_tasks(kc_herder *h, const char *name);
+json_t *kc_herder_task_status(kc_herder *h, const char *name, int task); /* NULL: unknown task too */
+json_t *kc_herder_topics(kc_herder *h, const char *name);
+json_t *kc_herder_offsets(kc_herder *h, const char *name);
+int kc_herder_exists(kc_herder *h, const char *name);
+
+/* Plugins and validation. */
+json_t *kc_herder_plugins(kc_herder *h, int connectors_only);
+json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin); /* NULL: unknown plugin */
+/* ConfigInfos for cfg checked as `plugin` (NULL: unknown plugin). */
+json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *cfg);
+const kc_plugin *kc_herder_find_connector_plugin(kc_herder *h, const char *name);
+
+const char *kc_herder_worker_id(kc_herder *h);
+
+#endif
