@@ -298,15 +298,17 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
     kc_connector *c = find(h, name);
     if (c && !allow_replace) {
         pthread_mutex_unlock(&h->lock);
+        kc_error_set(err, KC_EEXIST, "Connector %s already exists", name); /* name lives in cfg */
         kc_config_free(&cfg);
-        return kc_error_set(err, KC_EEXIST, "Connector %s already exists", name);
+        return KC_EEXIST;
     }
     *created = c == NULL;
     if (c) { /* reconfigure: stop with the old config, start with the new, same target */
         if (connector_halt(c)) {
             pthread_mutex_unlock(&h->lock);
+            kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
             kc_config_free(&cfg);
-            return kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
+            return KC_EFATAL;
         }
         kc_config_free(&c->raw);
         kc_config_free(&c->config);

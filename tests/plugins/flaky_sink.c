@@ -13,6 +13,8 @@ static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "Output file", NULL, NULL},
     {"fail.every", KC_CFG_INT, "3", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "Every Nth put() asks to be retried", NULL, NULL},
+    {"secret", KC_CFG_PASSWORD, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "Unused; proves passwords are shown as [hidden]", NULL, NULL},
     KC_CONFIG_END,
 };
 

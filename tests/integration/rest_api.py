@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""The REST API against a real kcd and a real broker, endpoint by endpoint: success shapes
+field by field and Connect's error codes. Needs KCD_BUILD, KCD_SOURCE and the broker of
+tests/services/kafka; uses only the standard library."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BUILD = os.environ["KCD_BUILD"]
+SOURCE = os.environ["KCD_SOURCE"]
+BOOTSTRAP = "127.0.0.1:%s" % os.environ.get("KCD_KAFKA_PORT", "19092")
+PLUGINS = "%s/lib/kcd/plugins,%s/tests/plugins/flaky" % (BUILD, BUILD)
+RUN = "%d-%d" % (time.time(), os.getpid())
+
+failures = []
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+class Kcd:
+    def __init__(self, work, extra_args=()):
+        self.work = work
+        self.log = open(os.path.join(work, "kcd.log"), "a")
+        start = self.log.tell()  # only this run's lines count
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "bin/kcd"), "standalone", os.path.join(work, "worker.properties"), *extra_args],
+            stdout=self.log, stderr=self.log)
+        self.port = None
+        deadline = time.time() + 30
+        while time.time() < deadline and self.port is None:
+            if self.proc.poll() is not None:
+                raise SystemExit("kcd exited: see %s/kcd.log" % work)
+            with open(os.path.join(work, "kcd.log")) as f:
+                f.seek(start)
+                ports = re.findall(r"REST server listening on http://[0-9.]+:(\d+)", f.read())
+            if ports:
+                self.port = int(ports[-1])
+            time.sleep(0.05)
+        if self.port is None:
+            raise SystemExit("kcd did not report its REST port")
+
+    def call(self, method, path, body=None, ctype="application/json", raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data, method=method)
+        if data is not None and ctype:
+            req.add_header("Content-Type", ctype)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text else None), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            return e.code, (json.loads(text) if text else None), dict(e.headers)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=60)
+        check(rc == 0, "kcd exits 0 after SIGTERM (got %s)" % rc)
+
+
+def is_error(resp, code, fragment=None):
+    status, body, _ = resp
+    ok = status == code and isinstance(body, dict) and body.get("error_code") == code and \
+        isinstance(body.get("message"), str)
+    if ok and fragment:
+        ok = fragment in body["message"]
+    return ok
+
+
+def wait_for(fn, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.2)
+    return None
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="kcd-rest.")
+    topic = "it-rest-" + RUN
+    subprocess.check_call([os.path.join(BUILD, "bin/testkit"), "create-topic", BOOTSTRAP, topic, "1"])
+    infile = os.path.join(work, "in.txt")
+    with open(infile, "w") as f:
+        f.writelines("rest-%05d\n" % i for i in range(1000))
+    with open(os.path.join(work, "worker.properties"), "w") as f:
+        f.write("bootstrap.servers=%s\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                "offset.storage.file.filename=%s/offsets.json\noffset.flush.interval.ms=300\n"
+                "plugin.path=%s\nlisteners=http://127.0.0.1:0\n" % (BOOTSTRAP, work, PLUGINS))
+    k = Kcd(work)
+
+    # --- worker ---
+    s, b, _ = k.call("GET", "/")
+    check(s == 200 and set(b) == {"version", "commit", "kafka_cluster_id"}, "GET / shape")
+    s, b, _ = k.call("GET", "/health")
+    check(s == 200 and b["status"] == "healthy" and "message" in b, "GET /health")
+    check(k.call("GET", "/connectors")[:2] == (200, []), "GET /connectors empty")
+
+    # --- create ---
+    src = {"connector.class": "FileStreamSource", "file": infile, "topic": topic, "tasks.max": "1"}
+    s, b, h = k.call("POST", "/connectors", {"name": "src", "config": src})
+    check(s == 201, "POST /connectors -> 201 (got %s %s)" % (s, b))
+    check(h.get("Location", "").endswith("/connectors/src"), "POST sets Location")
+    check(b == {"name": "src", "config": dict(src, name="src"), "tasks": [{"connector": "src", "task": 0}],
+                "type": "source"}, "ConnectorInfo shape: %s" % b)
+    r = k.call("POST", "/connectors", {"name": "src", "config": src})
+    check(is_error(r, 409, "already exists"), "duplicate -> 409: %s %s" % r[:2])
+    s, b, _ = k.call("POST", "/connectors", {"name": "bad", "config": {"connector.class": "FileStreamSource",
+                                                                        "batch.size": "0"}})
+    check(is_error((s, b, None), 400, "Connector configuration is invalid and contains the following 2 error(s):"),
+          "invalid config -> 400 with count: %s" % b)
+    check("Missing required configuration \"topic\"" in b["message"] and "batch.size" in b["message"] and
+          "/connector-plugins/FileStreamSource/config/validate" in b["message"], "400 lists each error")
+    check(is_error(k.call("POST", "/connectors", {"name": "x", "config": {"connector.class": "com.example.Nope"}}),
+                   500, "com.example.Nope"), "unknown class -> 500")
+    check(is_error(k.call("POST", "/connectors", {"config": src}), 400), "no name -> 400")
+    check(is_error(k.call("POST", "/connectors", {"name": "n", "config": {"topic": "t"}}), 400, "no connector type"),
+          "no connector.class -> 400")
+    check(is_error(k.call("POST", "/connectors", raw=b"{not json"), 400, "Invalid JSON"), "malformed JSON -> 400")
+    check(is_error(k.call("POST", "/connectors", {"name": "n", "config": src}, ctype="text/plain"), 415),
+          "wrong content type -> 415")
+    check(is_error(k.call("POST", "/connectors", {"name": "n", "config": dict(src, name="other")}), 400,
+                   "doesn't match"), "name mismatch -> 400")
+    check(is_error(k.call("POST", "/connectors", {"name": "n", "config": dict(src, topic=None)}), 400),
+          "null config value -> 400")
+
+    # --- read ---
+    check(k.call("GET", "/connectors/src")[1]["type"] == "source", "GET /connectors/{c}")
+    check(is_error(k.call("GET", "/connectors/nope"), 404, "nope"), "unknown connector -> 404")
+    check(k.call("GET", "/connectors/src/config")[1] == dict(src, name="src"), "GET config")
+    status = wait_for(lambda: (lambda st: st if st["tasks"] and st["tasks"][0]["state"] == "RUNNING" else None)(
+        k.call("GET", "/connectors/src/status")[1]))
+    check(status is not None, "task reaches RUNNING")
+    if status:
+        check(status["name"] == "src" and status["type"] == "source" and status["connector"]["state"] == "RUNNING"
+              and re.match(r"^[0-9.]+:\d+$", status["connector"]["worker_id"]) and
+              set(status["tasks"][0]) == {"id", "state", "worker_id"} and status["tasks"][0]["id"] == 0,
+              "ConnectorStateInfo shape: %s" % status)
+    s, b, _ = k.call("GET", "/connectors/src/tasks")
+    check(s == 200 and b[0]["id"] == {"connector": "src", "task": 0} and b[0]["config"]["topic"] == topic,
+          "GET tasks")
+    s, b, _ = k.call("GET", "/connectors/src/tasks/0/status")
+    check(s == 200 and b["id"] == 0 and b["state"] == "RUNNING", "GET task status")
+    check(is_error(k.call("GET", "/connectors/src/tasks/7/status"), 404), "unknown task -> 404")
+    check(is_error(k.call("GET", "/connectors/nope/status"), 404), "status of unknown -> 404")
+
+    # --- expand ---
+    s, b, _ = k.call("GET", "/connectors?expand=status&expand=info")
+    check(s == 200 and set(b["src"]) == {"status", "info"} and b["src"]["info"]["name"] == "src", "expand=status,info")
+    check(set(k.call("GET", "/connectors?expand=info&expand=bogus")[1]["src"]) == {"info"}, "unknown expand ignored")
+
+    # --- PUT / PATCH config ---
+    out = os.path.join(work, "out.txt")
+    sink_cls = "com.example.kcd.FlakySinkConnector"
+    flaky = {"connector.class": sink_cls, "topics": topic, "file": out, "fail.every": "1000000"}
+    s, b, h = k.call("PUT", "/connectors/snk/config", flaky)
+    check(s == 201 and h.get("Location", "").endswith("/connectors/snk"), "PUT config creates -> 201")
+    s, b, _ = k.call("PUT", "/connectors/snk/config", flaky)
+    check(s == 200 and b["name"] == "snk" and b["type"] == "sink", "PUT config again -> 200")
+    check(wait_for(lambda: os.path.exists(out) and sum(1 for _ in open(out)) >= 1000), "records reach the sink")
+    s, b, _ = k.call("PATCH", "/connectors/snk/config", {"fail.every": "999999", "tasks.max": None})
+    check(s == 200 and b["config"]["fail.every"] == "999999" and "tasks.max" not in b["config"], "PATCH merges and removes")
+    check(is_error(k.call("PATCH", "/connectors/nope/config", {"a": "b"}), 404), "PATCH unknown -> 404")
+    check(is_error(k.call("PUT", "/connectors/snk/config", dict(flaky, **{"fail.every": "x"})), 400, "fail.every"),
+          "PUT invalid -> 400")
+
+    # --- topics ---
+    t = wait_for(lambda: k.call("GET", "/connectors/src/topics")[1]["src"]["topics"])
+    check(t == [topic], "GET topics: %s" % t)
+    check(k.call("PUT", "/connectors/src/topics/reset")[0] == 202, "PUT topics/reset -> 202")
+    check(k.call("GET", "/connectors/src/topics")[1] == {"src": {"topics": []}}, "topics emptied")
+
+    # --- restart ---
+    check(k.call("POST", "/connectors/src/restart")[0] == 204, "restart connector -> 204")
+    s, b, _ = k.call("POST", "/connectors/src/restart?includeTasks=true")
+    check(s == 202 and b["connector"]["state"] == "RESTARTING" and b["tasks"][0]["state"] == "RESTARTING",
+          "restart includeTasks -> 202 RESTARTING: %s" % b)
+    s, b, _ = k.call("POST", "/connectors/src/restart?includeTasks=true&onlyFailed=true")
+    check(s == 202 and b["tasks"][0]["state"] != "RESTARTING", "onlyFailed leaves running tasks alone")
+    check(k.call("POST", "/connectors/src/tasks/0/restart")[0] == 204, "task restart -> 204")
+    check(is_error(k.call("POST", "/connectors/src/tasks/5/restart"), 404), "restart unknown task -> 404")
+    check(is_error(k.call("POST", "/connectors/nope/restart"), 404), "restart unknown -> 404")
+
+    # --- pause / resume ---
+    check(k.call("PUT", "/connectors/snk/pause")[0] == 202, "pause -> 202")
+    check(wait_for(lambda: k.call("GET", "/connectors/snk/status")[1]["tasks"][0]["state"] == "PAUSED"),
+          "task PAUSED")
+    check(k.call("GET", "/connectors/snk/status")[1]["connector"]["state"] == "PAUSED", "connector PAUSED")
+    check(k.call("PUT", "/connectors/snk/resume")[0] == 202, "resume -> 202")
+    check(wait_for(lambda: k.call("GET", "/connectors/snk/status")[1]["tasks"][0]["state"] == "RUNNING"),
+          "task RUNNING again")
+
+    # --- offsets ---
+    want = {"offsets": [{"partition": {"filename": infile}, "offset": {"position": 11000}}]}
+    b = wait_for(lambda: (lambda r: r[1] if r[1] == want else None)(k.call("GET", "/connectors/src/offsets")))
+    check(b == want, "GET offsets: %s" % k.call("GET", "/connectors/src/offsets")[1])
+    check(is_error(k.call("PATCH", "/connectors/src/offsets", {"offsets": [{"partition": {"filename": infile},
+                                                                            "offset": {"position": 0}}]}), 400,
+                   "STOPPED"), "PATCH offsets while running -> 400")
+    check(is_error(k.call("DELETE", "/connectors/src/offsets"), 400, "STOPPED"), "DELETE offsets while running -> 400")
+    check(k.call("PUT", "/connectors/src/stop")[0] == 204, "stop -> 204")
+    s, b, _ = k.call("GET", "/connectors/src/status")
+    check(b["connector"]["state"] == "STOPPED" and b["tasks"] == [], "STOPPED has no tasks: %s" % b)
+    check(k.call("GET", "/connectors/src")[1]["tasks"] == [], "stopped connector lists no tasks")
+    check(is_error(k.call("PATCH", "/connectors/src/offsets", {"offsets": []}), 400), "empty offsets -> 400")
+    s, b, _ = k.call("PATCH", "/connectors/src/offsets", {"offsets": [{"partition": {"filename": infile},
+                                                                       "offset": {"position": 5500}}]})
+    check(s == 200 and "altered successfully" in b["message"], "PATCH offsets -> 200")
+    check(k.call("GET", "/connectors/src/offsets")[1]["offsets"][0]["offset"] == {"position": 5500}, "offset altered")
+    s, b, _ = k.call("DELETE", "/connectors/src/offsets")
+    check(s == 200 and "reset successfully" in b["message"], "DELETE offsets -> 200")
+    check(k.call("GET", "/connectors/src/offsets")[1] == {"offsets": []}, "offsets reset")
+
+    # --- plugins and validate ---
+    s, b, _ = k.call("GET", "/connector-plugins")
+    classes = {p["class"]: p for p in b}
+    check(s == 200 and classes["org.apache.kafka.connect.file.FileStreamSourceConnector"] ==
+          {"class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "type": "source", "version": "1.0.0"}
+          and all(p["type"] in ("source", "sink") for p in b), "GET connector-plugins")
+    b = k.call("GET", "/connector-plugins?connectorsOnly=false")[1]
+    check(any(p["type"] == "converter" for p in b), "connectorsOnly=false lists converters")
+    s, b, _ = k.call("GET", "/connector-plugins/FileStreamSource/config")
+    names = [d["name"] for d in b]
+    check(s == 200 and names == ["file", "topic", "batch.size"], "plugin config keys: %s" % names)
+    bs = b[2]
+    check(bs["type"] == "INT" and bs["required"] is False and bs["default_value"] == "2000" and
+          bs["importance"] == "LOW" and set(bs) >= {"documentation", "group", "order", "width", "display_name",
+                                                    "dependents"}, "ConfigKeyInfo shape: %s" % bs)
+    check(is_error(k.call("GET", "/connector-plugins/Nope/config"), 404), "unknown plugin config -> 404")
+    s, b, _ = k.call("PUT", "/connector-plugins/FileStreamSourceConnector/config/validate",
+                     {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "name": "v",
+                      "batch.size": "0", "tasks.max": "x"})
+    check(s == 200 and b["name"] == "org.apache.kafka.connect.file.FileStreamSourceConnector" and
+          b["error_count"] == 3 and "Common" in b["groups"], "validate counts errors: %s" %
+          (b.get("error_count"), ))
+    by_name = {c["definition"]["name"]: c for c in b["configs"]}
+    check(by_name["topic"]["value"]["errors"] == ['Missing required configuration "topic" which has no default value.'],
+          "validate: error on topic")
+    check(len(by_name["batch.size"]["value"]["errors"]) == 1 and len(by_name["tasks.max"]["value"]["errors"]) == 1,
+          "validate: errors on batch.size and tasks.max")
+    v = by_name["batch.size"]["value"]
+    check(set(v) == {"name", "value", "recommended_values", "errors", "visible"} and v["value"] == "0",
+          "ConfigValueInfo shape")
+    s, b, _ = k.call("PUT", "/connector-plugins/FlakySinkConnector/config/validate",
+                     {"connector.class": sink_cls, "name": "v", "topics": "t", "file": "/tmp/x", "secret": "hunter2"})
+    by_name = {c["definition"]["name"]: c for c in b["configs"]}
+    check(s == 200 and b["error_count"] == 0 and by_name["secret"]["value"]["value"] == "[hidden]" and
+          by_name["secret"]["definition"]["type"] == "PASSWORD", "validate hides passwords: %s" %
+          json.dumps([c["value"] for c in b["configs"] if c["value"]["errors"]] + [by_name.get("secret")]))
+    s, b, _ = k.call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+                     {"connector.class": "FileStreamSink", "name": "v", "topics": "a", "topics.regex": "b.*",
+                      "transforms": "t1", "transforms.t1.type": "com.example.Missing"})
+    check(s == 200 and b["error_count"] == 2 and any(g.startswith("Transforms") for g in b["groups"]),
+          "validate: topics vs regex and a missing transform class: %s" %
+          json.dumps([c["value"] for c in b["configs"] if c["value"]["errors"]]))
+    check(is_error(k.call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+                          {"connector.class": "FileStreamSource"}), 400), "validate class mismatch -> 400")
+
+    # --- loggers ---
+    s, b, _ = k.call("GET", "/admin/loggers")
+    check(s == 200 and b["root"]["level"] in ("INFO", "WARN", "DEBUG", "ERROR", "TRACE"), "GET loggers")
+    s, b, _ = k.call("PUT", "/admin/loggers/WorkerSinkTask", {"level": "DEBUG"})
+    check(s == 200 and b == ["WorkerSinkTask"], "PUT logger -> 200 list")
+    s, b, _ = k.call("GET", "/admin/loggers/WorkerSinkTask")
+    check(s == 200 and b["level"] == "DEBUG" and isinstance(b["last_modified"], int), "GET logger")
+    check(is_error(k.call("PUT", "/admin/loggers/x", {"level": "LOUD"}), 404), "invalid level -> 404")
+    check(is_error(k.call("PUT", "/admin/loggers/x", {}), 400), "missing level -> 400")
+    check(is_error(k.call("GET", "/admin/loggers/never.set"), 404), "unknown logger -> 404")
+    check(k.call("PUT", "/admin/loggers/WorkerSinkTask?scope=cluster", {"level": "INFO"})[0] == 204,
+          "scope=cluster -> 204")
+
+    # --- routes ---
+    check(is_error(k.call("GET", "/nope"), 404), "unknown route -> 404")
+    check(is_error(k.call("DELETE", "/connectors"), 405), "unsupported method -> 405")
+    check(is_error(k.call("POST", "/connectors", raw=b"x" * (5 * 1024 * 1024)), 413), "oversized body -> 413")
+
+    # --- kept across a restart: the stopped connector stays stopped ---
+    k.stop()
+    k = Kcd(work)
+    check(sorted(k.call("GET", "/connectors")[1]) == ["snk", "src"], "connectors kept across restart")
+    s, b, _ = k.call("GET", "/connectors/src/status")
+    check(b["connector"]["state"] == "STOPPED", "stopped connector still STOPPED after restart: %s" % b)
+    check(k.call("GET", "/connectors/snk/config")[1]["fail.every"] == "999999", "changed config kept")
+    check(k.call("PUT", "/connectors/src/resume")[0] == 202, "resume from STOPPED -> 202")
+    check(wait_for(lambda: k.call("GET", "/connectors/src/status")[1]["connector"]["state"] == "RUNNING"),
+          "resumed from STOPPED")
+
+    # --- delete ---
+    check(k.call("DELETE", "/connectors/src")[0] == 204, "DELETE -> 204")
+    check(is_error(k.call("DELETE", "/connectors/src"), 404), "DELETE again -> 404")
+    check(k.call("GET", "/connectors")[1] == ["snk"], "deleted connector gone")
+    k.stop()
+
+    print("rest: %d passed, %d failed" % (passed, len(failures)))
+    if not failures:
+        subprocess.call(["rm", "-rf", work])
+    else:
+        print("work folder kept:", work)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
