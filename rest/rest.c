@@ -35,6 +35,10 @@ typedef struct request {
     int too_large;
 } request;
 
+/* rest/openapi.yaml, embedded at build time (cmake/embed.cmake) */
+extern const char kc_openapi_yaml[];
+extern const unsigned long kc_openapi_yaml_len;
+
 int kc_rest_port(const kc_rest *r) { return r->port; }
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -499,6 +503,10 @@ static mhd_result dispatch(kc_rest *r, struct MHD_Connection *c, const char *url
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
         return send_json(c, 200, json_pack("{s:s, s:s, s:n}", "version", KCD_VERSION, "commit", "kcd", "kafka_cluster_id"),
                          NULL);
+    }
+    if (nseg == 1 && !strcmp(seg[0], "openapi.yaml")) {
+        if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
+        return send_raw(c, 200, kc_openapi_yaml, "application/yaml", NULL);
     }
     if (nseg == 1 && !strcmp(seg[0], "health")) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");

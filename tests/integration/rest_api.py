@@ -112,6 +112,10 @@ def main():
     s, b, _ = k.call("GET", "/health")
     check(s == 200 and b["status"] == "healthy" and "message" in b, "GET /health")
     check(k.call("GET", "/connectors")[:2] == (200, []), "GET /connectors empty")
+    with urllib.request.urlopen("http://127.0.0.1:%d/openapi.yaml" % k.port) as r:
+        doc = r.read().decode()
+    with open(os.path.join(SOURCE, "rest/openapi.yaml")) as f:
+        check(doc == f.read() and r.headers["Content-Type"] == "application/yaml", "GET /openapi.yaml serves the spec")
 
     # --- create ---
     src = {"connector.class": "FileStreamSource", "file": infile, "topic": topic, "tasks.max": "1"}
