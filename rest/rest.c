@@ -27,7 +27,10 @@ struct kc_rest {
     struct MHD_Daemon *daemon;
     kc_herder *h;
     int port;
+    int https;
     char host[256];
+    kc_config credentials; /* user -> password, from rest.basic.auth.credentials.file; empty: no auth */
+    char *tls_key, *tls_cert; /* PEM, for https:// listeners */
 };
 
 typedef struct request {
@@ -526,6 +529,26 @@ static mhd_result dispatch(kc_rest *r, struct MHD_Connection *c, const char *url
     return send_error(c, 404, "HTTP 404 Not Found");
 }
 
+#define UNAUTHORIZED_BODY "{\"error_code\":401,\"message\":\"Credentials are required (HTTP basic authentication)\"}"
+
+/* Constant-time: how long a comparison takes says nothing about the password. */
+static int same_secret(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+    return diff == 0;
+}
+
+static int authorized(kc_rest *r, struct MHD_Connection *c) {
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    const char *want = user ? kc_config_get(&r->credentials, user) : NULL;
+    int ok = want && pass && same_secret(pass, want);
+    if (user) MHD_free(user);
+    if (pass) MHD_free(pass);
+    return ok;
+}
+
 static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                              const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     (void)version;
@@ -543,6 +566,15 @@ static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *ur
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->credentials.len && !authorized(r, c)) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(
+            strlen(UNAUTHORIZED_BODY), (void *)UNAUTHORIZED_BODY, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        MHD_add_response_header(resp, "WWW-Authenticate", "Basic realm=\"kcd\"");
+        mhd_result rc = MHD_queue_response(c, 401, resp);
+        MHD_destroy_response(resp);
+        return rc;
+    }
     if (rq->too_large) return send_error(c, 413, "Request body larger than %d bytes", REST_MAX_BODY);
     if (rq->body.failed) return send_error(c, 500, "out of memory");
     KC_DEBUG(LOGGER, "%s %s", method, url);
@@ -559,6 +591,69 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    kc_buf b = KC_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) kc_buf_append(&b, chunk, n);
+    fclose(f);
+    return kc_buf_detach(&b);
+}
+
+/* Every PEM block of `kind` ("PRIVATE KEY" also matches "RSA PRIVATE KEY", "EC PRIVATE KEY"). */
+static char *pem_blocks(const char *pem, const char *kind) {
+    kc_buf b = KC_BUF_INIT;
+    const char *p = pem;
+    while ((p = strstr(p, "-----BEGIN "))) {
+        const char *label_end = strstr(p + 11, "-----");
+        if (!label_end) break;
+        char endmark[128];
+        snprintf(endmark, sizeof endmark, "-----END %.*s-----", (int)(label_end - (p + 11)), p + 11);
+        const char *end = strstr(label_end, endmark);
+        if (!end) break;
+        end += strlen(endmark);
+        int label_len = (int)(label_end - (p + 11));
+        int klen = (int)strlen(kind);
+        if (label_len >= klen && !strncmp(label_end - klen, kind, (size_t)klen)) {
+            kc_buf_append(&b, p, (size_t)(end - p));
+            kc_buf_putc(&b, '\n');
+        }
+        p = end;
+    }
+    return b.len ? kc_buf_detach(&b) : (kc_buf_free(&b), NULL);
+}
+
+/* Basic authentication credentials and the TLS key and certificate. */
+static int rest_security(kc_rest *r, const kc_config *cfg, kc_error *err) {
+    const char *creds = kc_config_get(cfg, "rest.basic.auth.credentials.file");
+    if (creds && *creds) {
+        if (kc_props_load(creds, &r->credentials, err)) return KC_EINVAL;
+        if (!r->credentials.len)
+            return kc_error_set(err, KC_EINVAL, "rest.basic.auth.credentials.file %s holds no user", creds);
+    }
+    if (!r->https) return KC_OK;
+    const char *store = kc_config_get(cfg, "listeners.https.ssl.keystore.location");
+    if (!store) store = kc_config_get(cfg, "ssl.keystore.location");
+    const char *type = kc_config_get(cfg, "listeners.https.ssl.keystore.type");
+    if (!type) type = kc_config_get(cfg, "ssl.keystore.type");
+    if (!store) return kc_error_set(err, KC_EINVAL, "An https:// listener needs listeners.https.ssl.keystore.location "
+                                                    "(a PEM file with the private key and certificate chain)");
+    if (type && strcasecmp(type, "PEM"))
+        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners.https.ssl.keystore.type: kcd "
+                                            "reads PEM keystores", type);
+    char *pem = read_text(store);
+    if (!pem) return kc_error_set(err, KC_EIO, "cannot read keystore %s", store);
+    r->tls_key = pem_blocks(pem, "PRIVATE KEY");
+    r->tls_cert = pem_blocks(pem, "CERTIFICATE");
+    free(pem);
+    if (!r->tls_key || !r->tls_cert)
+        return kc_error_set(err, KC_EINVAL, "keystore %s must hold an unencrypted PEM private key and a certificate",
+                            store);
+    return KC_OK;
+}
+
 kc_rest *kc_rest_start(kc_herder *h, const kc_config *worker_cfg, kc_error *err) {
     kc_rest *r = calloc(1, sizeof *r);
     if (!r) {
@@ -569,43 +664,67 @@ kc_rest *kc_rest_start(kc_herder *h, const kc_config *worker_cfg, kc_error *err)
     kc_strlist listeners = {0};
     kc_list_split(kc_config_get(worker_cfg, "listeners"), &listeners);
     const char *l = listeners.len ? listeners.items[0] : "http://127.0.0.1:8083";
-    if (strncmp(l, "http://", 7) != 0) {
-        kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners: kcd serves http:// listeners "
-                                     "(https is not built yet)", l);
-        kc_strlist_free(&listeners);
+    char listener[512];
+    snprintf(listener, sizeof listener, "%s", l);
+    kc_strlist_free(&listeners);
+    l = listener;
+    const char *hp;
+    if (!strncmp(l, "http://", 7)) {
+        hp = l + 7;
+    } else if (!strncmp(l, "https://", 8)) {
+        hp = l + 8;
+        r->https = 1;
+    } else {
+        kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners: expected http:// or https://", l);
         free(r);
         return NULL;
     }
-    const char *hp = l + 7, *colon = strrchr(hp, ':');
+    const char *colon = strrchr(hp, ':');
     snprintf(r->host, sizeof r->host, "%.*s", colon ? (int)(colon - hp) : (int)strlen(hp), hp);
     int port = colon ? atoi(colon + 1) : 8083;
-    kc_strlist_free(&listeners);
+    if (rest_security(r, worker_cfg, err)) {
+        kc_rest_stop(r);
+        return NULL;
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (!*r->host) addr.sin_addr.s_addr = htonl(INADDR_ANY); /* "http://:8083" binds every interface, as Connect */
     else if (!strcmp(r->host, "localhost")) addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     else if (inet_pton(AF_INET, r->host, &addr.sin_addr) != 1) {
         kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners: host must be an IPv4 address", l);
-        free(r);
+        kc_rest_stop(r);
         return NULL;
     }
-    r->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-                                 (uint16_t)port, NULL, NULL, (MHD_AccessHandlerCallback)on_request, r,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
-                                 on_completed, r, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+    if (r->https)
+        r->daemon = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL,
+                                     (MHD_AccessHandlerCallback)on_request, r, MHD_OPTION_SOCK_ADDR,
+                                     (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+                                     (unsigned)256, MHD_OPTION_HTTPS_MEM_KEY, r->tls_key, MHD_OPTION_HTTPS_MEM_CERT,
+                                     r->tls_cert, MHD_OPTION_END);
+    else
+        r->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, (MHD_AccessHandlerCallback)on_request, r,
+                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+                                     on_completed, r, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
     if (!r->daemon) {
-        kc_error_set(err, KC_EIO, "cannot listen on %s (address in use?)", l);
-        free(r);
+        kc_error_set(err, KC_EIO, "cannot listen on %s (address in use%s?)", l,
+                     r->https ? ", or a bad certificate or key" : "");
+        kc_rest_stop(r);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_BIND_PORT);
     r->port = info ? info->port : port;
-    KC_INFO(LOGGER, "REST server listening on http://%s:%d", *r->host ? r->host : "0.0.0.0", r->port);
+    KC_INFO(LOGGER, "REST server listening on %s://%s:%d%s", r->https ? "https" : "http",
+            *r->host ? r->host : "0.0.0.0", r->port, r->credentials.len ? " (basic authentication)" : "");
     return r;
 }
 
 void kc_rest_stop(kc_rest *r) {
     if (!r) return;
-    MHD_stop_daemon(r->daemon);
+    if (r->daemon) MHD_stop_daemon(r->daemon);
+    kc_config_free(&r->credentials);
+    free(r->tls_key);
+    free(r->tls_cert);
     free(r);
 }
