@@ -11,30 +11,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KCD_BUILD:-$ROOT/build}
 N=${BENCH_LINES:-1000000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
-CONNECT_VERSION=${KCD_CONNECT_VERSION:-4.1.1}
-CACHE=${KCD_CACHE:-$HOME/.cache/kcd}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 
-connect_libs() { # resolves Apache Kafka Connect from Maven Central once
-  local dir=$CACHE/connect-$CONNECT_VERSION
-  if [ ! -f "$dir/libs/.complete" ]; then
-    mkdir -p "$dir"
-    cat >"$dir/pom.xml" <<P
-<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
- <groupId>local.kcd</groupId><artifactId>connect-runtime</artifactId><version>1</version><packaging>pom</packaging>
- <dependencies>
-  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId><version>$CONNECT_VERSION</version></dependency>
-  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-file</artifactId><version>$CONNECT_VERSION</version></dependency>
-  <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-json</artifactId><version>$CONNECT_VERSION</version></dependency>
- </dependencies></project>
-P
-    mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/libs" -DincludeScope=runtime >&2
-    touch "$dir/libs/.complete"
-  fi
-  echo "$dir/libs"
-}
+. "$ROOT/bench/lib.sh"
 
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
