@@ -24,9 +24,30 @@ struct kc_herder {
     size_t len, cap;
     char *store_path;
     char worker_id[300];
+    char *cluster_id;
 };
 
 const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
+
+const char *kc_herder_cluster_id(kc_herder *h) {
+    pthread_mutex_lock(&h->lock);
+    if (!h->cluster_id) {
+        char errstr[256];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", h->w->bootstrap, errstr, sizeof errstr);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+        if (!rk) rd_kafka_conf_destroy(conf);
+        char *id = rk ? rd_kafka_clusterid(rk, 5000) : NULL;
+        if (id) {
+            h->cluster_id = strdup(id);
+            rd_kafka_mem_free(rk, id);
+        }
+        if (rk) rd_kafka_destroy(rk);
+    }
+    const char *id = h->cluster_id;
+    pthread_mutex_unlock(&h->lock);
+    return id;
+}
 
 static kc_connector *find(kc_herder *h, const char *name) {
     for (size_t i = 0; i < h->len; i++)
@@ -269,6 +290,7 @@ void kc_herder_free(kc_herder *h) {
     free(h->items);
     pthread_mutex_unlock(&h->lock);
     pthread_mutex_destroy(&h->lock);
+    free(h->cluster_id);
     free(h->store_path);
     free(h);
 }

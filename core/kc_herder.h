@@ -53,5 +53,7 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *cf
 const kc_plugin *kc_herder_find_connector_plugin(kc_herder *h, const char *name);
 
 const char *kc_herder_worker_id(kc_herder *h);
+/* The Kafka cluster id (fetched once, then cached); NULL while the cluster cannot be reached. */
+const char *kc_herder_cluster_id(kc_herder *h);
 
 #endif

@@ -504,7 +504,9 @@ static mhd_result dispatch(kc_rest *r, struct MHD_Connection *c, const char *url
     kc_herder *h = r->h;
     if (nseg == 0) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
-        return send_json(c, 200, json_pack("{s:s, s:s, s:n}", "version", KCD_VERSION, "commit", "kcd", "kafka_cluster_id"),
+        const char *cluster = kc_herder_cluster_id(h);
+        return send_json(c, 200, json_pack("{s:s, s:s, s:o}", "version", KCD_VERSION, "commit", "kcd",
+                                           "kafka_cluster_id", cluster ? json_string(cluster) : json_null()),
                          NULL);
     }
     if (nseg == 1 && !strcmp(seg[0], "openapi.yaml")) {

@@ -109,6 +109,8 @@ def main():
     # --- worker ---
     s, b, _ = k.call("GET", "/")
     check(s == 200 and set(b) == {"version", "commit", "kafka_cluster_id"}, "GET / shape")
+    check(isinstance(b["kafka_cluster_id"], str) and len(b["kafka_cluster_id"]) >= 20,
+          "GET / names the real cluster: %s" % b.get("kafka_cluster_id"))
     s, b, _ = k.call("GET", "/health")
     check(s == 200 and b["status"] == "healthy" and "message" in b, "GET /health")
     check(k.call("GET", "/connectors")[:2] == (200, []), "GET /connectors empty")
