@@ -78,4 +78,9 @@ const kc_host_api kc_host = {
     .connector_name = host_connector_name,
     .task_id = host_task_id,
     .config_free = kc_config_free,
+    .schema_set_name = kc_schema_set_name,
+    .schema_add_field = kc_schema_add_field,
+    .schema_add_param = kc_schema_add_param,
+    .schema_param = kc_schema_param,
+    .value_equal = kc_value_equal,
 };

@@ -406,6 +406,7 @@ int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_valu
 
 int kc_json_to_value(const json_t *j, kc_value *out, kc_error *err) {
     memset(out, 0, sizeof *out);
+    if (!j) return KC_OK; /* absent: null */
     switch (json_typeof(j)) {
     case JSON_NULL: return KC_OK;
     case JSON_TRUE:

@@ -143,6 +143,8 @@ int kc_worker_connect_kafka(kc_worker *w, kc_error *err);
  * defaults, resolves config providers, reports problems and unknown keys. */
 int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
                               kc_strlist *warnings);
+/* Checks only the transforms= and predicates= parts of a connector config (kcd transform). */
+int kc_transforms_config_check(kc_worker *w, kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
 /* Reads a connector file: Java properties, a flat JSON map, or {"name","config"}. */
 int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
 

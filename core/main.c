@@ -19,6 +19,7 @@ static void usage(FILE *out) {
             "usage:\n"
             "  kcd standalone WORKER.properties [CONNECTOR.properties|CONNECTOR.json ...]\n"
             "  kcd plugins [--plugin-path DIR[,DIR...]]\n"
+            "  kcd transform CONNECTOR.json|.properties [--input RECORDS.jsonl] [--plugin-path DIR[,DIR...]]\n"
             "  kcd version\n",
             KCD_VERSION);
 }
@@ -188,6 +189,8 @@ out:
     return status;
 }
 
+int kc_cmd_transform(int argc, char **argv);
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -195,6 +198,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "standalone") == 0) return cmd_standalone(argc - 2, argv + 2);
     if (strcmp(argv[1], "plugins") == 0) return cmd_plugins(argc - 2, argv + 2);
+    if (strcmp(argv[1], "transform") == 0) return kc_cmd_transform(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kcd %s (plugin ABI %d.%d)\n", KCD_VERSION, KC_ABI_MAJOR, KC_ABI_MINOR);
         return 0;

@@ -345,6 +345,13 @@ static void check_plugin_sub(kc_worker *w, kc_config *cfg, const char *list_key,
     kc_strlist_free(&aliases);
 }
 
+int kc_transforms_config_check(kc_worker *w, kc_config *cfg, kc_strlist *problems, kc_strlist *warnings) {
+    size_t before = problems->len;
+    check_plugin_sub(w, cfg, "predicates", "predicates.%s.", KC_PLUGIN_PREDICATE, problems, warnings);
+    check_plugin_sub(w, cfg, "transforms", "transforms.%s.", KC_PLUGIN_TRANSFORM, problems, warnings);
+    return (int)(problems->len - before);
+}
+
 static int known_sub_key(kc_worker *w, const kc_config *cfg, const char *key) {
     /* transforms.<alias>.<k> and predicates.<alias>.<k>: known when the plugin declares k */
     const char *kinds[2] = {"transforms.", "predicates."};

@@ -125,6 +125,13 @@ typedef struct kc_host_api {
     const char *(*connector_name)(kc_task_ctx *ctx);
     int (*task_id)(kc_task_ctx *ctx); /* -1 for the connector itself */
     void (*config_free)(kc_config *cfg); /* frees what config_set/config_copy allocated */
+
+    /* Schema building (for transforms that reshape records); names copied, field moved. */
+    int (*schema_set_name)(kc_schema *s, const char *name);
+    int (*schema_add_field)(kc_schema *s, const char *name, kc_schema *field /* moved */);
+    int (*schema_add_param)(kc_schema *s, const char *key, const char *value);
+    const char *(*schema_param)(const kc_schema *s, const char *key);
+    int (*value_equal)(const kc_value *a, const kc_value *b);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 

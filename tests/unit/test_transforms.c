@@ -1,0 +1,226 @@
+/* The transform and predicate plugins, table-driven: each case is a connector config (as Java
+ * properties), an input record (as `kcd transform` reads it) and the expected output record,
+ * DROP, or an error fragment. The chain is the worker's own (kc_transform_chain). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kc_record_json.h"
+#include "kc_value_int.h"
+#include "kc_worker_int.h"
+
+static kc_registry reg;
+
+typedef struct tcase {
+    const char *name;
+    const char *config; /* properties text */
+    const char *input;  /* record JSON */
+    const char *expect; /* record JSON, "DROP", "ERROR:<fragment>" or "CONFIG:<fragment>" */
+} tcase;
+
+#define REC(v) "{\"topic\":\"t\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":" v "}"
+#define OUT(v) "{\"topic\":\"t\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":" v "}"
+#define T(alias, cls) "transforms=" alias "\ntransforms." alias ".type=org.apache.kafka.connect.transforms." cls "\n"
+#define STRUCT_AB "{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}]}"
+
+static const tcase cases[] = {
+    /* ReplaceField */
+    {"replace exclude", T("r", "ReplaceField$Value") "transforms.r.exclude=b\n", REC("{\"a\":1,\"b\":2}"), OUT("{\"a\":1}")},
+    {"replace include", T("r", "ReplaceField$Value") "transforms.r.include=a,c\n", REC("{\"a\":1,\"b\":2}"), OUT("{\"a\":1}")},
+    {"replace exclude wins over include", T("r", "ReplaceField$Value") "transforms.r.include=a,b\ntransforms.r.exclude=a\n",
+     REC("{\"a\":1,\"b\":2}"), OUT("{\"b\":2}")},
+    {"replace renames", T("r", "ReplaceField$Value") "transforms.r.renames=a:x,b:y\n", REC("{\"a\":1,\"b\":2}"),
+     OUT("{\"x\":1,\"y\":2}")},
+    {"replace deprecated blacklist", T("r", "ReplaceField$Value") "transforms.r.blacklist=b\n", REC("{\"a\":1,\"b\":2}"),
+     OUT("{\"a\":1}")},
+    {"replace deprecated whitelist", T("r", "ReplaceField$Value") "transforms.r.whitelist=b\n", REC("{\"a\":1,\"b\":2}"),
+     OUT("{\"b\":2}")},
+    {"replace tombstone passes", T("r", "ReplaceField$Value") "transforms.r.exclude=b\n", REC("null"), OUT("null")},
+    {"replace key variant", T("r", "ReplaceField$Key") "transforms.r.exclude=b\n",
+     "{\"topic\":\"t\",\"key\":{\"a\":1,\"b\":2},\"value\":3}", "{\"topic\":\"t\",\"key\":{\"a\":1},\"value\":3}"},
+    {"replace with schema", T("r", "ReplaceField$Value") "transforms.r.exclude=b\ntransforms.r.renames=a:id\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":\"x\"},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"id\":5},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"id\"}],\"optional\":false}}"},
+    {"replace non-map errors", T("r", "ReplaceField$Value") "transforms.r.exclude=b\n", REC("\"text\""),
+     "ERROR:Only Map objects supported in absence of schema"},
+    {"replace bad renames", T("r", "ReplaceField$Value") "transforms.r.renames=a\n", REC("{}"), "CONFIG:renames"},
+    /* InsertField */
+    {"insert all schemaless",
+     T("i", "InsertField$Value") "transforms.i.topic.field=tp\ntransforms.i.partition.field=p\ntransforms.i.offset.field=o!\n"
+     "transforms.i.timestamp.field=ts?\ntransforms.i.static.field=s\ntransforms.i.static.value=v\n",
+     REC("{\"a\":1}"), OUT("{\"a\":1,\"tp\":\"t\",\"p\":1,\"o\":7,\"ts\":1582930282000,\"s\":\"v\"}")},
+    {"insert with schema",
+     T("i", "InsertField$Value") "transforms.i.timestamp.field=PCAP_TS\ntransforms.i.topic.field=tp!\n",
+     "{\"topic\":\"t\",\"timestamp\":1000,\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"timestamp\":1000,\"key\":null,\"value\":{\"a\":5,\"b\":null,\"tp\":\"t\",\"PCAP_TS\":1000},\"value_schema\":"
+     "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"},"
+     "{\"type\":\"string\",\"optional\":false,\"field\":\"tp\"},{\"type\":\"int64\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1,\"field\":\"PCAP_TS\"}],\"optional\":false}}"},
+    {"insert tombstone passes", T("i", "InsertField$Value") "transforms.i.topic.field=tp\n", REC("null"), OUT("null")},
+    {"insert offset on source record", T("i", "InsertField$Value") "transforms.i.offset.field=o\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{}}", "ERROR:Only SinkRecord"},
+    {"insert static without value", T("i", "InsertField$Value") "transforms.i.static.field=s\n", REC("{}"), "CONFIG:static.value"},
+    {"insert into non-map", T("i", "InsertField$Value") "transforms.i.topic.field=tp\n", REC("[1]"), "ERROR:Only Map objects"},
+    /* TimestampConverter */
+    {"ts unix to string", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=string\n"
+     "transforms.c.format=yyyy-MM-dd HH:mm:ss.SSS\n", REC("{\"t\":1582930282123}"), OUT("{\"t\":\"2020-02-28 22:51:22.123\"}")},
+    {"ts string to unix seconds", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=unix\n"
+     "transforms.c.format=yyyy-MM-dd'T'HH:mm:ssX\ntransforms.c.unix.precision=seconds\n",
+     REC("{\"t\":\"2020-02-28T22:51:22Z\"}"), OUT("{\"t\":1582930282}")},
+    {"ts string with zone to unix", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=unix\n"
+     "transforms.c.format=yyyyMMddHHmmssZ\n", REC("{\"t\":\"20200228235122+0100\"}"), OUT("{\"t\":1582930282000}")},
+    {"ts unix to Date", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=Date\n",
+     REC("{\"t\":1582930282000}"), OUT("{\"t\":18320}")},
+    {"ts unix to Time", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=Time\n",
+     REC("{\"t\":1582930282000}"), OUT("{\"t\":82282000}")},
+    /* Connect goes through java.util.Date: microseconds come back cut to milliseconds */
+    {"ts micros keep millisecond precision", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\n"
+     "transforms.c.unix.precision=microseconds\ntransforms.c.field=t\n", REC("{\"t\":1582930282123456}"),
+     OUT("{\"t\":1582930282123000}")},
+    {"ts whole value string to Timestamp with schema", T("c", "TimestampConverter$Value") "transforms.c.target.type=Timestamp\n"
+     "transforms.c.format=dd/MM/yyyy\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"28/02/2020\",\"value_schema\":{\"type\":\"string\",\"optional\":false}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1582848000000,\"value_schema\":{\"type\":\"int64\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1}}"},
+    {"ts struct field to Timestamp", T("c", "TimestampConverter$Value") "transforms.c.target.type=Timestamp\ntransforms.c.field=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,"
+     "\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}],\"optional\":false}}"},
+    {"ts null stays null", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\ntransforms.c.field=t\n",
+     REC("{\"t\":null}"), OUT("{\"t\":null}")},
+    {"ts unparseable", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\ntransforms.c.field=t\n"
+     "transforms.c.format=yyyy-MM-dd\n", REC("{\"t\":\"Feb 28\"}"), "ERROR:does not match pattern"},
+    {"ts string needs format", T("c", "TimestampConverter$Value") "transforms.c.target.type=string\n", REC("{}"), "CONFIG:format"},
+    {"ts bad target", T("c", "TimestampConverter$Value") "transforms.c.target.type=epoch\n", REC("{}"), "CONFIG:target.type"},
+    {"ts quoted text", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=string\n"
+     "transforms.c.format='day' d 'of' MMM yyyy, HH 'o''clock'\n", REC("{\"t\":1582930282000}"), OUT("{\"t\":\"day 28 of Feb 2020, 22 o'clock\"}")},
+    /* Filter and predicates */
+    {"filter drops", T("f", "Filter"), REC("1"), "DROP"},
+    {"filter on tombstones: tombstone dropped", T("f", "Filter") "transforms.f.predicate=tomb\npredicates=tomb\n"
+     "predicates.tomb.type=org.apache.kafka.connect.transforms.predicates.RecordIsTombstone\n", REC("null"), "DROP"},
+    {"filter on tombstones: value kept", T("f", "Filter") "transforms.f.predicate=tomb\npredicates=tomb\n"
+     "predicates.tomb.type=org.apache.kafka.connect.transforms.predicates.RecordIsTombstone\n", REC("1"), OUT("1")},
+    {"negate inverts", T("f", "Filter") "transforms.f.predicate=tomb\ntransforms.f.negate=true\npredicates=tomb\n"
+     "predicates.tomb.type=RecordIsTombstone\n", REC("1"), "DROP"},
+    {"topic name matches whole name", T("f", "Filter") "transforms.f.predicate=p\npredicates=p\n"
+     "predicates.p.type=TopicNameMatches\npredicates.p.pattern=t|x.*\n", REC("1"), "DROP"},
+    {"topic name partial match is no match", T("f", "Filter") "transforms.f.predicate=p\npredicates=p\n"
+     "predicates.p.type=TopicNameMatches\npredicates.p.pattern=x\n", REC("1"), OUT("1")},
+    {"bad regex", T("f", "Filter") "transforms.f.predicate=p\npredicates=p\npredicates.p.type=TopicNameMatches\n"
+     "predicates.p.pattern=(\n", REC("1"), "CONFIG:Invalid regex"},
+    {"has header key", T("f", "Filter") "transforms.f.predicate=h\npredicates=h\npredicates.h.type=HasHeaderKey\n"
+     "predicates.h.name=trace\n", "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"trace\",\"value\":\"x\"}]}", "DROP"},
+    {"has header key absent", T("f", "Filter") "transforms.f.predicate=h\npredicates=h\npredicates.h.type=HasHeaderKey\n"
+     "predicates.h.name=trace\n", "{\"topic\":\"t\",\"key\":null,\"value\":1}", "{\"topic\":\"t\",\"key\":null,\"value\":1}"},
+    {"unknown predicate alias", T("f", "Filter") "transforms.f.predicate=nope\n", REC("1"), "CONFIG:no predicate"},
+    /* chains */
+    {"seed probe stats chain",
+     "transforms=dropArray,ts0\ntransforms.dropArray.type=org.apache.kafka.connect.transforms.ReplaceField$Value\n"
+     "transforms.dropArray.blacklist=PROBED_SSIDS\ntransforms.ts0.type=org.apache.kafka.connect.transforms.TimestampConverter$Value\n"
+     "transforms.ts0.field=EARLIEST_PROBE\ntransforms.ts0.target.type=string\ntransforms.ts0.format=yyyy-MM-dd\n",
+     REC("{\"EARLIEST_PROBE\":1582930282000,\"PROBED_SSIDS\":[null,\"x\"]}"), OUT("{\"EARLIEST_PROBE\":\"2020-02-28\"}")},
+};
+
+static int json_equal_text(const char *a, const char *b) {
+    json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+    int eq = ja && jb && json_equal(ja, jb);
+    json_decref(ja);
+    json_decref(jb);
+    return eq;
+}
+
+static void run_case(const tcase *c) {
+    kc_config cfg = {0};
+    kc_error err;
+    assert_int_equal(kc_props_parse(c->config, strlen(c->config), &cfg, &err), KC_OK);
+    kc_strlist problems = {0};
+    kc_config_validate(NULL, "", &cfg, &problems, NULL);
+    kc_transform_chain chain;
+    /* config errors surface from the definition tables (as the worker checks them) or configure() */
+    kc_worker w = {0};
+    w.registry = reg;
+    kc_strlist warnings = {0};
+    kc_transforms_config_check(&w, &cfg, &problems, &warnings);
+    int rc = problems.len ? KC_EINVAL : kc_transform_chain_open(&chain, &reg, &cfg, &err);
+    if (!strncmp(c->expect, "CONFIG:", 7)) {
+        const char *msg = problems.len ? problems.items[0] : err.msg;
+        if (rc == KC_OK) fail_msg("%s: configured fine, expected an error with '%s'", c->name, c->expect + 7);
+        if (!strstr(msg, c->expect + 7)) fail_msg("%s: error '%s' lacks '%s'", c->name, msg, c->expect + 7);
+        if (rc == KC_OK) kc_transform_chain_close(&chain);
+    } else {
+        if (rc) fail_msg("%s: config error %s", c->name, problems.len ? problems.items[0] : err.msg);
+        json_t *in = json_loads(c->input, 0, NULL);
+        assert_non_null(in);
+        kc_record *r = kc_record_from_json(in, &err);
+        json_decref(in);
+        if (!r) fail_msg("%s: bad input: %s", c->name, err.msg);
+        rc = kc_transform_chain_apply(&chain, r, &err);
+        if (!strcmp(c->expect, "DROP")) {
+            if (rc != KC_DROP) fail_msg("%s: not dropped (rc %d)", c->name, rc);
+        } else if (!strncmp(c->expect, "ERROR:", 6)) {
+            if (rc >= 0) fail_msg("%s: no error, expected '%s'", c->name, c->expect + 6);
+            if (!strstr(err.msg, c->expect + 6)) fail_msg("%s: error '%s' lacks '%s'", c->name, err.msg, c->expect + 6);
+        } else {
+            if (rc != KC_KEEP) fail_msg("%s: rc %d: %s", c->name, rc, err.msg);
+            kc_buf b = KC_BUF_INIT;
+            kc_record_write_json(&b, r);
+            if (!json_equal_text(b.data, c->expect)) fail_msg("%s:\n got  %s\n want %s", c->name, b.data, c->expect);
+            kc_buf_free(&b);
+        }
+        kc_record_release(r);
+        kc_transform_chain_close(&chain);
+    }
+    kc_strlist_free(&problems);
+    kc_strlist_free(&warnings);
+    kc_config_free(&cfg);
+}
+
+static void test_all_cases(void **st) {
+    (void)st;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
+}
+
+/* The schemaless conversion gives Connect's Timestamp (not just a number): check the value kind. */
+static void test_converted_field_is_a_connect_timestamp(void **st) {
+    (void)st;
+    const char *props = T("c", "TimestampConverter$Value") "transforms.c.field=EARLIEST_PROBE\ntransforms.c.target.type=Timestamp\n";
+    kc_config cfg = {0};
+    kc_error err;
+    kc_props_parse(props, strlen(props), &cfg, &err);
+    kc_transform_chain chain;
+    assert_int_equal(kc_transform_chain_open(&chain, &reg, &cfg, &err), KC_OK);
+    json_t *in = json_loads(REC("{\"EARLIEST_PROBE\":1582930282000}"), 0, NULL);
+    kc_record *r = kc_record_from_json(in, &err);
+    assert_int_equal(kc_transform_chain_apply(&chain, r, &err), KC_KEEP);
+    const kc_value *v = kc_map_get_str(&r->value, "EARLIEST_PROBE");
+    assert_int_equal(v->type, KC_VAL_TIMESTAMP);
+    assert_int_equal(v->u.i, 1582930282000LL);
+    kc_record_release(r);
+    json_decref(in);
+    kc_transform_chain_close(&chain);
+    kc_config_free(&cfg);
+}
+
+int main(void) {
+    const char *base = getenv("KCD_TEST_PLUGINS");
+    if (!base) {
+        fprintf(stderr, "KCD_TEST_PLUGINS is not set (run through ctest)\n");
+        return 1;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/../../lib/kcd/plugins", base);
+    kc_registry_init(&reg);
+    kc_strlist errors = {0};
+    kc_registry_load_path(&reg, dir, &errors);
+    kc_strlist_free(&errors);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_cases),
+        cmocka_unit_test(test_converted_field_is_a_connect_timestamp),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    kc_registry_free(&reg);
+    return rc;
+}

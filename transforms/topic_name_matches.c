@@ -1,0 +1,60 @@
+#define _GNU_SOURCE
+/* TopicNameMatches: true when the whole topic name matches the pattern (POSIX extended
+ * regular expressions: Java's common syntax; no lookarounds or possessive quantifiers). */
+#include <regex.h>
+#include <stdio.h>
+
+#include "predicates.h"
+
+static int check_pattern(const char *key, const char *value, char *msg, size_t n) {
+    regex_t re;
+    char anchored[1024];
+    snprintf(anchored, sizeof anchored, "^(%s)$", value);
+    int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char why[256];
+        regerror(rc, &re, why, sizeof why);
+        snprintf(msg, n, "Invalid value %s for configuration %s: Invalid regex: %s", value, key, why);
+        return -1;
+    }
+    regfree(&re);
+    return 0;
+}
+
+static const kc_config_def config[] = {
+    {"pattern", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, NULL,
+     "A regular expression for matching the name of the topic of the record.", NULL, check_pattern},
+    KC_CONFIG_END,
+};
+
+static int configure(const kc_config *cfg, void **out, kc_error *err) {
+    const char *pattern = host->config_get(cfg, "pattern");
+    char msg[512], anchored[1024];
+    if (!pattern || !*pattern) return kc_error_set(err, KC_EINVAL, "Missing required configuration \"pattern\"");
+    if (check_pattern("pattern", pattern, msg, sizeof msg)) return kc_error_set(err, KC_EINVAL, "%s", msg);
+    regex_t *re = malloc(sizeof *re);
+    snprintf(anchored, sizeof anchored, "^(%s)$", pattern);
+    if (!re || regcomp(re, anchored, REG_EXTENDED | REG_NOSUB)) {
+        free(re);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    *out = re;
+    return KC_OK;
+}
+
+static int test(void *s, const kc_record *r) { return r->topic && regexec(s, r->topic, 0, NULL, 0) == 0; }
+
+static void close_re(void *s) {
+    if (s) regfree(s);
+    free(s);
+}
+
+static const kc_predicate_ops ops = {configure, test, close_re};
+
+static const kc_plugin_desc desc = {
+    KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "topic-name-matches", "1.0.0", "True when the topic name matches a regex",
+    (const char *const[]){"org.apache.kafka.connect.transforms.predicates.TopicNameMatches", NULL},
+    config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
+};
+
+KC_PLUGIN_DEFINE(desc)

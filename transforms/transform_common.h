@@ -1,0 +1,86 @@
+/* transform_common.h - what the transform plugins share. Each transform is its own shared
+ * object; this header gives each one its host pointer and a few helpers (static, per .so). */
+#ifndef KC_TRANSFORM_COMMON_H
+#define KC_TRANSFORM_COMMON_H
+
+#include <kc/kc_plugin.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const kc_host_api *host;
+
+static int transform_init(const kc_host_api *h, kc_error *err) {
+    (void)err;
+    if (h->size < offsetof(kc_host_api, value_equal) + sizeof h->value_equal)
+        return kc_error_set(err, KC_EABI, "this transform needs a newer kcd (host table too small)");
+    host = h;
+    return KC_OK;
+}
+
+/* The part of the record a $Key or $Value variant works on. */
+typedef struct record_part {
+    kc_schema **schema;
+    kc_value *value;
+} record_part;
+
+__attribute__((unused)) static record_part part_of(kc_record *r, int is_key) {
+    record_part p = {is_key ? &r->key_schema : &r->value_schema, is_key ? &r->key : &r->value};
+    return p;
+}
+
+/* A comma-separated list, trimmed, empty items dropped. Free with list_free. */
+typedef struct str_list {
+    char **items;
+    size_t len;
+} str_list;
+
+__attribute__((unused)) static void list_free(str_list *l) {
+    for (size_t i = 0; i < l->len; i++) free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->len = 0;
+}
+
+__attribute__((unused)) static int list_parse(const char *s, str_list *out) {
+    out->items = NULL;
+    out->len = 0;
+    if (!s) return KC_OK;
+    size_t n = 1;
+    for (const char *p = s; *p; p++) n += *p == ',';
+    out->items = calloc(n, sizeof *out->items);
+    if (!out->items) return KC_ENOMEM;
+    while (*s) {
+        const char *end = strchr(s, ',');
+        if (!end) end = s + strlen(s);
+        const char *a = s, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t')) a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t')) b--;
+        if (b > a) {
+            char *item = malloc((size_t)(b - a) + 1);
+            if (!item) {
+                list_free(out);
+                return KC_ENOMEM;
+            }
+            memcpy(item, a, (size_t)(b - a));
+            item[b - a] = '\0';
+            out->items[out->len++] = item;
+        }
+        s = *end ? end + 1 : end;
+    }
+    return KC_OK;
+}
+
+__attribute__((unused)) static int list_has(const str_list *l, const char *s) {
+    for (size_t i = 0; i < l->len; i++)
+        if (!strcmp(l->items[i], s)) return 1;
+    return 0;
+}
+
+__attribute__((unused)) static const char *kind_name(kc_vtype t) {
+    static const char *names[] = {"null", "Boolean", "Long", "Double", "String", "byte[]", "List", "Map",
+                                  "Struct", "Timestamp", "Date", "Time", "Decimal"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+#endif
