@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /* HasHeaderKey: true when at least one header has the configured name. */
 #include "predicates.h"
 

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /* InsertField$Key / $Value: adds the record's topic, partition, offset and timestamp, and a
  * static value, as fields. A name ending in '!' makes the field required, '?' (default)
  * optional. Tombstones pass through. */

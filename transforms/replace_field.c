@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /* ReplaceField$Key / $Value: keep or drop fields (include/exclude, with the deprecated
  * whitelist/blacklist spellings) and rename them (renames=old:new,...). Tombstones pass. */
 #include <stdio.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /* TopicNameMatches: true when the whole topic name matches the pattern (POSIX extended
  * regular expressions: Java's common syntax; no lookarounds or possessive quantifiers). */
 #include <regex.h>

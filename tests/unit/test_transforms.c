@@ -97,6 +97,98 @@ static const tcase cases[] = {
     {"ts bad target", T("c", "TimestampConverter$Value") "transforms.c.target.type=epoch\n", REC("{}"), "CONFIG:target.type"},
     {"ts quoted text", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=string\n"
      "transforms.c.format='day' d 'of' MMM yyyy, HH 'o''clock'\n", REC("{\"t\":1582930282000}"), OUT("{\"t\":\"day 28 of Feb 2020, 22 o'clock\"}")},
+    /* Cast */
+    {"cast fields schemaless", T("c", "Cast$Value") "transforms.c.spec=a:int8,b:string,c:boolean,d:float64\n",
+     REC("{\"a\":300,\"b\":1.5,\"c\":\"true\",\"d\":\"2.5\"}"), OUT("{\"a\":44,\"b\":\"1.5\",\"c\":true,\"d\":2.5}")},
+    {"cast whole value", T("c", "Cast$Value") "transforms.c.spec=int32\n", REC("\"42\""), OUT("42")},
+    {"cast key variant", T("c", "Cast$Key") "transforms.c.spec=string\n", "{\"topic\":\"t\",\"key\":7,\"value\":1}",
+     "{\"topic\":\"t\",\"key\":\"7\",\"value\":1}"},
+    {"cast with schema", T("c", "Cast$Value") "transforms.c.spec=a:string\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":\"x\"},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":\"5\",\"b\":\"x\"},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}],\"optional\":false}}"},
+    {"cast null passes", T("c", "Cast$Value") "transforms.c.spec=int32\n", REC("null"), OUT("null")},
+    {"cast bad spec", T("c", "Cast$Value") "transforms.c.spec=a:uuid\n", REC("{}"), "CONFIG:Invalid cast mapping"},
+    {"cast bad string", T("c", "Cast$Value") "transforms.c.spec=a:int32\n", REC("{\"a\":\"x\"}"), "ERROR:Cannot cast string x"},
+    /* DropHeaders */
+    {"drop headers", T("d", "DropHeaders") "transforms.d.headers=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"a\",\"value\":1},{\"key\":\"b\",\"value\":2},{\"key\":\"a\",\"value\":3}]}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"b\",\"value\":2}]}"},
+    {"drop headers needs names", T("d", "DropHeaders"), REC("1"), "CONFIG:headers"},
+    /* ExtractField */
+    {"extract field", T("e", "ExtractField$Value") "transforms.e.field=a\n", REC("{\"a\":{\"b\":1}}"), OUT("{\"b\":1}")},
+    {"extract missing is null", T("e", "ExtractField$Value") "transforms.e.field=z\n", REC("{\"a\":1}"), OUT("null")},
+    {"extract V2 path", T("e", "ExtractField$Value") "transforms.e.field=a.`b.c`\ntransforms.e.field.syntax.version=V2\n",
+     REC("{\"a\":{\"b.c\":3}}"), OUT("3")},
+    {"extract with schema", T("e", "ExtractField$Value") "transforms.e.field=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":5,\"value_schema\":{\"type\":\"int64\",\"optional\":false}}"},
+    {"extract unknown struct field", T("e", "ExtractField$Value") "transforms.e.field=z\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}", "ERROR:z is not a valid field name"},
+    /* Flatten */
+    {"flatten schemaless", T("f", "Flatten$Value"), REC("{\"a\":{\"b\":1,\"c\":{\"d\":2}},\"e\":[1]}"),
+     OUT("{\"a.b\":1,\"a.c.d\":2,\"e\":[1]}")},
+    {"flatten delimiter", T("f", "Flatten$Value") "transforms.f.delimiter=_\n", REC("{\"a\":{\"b\":1}}"), OUT("{\"a_b\":1}")},
+    {"flatten with schema", T("f", "Flatten$Value"),
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"x\":{\"a\":5,\"b\":null}},\"value_schema\":{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"field\":\"x\",\"type\":\"struct\",\"optional\":true,\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}]}]}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"x.a\":5,\"x.b\":null},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":true,\"field\":\"x.a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"x.b\"}],\"optional\":false}}"},
+    {"flatten null passes", T("f", "Flatten$Value"), REC("null"), OUT("null")},
+    /* HeaderFrom */
+    {"header from copy", T("h", "HeaderFrom$Value") "transforms.h.fields=a\ntransforms.h.headers=ha\ntransforms.h.operation=copy\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":1,\"b\":2}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":1,\"b\":2},\"headers\":[{\"key\":\"ha\",\"value\":1}]}"},
+    {"header from move", T("h", "HeaderFrom$Value") "transforms.h.fields=a\ntransforms.h.headers=ha\ntransforms.h.operation=move\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":1,\"b\":2}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"b\":2},\"headers\":[{\"key\":\"ha\",\"value\":1}]}"},
+    {"header from lengths differ", T("h", "HeaderFrom$Value") "transforms.h.fields=a,b\ntransforms.h.headers=ha\n"
+     "transforms.h.operation=copy\n", REC("{}"), "CONFIG:same number of elements"},
+    {"header from null value", T("h", "HeaderFrom$Value") "transforms.h.fields=a\ntransforms.h.headers=ha\n"
+     "transforms.h.operation=copy\n", REC("null"), "ERROR:HeaderFrom requires"},
+    /* HoistField */
+    {"hoist schemaless", T("h", "HoistField$Value") "transforms.h.field=x\n", REC("5"), OUT("{\"x\":5}")},
+    {"hoist with schema", T("h", "HoistField$Value") "transforms.h.field=x\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"s\",\"value_schema\":{\"type\":\"string\",\"optional\":false}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"x\":\"s\"},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"x\"}],\"optional\":false}}"},
+    /* InsertHeader */
+    {"insert header int", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal=42\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1}", "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":42}]}"},
+    {"insert header text", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal=hello world\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":\"hello world\"}]}"},
+    /* MaskField */
+    {"mask defaults", T("m", "MaskField$Value") "transforms.m.fields=a,b,c,d\n",
+     REC("{\"a\":5,\"b\":\"s\",\"c\":true,\"d\":[1],\"e\":9}"), OUT("{\"a\":0,\"b\":\"\",\"c\":false,\"d\":[],\"e\":9}")},
+    {"mask replacement", T("m", "MaskField$Value") "transforms.m.fields=b,n\ntransforms.m.replacement=***\n",
+     REC("{\"b\":\"secret\",\"n\":null}"), OUT("{\"b\":\"***\",\"n\":null}")},
+    {"mask number with text", T("m", "MaskField$Value") "transforms.m.fields=a\ntransforms.m.replacement=x\n",
+     REC("{\"a\":5}"), "ERROR:Unable to convert x"},
+    {"mask null record", T("m", "MaskField$Value") "transforms.m.fields=a\n", REC("null"), "ERROR:found: null"},
+    /* RegexRouter */
+    {"regex router", T("r", "RegexRouter") "transforms.r.regex=(.*)-raw\ntransforms.r.replacement=$1-clean\n",
+     "{\"topic\":\"pcap-raw\",\"key\":null,\"value\":1}", "{\"topic\":\"pcap-clean\",\"key\":null,\"value\":1}"},
+    {"regex router no match", T("r", "RegexRouter") "transforms.r.regex=(.*)-raw\ntransforms.r.replacement=$1\n",
+     "{\"topic\":\"pcap-raw2\",\"key\":null,\"value\":1}", "{\"topic\":\"pcap-raw2\",\"key\":null,\"value\":1}"},
+    /* SetSchemaMetadata */
+    {"set schema metadata", T("s", "SetSchemaMetadata$Value") "transforms.s.schema.name=shop.Order\ntransforms.s.schema.version=3\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"x\",\"value_schema\":{\"type\":\"string\",\"optional\":false}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"x\",\"value_schema\":{\"type\":\"string\",\"optional\":false,\"name\":\"shop.Order\",\"version\":3}}"},
+    {"set schema metadata schemaless", T("s", "SetSchemaMetadata$Value") "transforms.s.schema.name=n\n", REC("1"),
+     "ERROR:Schema required"},
+    /* TimestampRouter */
+    {"timestamp router", T("r", "TimestampRouter"), REC("1"),
+     "{\"topic\":\"t-20200228\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":1}"},
+    {"timestamp router format", T("r", "TimestampRouter") "transforms.r.topic.format=${timestamp}_${topic}\n"
+     "transforms.r.timestamp.format=yyyy-MM\n", REC("1"),
+     "{\"topic\":\"2020-02_t\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":1}"},
+    {"timestamp router needs a timestamp", T("r", "TimestampRouter"), "{\"topic\":\"t\",\"key\":null,\"value\":1}",
+     "ERROR:Timestamp missing"},
+    /* ValueToKey */
+    {"value to key", T("v", "ValueToKey") "transforms.v.fields=a\n", "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":1,\"b\":2}}",
+     "{\"topic\":\"t\",\"key\":{\"a\":1},\"value\":{\"a\":1,\"b\":2}}"},
+    {"value to key with schema", T("v", "ValueToKey") "transforms.v.fields=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":{\"a\":5},\"key_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"}],\"optional\":false},"
+     "\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}"},
+    {"value to key null", T("v", "ValueToKey") "transforms.v.fields=a\n", REC("null"), "ERROR:Value is null"},
     /* Filter and predicates */
     {"filter drops", T("f", "Filter"), REC("1"), "DROP"},
     {"filter on tombstones: tombstone dropped", T("f", "Filter") "transforms.f.predicate=tomb\npredicates=tomb\n"
