@@ -13,4 +13,16 @@ grep -Eq '^file-source +source +1\.0\.0 +org\.apache\.kafka\.connect\.file\.File
   fail "file-source not listed: $(cat "$WORK/plugins.txt")"
 grep -Eq '^file-sink +sink' "$WORK/plugins.txt" || fail "file-sink not listed"
 grep -Eq '^json +converter' "$WORK/plugins.txt" || fail "json converter not listed"
-pass "installed tree moved and still finds its plugins"
+echo "installed tree moved and still finds its plugins"
+
+# An out-of-tree transform built against the installed headers only (deploy/examples).
+command -v pkg-config >/dev/null || fail "pkg-config is needed"
+cp -r "$KCD_SOURCE/deploy/examples/uppercase-topic" "$WORK/example"
+PKG_CONFIG_PATH="$WORK/moved/lib/pkgconfig" make -s -C "$WORK/example" >"$WORK/make.log" 2>&1 ||
+  fail "example did not build: $(cat "$WORK/make.log")"
+PKG_CONFIG_PATH="$WORK/moved/lib/pkgconfig" make -s -C "$WORK/example" install >>"$WORK/make.log" 2>&1 ||
+  fail "example did not install: $(cat "$WORK/make.log")"
+printf 'transforms=up\ntransforms.up.type=com.example.kcd.UppercaseTopic\ntransforms.up.prefix=x.\n' >"$WORK/up.properties"
+out=$(echo '{"topic":"pcap","value":1}' | "$WORK/moved/bin/kcd" transform "$WORK/up.properties")
+[ "$out" = '{"topic":"x.PCAP","key":null,"value":1}' ] || fail "example transform gave: $out"
+pass "the out-of-tree example builds with pkg-config kcd-plugin and runs"
