@@ -83,4 +83,5 @@ const kc_host_api kc_host = {
     .schema_add_param = kc_schema_add_param,
     .schema_param = kc_schema_param,
     .value_equal = kc_value_equal,
+    .value_reserve = kc_value_reserve,
 };

@@ -80,6 +80,13 @@ static int grow(void **items, size_t *cap, size_t need, size_t elem) {
     return KC_OK;
 }
 
+int kc_value_reserve(kc_value *v, size_t n) {
+    if (v->type == KC_VAL_ARRAY) return grow((void **)&v->u.arr.items, &v->u.arr.cap, n, sizeof(kc_value));
+    if (v->type == KC_VAL_MAP || v->type == KC_VAL_STRUCT)
+        return grow((void **)&v->u.map.items, &v->u.map.cap, n, sizeof(kc_entry));
+    return KC_EINVAL;
+}
+
 int kc_array_push(kc_value *array, kc_value *item) {
     if (array->type != KC_VAL_ARRAY) return KC_EINVAL;
     if (grow((void **)&array->u.arr.items, &array->u.arr.cap, array->u.arr.len + 1, sizeof(kc_value)))

@@ -124,6 +124,10 @@ static int apply(void *p, kc_record *r, kc_error *err) {
     /* schemaless: the timestamp as epoch ms; with a schema: Connect's Timestamp */
     if (r->timestamp >= 0) add[F_TIMESTAMP] = (kc_value){.type = schema ? KC_VAL_TIMESTAMP : KC_VAL_INT, .u.i = r->timestamp};
     if (s->static_value) host->value_set_string(&add[F_STATIC], s->static_value, strlen(s->static_value));
+    if (host->value_reserve(v, v->u.map.len + F_COUNT)) {
+        for (int j = 0; j < F_COUNT; j++) host->value_clear(&add[j]);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
     for (int i = 0; i < F_COUNT; i++) {
         if (!s->f[i].name) {
             host->value_clear(&add[i]);

@@ -128,19 +128,30 @@ static int apply(void *p, kc_record *r, kc_error *err) {
     if (!schema && v->type != KC_VAL_MAP)
         return kc_error_set(err, KC_EINVAL, "Only Map objects supported in absence of schema for [field "
                             "replacement], found: %s", kind_name(v->type));
+    /* Keys and values move into the new map; only renamed keys are new strings. */
     kc_value out;
     if (schema) host->value_init_struct(&out);
     else host->value_init_map(&out);
+    if (host->value_reserve(&out, v->u.map.len)) return kc_error_set(err, KC_ENOMEM, "out of memory");
     for (size_t i = 0; i < v->u.map.len; i++) {
         kc_entry *e = &v->u.map.items[i];
         if (e->key.type != KC_VAL_STRING || !keep(s, e->key.u.str.ptr)) continue;
-        kc_value moved = e->val;
-        memset(&e->val, 0, sizeof e->val);
-        if (host->map_put_str(&out, renamed(s, e->key.u.str.ptr), &moved)) {
-            host->value_clear(&moved);
-            host->value_clear(&out);
-            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        const char *to = renamed(s, e->key.u.str.ptr);
+        kc_entry *o = &out.u.map.items[out.u.map.len];
+        if (to != e->key.u.str.ptr) {
+            kc_value k = {0};
+            if (host->value_set_string(&k, to, strlen(to))) {
+                host->value_clear(&out);
+                return kc_error_set(err, KC_ENOMEM, "out of memory");
+            }
+            host->value_clear(&e->key);
+            e->key = k;
         }
+        o->key = e->key; /* keys are distinct already: no duplicate check needed */
+        o->val = e->val;
+        memset(&e->key, 0, sizeof e->key);
+        memset(&e->val, 0, sizeof e->val);
+        out.u.map.len++;
     }
     if (schema) {
         kc_schema *ns = build_schema(s, schema);

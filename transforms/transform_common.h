@@ -12,7 +12,7 @@ static const kc_host_api *host;
 
 static int transform_init(const kc_host_api *h, kc_error *err) {
     (void)err;
-    if (h->size < offsetof(kc_host_api, value_equal) + sizeof h->value_equal)
+    if (h->size < offsetof(kc_host_api, value_reserve) + sizeof h->value_reserve)
         return kc_error_set(err, KC_EABI, "this transform needs a newer kcd (host table too small)");
     host = h;
     return KC_OK;

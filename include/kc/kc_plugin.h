@@ -132,6 +132,8 @@ typedef struct kc_host_api {
     int (*schema_add_param)(kc_schema *s, const char *key, const char *value);
     const char *(*schema_param)(const kc_schema *s, const char *key);
     int (*value_equal)(const kc_value *a, const kc_value *b);
+    /* Makes room for n entries in an array, map or struct (no allocation per later push). */
+    int (*value_reserve)(kc_value *v, size_t n);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 
