@@ -295,14 +295,29 @@ static int mismatch(kc_error *err, const kc_schema *s, const kc_value *v) {
                         kc_stype_name(s->type), s->name ? " " : "", s->name ? s->name : "", (int)v->type);
 }
 
+static int write_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, int decimal_numeric,
+                             int replace_null, kc_error *err);
+
+int kc_json_write_as_is(kc_buf *b, const kc_schema *s, const kc_value *v, kc_error *err) {
+    return write_with_schema(b, s, v, 0, 0, err);
+}
+
 int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, int decimal_numeric,
                                     kc_error *err) {
+    return write_with_schema(b, s, v, decimal_numeric, 1, err);
+}
+
+/* replace_null: JsonConverter's replace.null.with.default (a null with a schema default is
+ * written as the default). */
+static int write_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, int decimal_numeric,
+                             int replace_null, kc_error *err) {
     if (!s) {
         kc_json_write_value(b, v);
         return KC_OK;
     }
     if (v->type == KC_VAL_NULL) {
-        if (s->default_value) return kc_json_write_value_with_schema(b, s, s->default_value, decimal_numeric, err);
+        if (s->default_value && replace_null)
+            return write_with_schema(b, s, s->default_value, decimal_numeric, replace_null, err);
         if (!s->optional)
             return kc_error_set(err, KC_EINVAL, "Conversion error: null value for field that is required and has "
                                                 "no default value");
@@ -351,7 +366,7 @@ int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_valu
         kc_buf_putc(b, '[');
         for (size_t i = 0; i < v->u.arr.len; i++) {
             if (i) kc_buf_putc(b, ',');
-            int rc = kc_json_write_value_with_schema(b, s->items, &v->u.arr.items[i], decimal_numeric, err);
+            int rc = write_with_schema(b, s->items, &v->u.arr.items[i], decimal_numeric, replace_null, err);
             if (rc) return rc;
         }
         kc_buf_putc(b, ']');
@@ -370,10 +385,10 @@ int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_valu
                 kc_buf_putc(b, ':');
             } else {
                 kc_buf_putc(b, '[');
-                if ((rc = kc_json_write_value_with_schema(b, s->keys, &e->key, decimal_numeric, err))) return rc;
+                if ((rc = write_with_schema(b, s->keys, &e->key, decimal_numeric, replace_null, err))) return rc;
                 kc_buf_putc(b, ',');
             }
-            if ((rc = kc_json_write_value_with_schema(b, s->values, &e->val, decimal_numeric, err))) return rc;
+            if ((rc = write_with_schema(b, s->values, &e->val, decimal_numeric, replace_null, err))) return rc;
             if (!obj) kc_buf_putc(b, ']');
         }
         kc_buf_putc(b, obj ? '}' : ']');
@@ -388,7 +403,7 @@ int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_valu
             kc_buf_putc(b, ':');
             const kc_value *fv = kc_map_get_str(v, s->fields[i].name);
             kc_value null = KC_VALUE_NULL_INIT;
-            int rc = kc_json_write_value_with_schema(b, s->fields[i].schema, fv ? fv : &null, decimal_numeric, err);
+            int rc = write_with_schema(b, s->fields[i].schema, fv ? fv : &null, decimal_numeric, replace_null, err);
             if (rc) {
                 char msg[KC_ERROR_MSG_MAX];
                 snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
@@ -560,11 +575,21 @@ static int number_text(const json_t *j, char *buf, size_t n) {
     return 0;
 }
 
+static int read_with_schema(const json_t *j, const kc_schema *s, kc_value *out, int replace_null, kc_error *err);
+
+int kc_json_read_as_is(const json_t *j, const kc_schema *s, kc_value *out, kc_error *err) {
+    return read_with_schema(j, s, out, 0, err);
+}
+
 int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *out, kc_error *err) {
+    return read_with_schema(j, s, out, 1, err);
+}
+
+static int read_with_schema(const json_t *j, const kc_schema *s, kc_value *out, int replace_null, kc_error *err) {
     memset(out, 0, sizeof *out);
     if (!s) return kc_json_to_value(j, out, err);
     if (!j || json_is_null(j)) {
-        if (s->default_value) return kc_value_copy(out, s->default_value);
+        if (s->default_value && replace_null) return kc_value_copy(out, s->default_value);
         if (s->optional) return KC_OK;
         return kc_error_set(err, KC_EINVAL, "Invalid null value for required %s field", kc_stype_name(s->type));
     }
@@ -634,7 +659,7 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
         json_t *item;
         json_array_foreach(j, i, item) {
             kc_value v;
-            int rc = kc_json_to_value_with_schema(item, s->items, &v, err);
+            int rc = read_with_schema(item, s->items, &v, replace_null, err);
             if (rc || (rc = kc_array_push(out, &v))) {
                 kc_value_clear(&v);
                 kc_value_clear(out);
@@ -652,7 +677,7 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
             json_t *item;
             json_object_foreach((json_t *)j, k, item) {
                 kc_value v;
-                if ((rc = kc_json_to_value_with_schema(item, s->values, &v, err))) break;
+                if ((rc = read_with_schema(item, s->values, &v, replace_null, err))) break;
                 if ((rc = kc_map_put_str(out, k, &v))) {
                     kc_value_clear(&v);
                     break;
@@ -668,8 +693,8 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
                     break;
                 }
                 kc_value k, v = KC_VALUE_NULL_INIT;
-                if ((rc = kc_json_to_value_with_schema(json_array_get(pair, 0), s->keys, &k, err))) break;
-                if ((rc = kc_json_to_value_with_schema(json_array_get(pair, 1), s->values, &v, err)) ||
+                if ((rc = read_with_schema(json_array_get(pair, 0), s->keys, &k, replace_null, err))) break;
+                if ((rc = read_with_schema(json_array_get(pair, 1), s->values, &v, replace_null, err)) ||
                     (rc = kc_map_put(out, &k, &v))) {
                     kc_value_clear(&k);
                     kc_value_clear(&v);
@@ -685,7 +710,7 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
         kc_value_init_struct(out);
         for (size_t i = 0; i < s->nfields; i++) {
             kc_value v;
-            int rc = kc_json_to_value_with_schema(json_object_get(j, s->fields[i].name), s->fields[i].schema, &v, err);
+            int rc = read_with_schema(json_object_get(j, s->fields[i].name), s->fields[i].schema, &v, replace_null, err);
             if (rc) {
                 char msg[KC_ERROR_MSG_MAX];
                 snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
@@ -709,6 +734,7 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
 typedef struct json_conv {
     int schemas_enable;
     int decimal_numeric;
+    int replace_null; /* replace.null.with.default */
 } json_conv;
 
 static const char *const decimal_formats[] = {"BASE64", "NUMERIC", NULL};
@@ -738,6 +764,8 @@ static int json_configure(const kc_config *cfg, int is_key, void **state, kc_err
     if (kc_config_get_bool(cfg, "schemas.enable", &b) == KC_OK) c->schemas_enable = b;
     const char *df = kc_config_get(cfg, "decimal.format");
     c->decimal_numeric = df && strcasecmp(df, "NUMERIC") == 0;
+    c->replace_null = 1;
+    if (kc_config_get_bool(cfg, "replace.null.with.default", &b) == KC_OK) c->replace_null = b;
     *state = c;
     return KC_OK;
 }
@@ -757,7 +785,7 @@ static int json_from_connect(void *state, const char *topic, const kc_schema *sc
         else kc_buf_puts(&b, "null");
         kc_buf_puts(&b, ",\"payload\":");
     }
-    rc = kc_json_write_value_with_schema(&b, schema, v, c->decimal_numeric, err);
+    rc = write_with_schema(&b, schema, v, c->decimal_numeric, c->replace_null, err);
     if (c->schemas_enable) kc_buf_putc(&b, '}');
     if (rc) {
         kc_buf_free(&b);
@@ -794,7 +822,7 @@ static int json_to_connect(void *state, const char *topic, const uint8_t *data, 
                                 "data, set schemas.enable=false in your converter configuration.");
         }
         rc = kc_json_to_schema(json_object_get(root, "schema"), schema, err);
-        if (!rc) rc = kc_json_to_value_with_schema(json_object_get(root, "payload"), *schema, v, err);
+        if (!rc) rc = read_with_schema(json_object_get(root, "payload"), *schema, v, c->replace_null, err);
         if (rc) {
             kc_schema_release(*schema);
             *schema = NULL;

@@ -23,6 +23,11 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
 int kc_json_write_value_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, int decimal_numeric,
                                     kc_error *err);
 
+/* The same, with nulls kept null even where the schema has a default (replace.null.with.default
+ * false): the record as it is, for `kcd transform`. */
+int kc_json_read_as_is(const json_t *j, const kc_schema *s, kc_value *out, kc_error *err);
+int kc_json_write_as_is(kc_buf *b, const kc_schema *s, const kc_value *v, kc_error *err);
+
 /* Decimal helpers: unscaled big-endian two's complement <-> decimal text. */
 char *kc_decimal_to_text(const uint8_t *unscaled, size_t len, int32_t scale);
 int kc_decimal_from_text(const char *text, int32_t scale, uint8_t **unscaled, size_t *len);

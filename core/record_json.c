@@ -12,7 +12,7 @@
 static int read_part(const json_t *rec, const char *name, const char *schema_name, kc_schema **schema, kc_value *v,
                      kc_error *err) {
     int rc = kc_json_to_schema(json_object_get(rec, schema_name), schema, err);
-    if (!rc) rc = kc_json_to_value_with_schema(json_object_get(rec, name), *schema, v, err);
+    if (!rc) rc = kc_json_read_as_is(json_object_get(rec, name), *schema, v, err);
     if (rc) {
         char msg[KC_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
@@ -65,13 +65,13 @@ void kc_record_write_json(kc_buf *b, const kc_record *r) {
     if (r->offset >= 0) kc_buf_printf(b, ",\"offset\":%lld", (long long)r->offset);
     if (r->timestamp >= 0) kc_buf_printf(b, ",\"timestamp\":%lld", (long long)r->timestamp);
     kc_buf_puts(b, ",\"key\":");
-    kc_json_write_value_with_schema(b, r->key_schema, &r->key, 0, NULL);
+    if (kc_json_write_as_is(b, r->key_schema, &r->key, NULL)) kc_buf_puts(b, "null");
     if (r->key_schema) {
         kc_buf_puts(b, ",\"key_schema\":");
         kc_json_write_schema(b, r->key_schema);
     }
     kc_buf_puts(b, ",\"value\":");
-    kc_json_write_value_with_schema(b, r->value_schema, &r->value, 0, NULL);
+    if (kc_json_write_as_is(b, r->value_schema, &r->value, NULL)) kc_buf_puts(b, "null");
     if (r->value_schema) {
         kc_buf_puts(b, ",\"value_schema\":");
         kc_json_write_schema(b, r->value_schema);

@@ -48,6 +48,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     int whole; /* target type for the whole key/value, or -1 */
     str_list fields;
     int *targets;
@@ -74,6 +75,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
     }
     s->is_key = is_key;
     s->whole = -1;
+    s->replace_null = replace_null_option(cfg);
     s->targets = calloc(l.len, sizeof *s->targets);
     s->fields.items = calloc(l.len, sizeof(char *));
     for (size_t i = 0; i < l.len; i++) {
@@ -189,6 +191,8 @@ static int cast_value(kc_value *v, int target, kc_error *err) {
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     kc_value *v = part.value;
     if (s->whole >= 0) {

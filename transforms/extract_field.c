@@ -19,6 +19,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     char **path;
     size_t depth;
 } state;
@@ -41,6 +42,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     if (!v || strcmp(v, "V2")) {
         s->path[s->depth++] = strdup(f);
     } else { /* a.b.`c.d` */
@@ -67,6 +69,8 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     kc_value *v = part.value;
     const kc_schema *fs = schema;

@@ -22,6 +22,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key, move;
+    int replace_null; /* replace.null.with.default */
     str_list fields, headers;
 } state;
 
@@ -41,6 +42,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     const char *op = host->config_get(cfg, "operation");
     if (!op || (strcasecmp(op, "move") && strcasecmp(op, "copy"))) {
         close_state(s);
@@ -60,6 +62,8 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     kc_value *v = part.value;
     if (schema ? schema->type != KC_SCHEMA_STRUCT || v->type == KC_VAL_NULL : v->type != KC_VAL_MAP)

@@ -33,6 +33,7 @@ typedef struct field_spec {
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     field_spec f[F_COUNT];
     char *static_value;
     const kc_schema *cached_in;
@@ -61,6 +62,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
     state *s = calloc(1, sizeof *s);
     if (!s) return kc_error_set(err, KC_ENOMEM, "out of memory");
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     static const char *keys[F_COUNT] = {"topic.field", "partition.field", "offset.field", "timestamp.field",
                                         "static.field"};
     for (int i = 0; i < F_COUNT; i++) parse_spec(&s->f[i], host->config_get(cfg, keys[i]));
@@ -108,6 +110,8 @@ static kc_schema *build_schema(state *s, const kc_schema *in) {
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_value *v = part.value;
     if (v->type == KC_VAL_NULL) return KC_KEEP; /* tombstones pass through */
     const kc_schema *schema = *part.schema;

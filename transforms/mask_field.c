@@ -19,6 +19,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     str_list fields;
     char *replacement;
 } state;
@@ -38,6 +39,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     const char *rep = host->config_get(cfg, "replacement");
     if (rep && !*rep) {
         close_state(s);
@@ -107,6 +109,8 @@ static int mask(const state *s, kc_value *v, const kc_schema *fs, const char *na
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     kc_value *v = part.value;
     if (schema ? schema->type != KC_SCHEMA_STRUCT : v->type != KC_VAL_MAP)

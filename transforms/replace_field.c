@@ -38,6 +38,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     str_list exclude, include, from, to;
     const kc_schema *cached_in; /* last input schema and the schema built for it */
     kc_schema *cached_out;
@@ -64,6 +65,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
     state *s = calloc(1, sizeof *s);
     if (!s) return kc_error_set(err, KC_ENOMEM, "out of memory");
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     str_list renames;
     char msg[512];
     const char *r = host->config_get(cfg, "renames");
@@ -119,6 +121,8 @@ static kc_schema *build_schema(state *s, const kc_schema *in) {
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_value *v = part.value;
     if (v->type == KC_VAL_NULL) return KC_KEEP; /* tombstones pass through */
     const kc_schema *schema = *part.schema;

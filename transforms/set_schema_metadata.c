@@ -14,6 +14,7 @@ static const kc_config_def config[] = {
 
 typedef struct state {
     int is_key, has_version;
+    int replace_null; /* replace.null.with.default */
     int32_t version;
     char *name;
 } state;
@@ -28,6 +29,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
     state *s = calloc(1, sizeof *s);
     if (!s) return kc_error_set(err, KC_ENOMEM, "out of memory");
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     const char *n = host->config_get(cfg, "schema.name");
     if (n) s->name = strdup(n);
     int64_t v;
@@ -65,6 +67,8 @@ static kc_schema *renamed_copy(const state *s, const kc_schema *in) {
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     if (!schema) {
         if (part.value->type == KC_VAL_NULL) return KC_KEEP;

@@ -34,6 +34,7 @@ enum target { T_STRING, T_UNIX, T_DATE, T_TIME, T_TIMESTAMP };
 
 typedef struct state {
     int is_key;
+    int replace_null; /* replace.null.with.default */
     char *field; /* NULL: the whole key/value */
     enum target target;
     char *format;      /* NULL when not given */
@@ -58,6 +59,7 @@ static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err
     state *s = calloc(1, sizeof *s);
     if (!s) return kc_error_set(err, KC_ENOMEM, "out of memory");
     s->is_key = is_key;
+    s->replace_null = replace_null_option(cfg);
     const char *field = host->config_get(cfg, "field");
     if (field && *field) s->field = strdup(field);
     const char *t = host->config_get(cfg, "target.type");
@@ -168,6 +170,8 @@ static int convert(state *s, const kc_schema *schema, kc_value *v, kc_error *err
 static int apply(void *p, kc_record *r, kc_error *err) {
     state *s = p;
     record_part part = part_of(r, s->is_key);
+    if (s->replace_null && fill_null_defaults(part.value, *part.schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     kc_schema *schema = *part.schema;
     kc_value *v = part.value;
     if (!s->field) { /* the whole key or value */

@@ -83,4 +83,24 @@ __attribute__((unused)) static const char *kind_name(kc_vtype t) {
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
+/* Connect reads struct fields with Struct.get(), which gives a null field its schema default:
+ * with replace.null.with.default=true (the default) transforms do the same, in place. */
+__attribute__((unused)) static int fill_null_defaults(kc_value *v, const kc_schema *schema) {
+    if (!schema || schema->type != KC_SCHEMA_STRUCT || (v->type != KC_VAL_STRUCT && v->type != KC_VAL_MAP))
+        return KC_OK;
+    for (size_t i = 0; i < schema->nfields; i++) {
+        const kc_schema *fs = schema->fields[i].schema;
+        if (!fs->default_value) continue;
+        kc_value *fv = (kc_value *)host->map_get_str(v, schema->fields[i].name);
+        if (fv && fv->type == KC_VAL_NULL && host->value_copy(fv, fs->default_value)) return KC_ENOMEM;
+    }
+    return KC_OK;
+}
+
+__attribute__((unused)) static int replace_null_option(const kc_config *cfg) {
+    int b = 1;
+    host->config_get_bool(cfg, "replace.null.with.default", &b);
+    return b;
+}
+
 #endif

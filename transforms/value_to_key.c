@@ -10,28 +10,38 @@ static const kc_config_def config[] = {
     KC_CONFIG_END,
 };
 
+typedef struct state {
+    str_list fields;
+    int replace_null; /* replace.null.with.default */
+} state;
+
 static void close_state(void *p) {
-    if (p) list_free(p);
-    free(p);
+    state *s = p;
+    if (s) list_free(&s->fields);
+    free(s);
 }
 
 static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err) {
     (void)is_key;
-    str_list *l = calloc(1, sizeof *l);
-    if (!l || list_parse(host->config_get(cfg, "fields"), l)) {
-        free(l);
+    state *s = calloc(1, sizeof *s);
+    if (!s || list_parse(host->config_get(cfg, "fields"), &s->fields)) {
+        free(s);
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
-    if (!l->len) {
-        close_state(l);
+    if (!s->fields.len) {
+        close_state(s);
         return kc_error_set(err, KC_EINVAL, "Missing required configuration \"fields\" which has no default value.");
     }
-    *out = l;
+    s->replace_null = replace_null_option(cfg);
+    *out = s;
     return KC_OK;
 }
 
 static int apply(void *p, kc_record *r, kc_error *err) {
-    str_list *fields = p;
+    state *s = p;
+    str_list *fields = &s->fields;
+    if (s->replace_null && fill_null_defaults(&r->value, r->value_schema))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
     const kc_schema *vs = r->value_schema;
     if (r->value.type == KC_VAL_NULL) return kc_error_set(err, KC_EINVAL, "Value is null: ValueToKey needs a value");
     if (vs ? vs->type != KC_SCHEMA_STRUCT : r->value.type != KC_VAL_MAP)

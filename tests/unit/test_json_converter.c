@@ -335,6 +335,39 @@ static void expect_error(void *c, const char *text, const char *fragment) {
     if (!strstr(err.msg, fragment)) fail_msg("error '%s' lacks '%s'", err.msg, fragment);
 }
 
+/* replace.null.with.default (KIP-581): true reads and writes a null field as its default. */
+static void test_replace_null_with_default(void **st) {
+    (void)st;
+    const char *in = "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"field\":\"a\","
+                     "\"type\":\"int32\",\"optional\":true,\"default\":7}]},\"payload\":{\"a\":null}}";
+    for (int replace = 0; replace < 2; replace++) {
+        kc_config cfg = {0};
+        kc_config_set(&cfg, "replace.null.with.default", replace ? "true" : "false");
+        void *c = NULL;
+        kc_error err;
+        assert_int_equal(kc_json_converter_desc.converter->configure(&cfg, 0, &c, &err), KC_OK);
+        kc_schema *s;
+        kc_value v;
+        from_json(c, in, &s, &v);
+        const kc_value *a = kc_map_get_str(&v, "a");
+        if (replace) {
+            assert_int_equal(a->type, KC_VAL_INT);
+            assert_int_equal(a->u.i, 7);
+        } else {
+            assert_int_equal(a->type, KC_VAL_NULL);
+        }
+        /* writing a null field: the default with true, null with false */
+        kc_value_clear((kc_value *)a);
+        char *out = to_json(c, s, &v);
+        assert_non_null(strstr(out, replace ? "\"payload\":{\"a\":7}" : "\"payload\":{\"a\":null}"));
+        free(out);
+        kc_schema_release(s);
+        kc_value_clear(&v);
+        kc_config_free(&cfg);
+        kc_json_converter_desc.converter->close(c);
+    }
+}
+
 static void test_bad_input_gives_clear_errors(void **st) {
     (void)st;
     void *c = open_conv(1, NULL);
@@ -423,6 +456,7 @@ int main(void) {
         cmocka_unit_test(test_schemaless_value_in_envelope_has_null_schema),
         cmocka_unit_test(test_tombstones),
         cmocka_unit_test(test_optional_null_in_envelope),
+        cmocka_unit_test(test_replace_null_with_default),
         cmocka_unit_test(test_bad_input_gives_clear_errors),
         cmocka_unit_test(test_decimal_text_conversions),
         cmocka_unit_test(test_string_and_bytearray_converters),

@@ -26,6 +26,7 @@ typedef struct tcase {
 #define REC(v) "{\"topic\":\"t\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":" v "}"
 #define OUT(v) "{\"topic\":\"t\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":" v "}"
 #define T(alias, cls) "transforms=" alias "\ntransforms." alias ".type=org.apache.kafka.connect.transforms." cls "\n"
+#define STRUCT_DEF "{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"type\":\"int32\",\"optional\":true,\"default\":7,\"field\":\"a\"},{\"type\":\"int64\",\"optional\":true,\"field\":\"b\"}]}"
 #define STRUCT_AB "{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}]}"
 
 static const tcase cases[] = {
@@ -189,6 +190,34 @@ static const tcase cases[] = {
      "{\"topic\":\"t\",\"key\":{\"a\":5},\"key_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"a\"}],\"optional\":false},"
      "\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}"},
     {"value to key null", T("v", "ValueToKey") "transforms.v.fields=a\n", REC("null"), "ERROR:Value is null"},
+    /* replace.null.with.default: a null struct field reads as its schema default unless false */
+    {"replace null with default", T("r", "ReplaceField$Value") "transforms.r.exclude=b\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":null,\"b\":1},\"value_schema\":" STRUCT_DEF "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":7},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":true,\"default\":7,\"field\":\"a\"}],\"optional\":false}}"},
+    {"replace null kept", T("r", "ReplaceField$Value") "transforms.r.exclude=b\ntransforms.r.replace.null.with.default=false\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":null,\"b\":1},\"value_schema\":" STRUCT_DEF "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":null},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":true,\"default\":7,\"field\":\"a\"}],\"optional\":false}}"},
+    {"value to key null default", T("v", "ValueToKey") "transforms.v.fields=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":null,\"b\":1},\"value_schema\":" STRUCT_DEF "}",
+     "{\"topic\":\"t\",\"key\":{\"a\":7},\"key_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":true,\"default\":7,\"field\":\"a\"}],\"optional\":false},"
+     "\"value\":{\"a\":7,\"b\":1},\"value_schema\":" STRUCT_DEF "}"},
+    /* more bad configs and edge cases */
+    {"hoist null", T("h", "HoistField$Value") "transforms.h.field=x\n", REC("null"), OUT("{\"x\":null}")},
+    {"insert header needs header", T("i", "InsertHeader") "transforms.i.value.literal=1\n", REC("1"), "CONFIG:header"},
+    {"regex router bad regex", T("r", "RegexRouter") "transforms.r.regex=(\ntransforms.r.replacement=x\n", REC("1"), "CONFIG:Invalid regex"},
+    {"set schema metadata needs something", T("s", "SetSchemaMetadata$Value"), REC("1"), "CONFIG:Neither schema name nor version"},
+    {"flatten map with schema", T("f", "Flatten$Value"),
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"m\":{}},\"value_schema\":{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"field\":\"m\",\"type\":\"map\",\"optional\":false,\"keys\":{\"type\":\"string\",\"optional\":false},\"values\":{\"type\":\"string\",\"optional\":false}}]}}",
+     "ERROR:does not support MAP"},
+    {"mask with schema", T("m", "MaskField$Value") "transforms.m.fields=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":\"x\"},\"value_schema\":" STRUCT_AB "}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":0,\"b\":\"x\"},\"value_schema\":" STRUCT_AB "}"},
+    {"value to key unknown field", T("v", "ValueToKey") "transforms.v.fields=z\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}", "ERROR:z is not a valid field name"},
+    {"timestamp router bad format", T("r", "TimestampRouter") "transforms.r.timestamp.format=yyyyQQ\n", REC("1"), "CONFIG:timestamp.format"},
+    {"extract null with schema", T("e", "ExtractField$Value") "transforms.e.field=a\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":null,\"value_schema\":{\"type\":\"struct\",\"optional\":true,\"fields\":[{\"type\":\"int64\",\"optional\":true,\"field\":\"a\"}]}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":null,\"value_schema\":{\"type\":\"int64\",\"optional\":true}}"},
     /* Filter and predicates */
     {"filter drops", T("f", "Filter"), REC("1"), "DROP"},
     {"filter on tombstones: tombstone dropped", T("f", "Filter") "transforms.f.predicate=tomb\npredicates=tomb\n"
