@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kc_log.h"
@@ -25,7 +26,22 @@ typedef struct sink_run {
     int dirty;            /* offsets advanced since the last commit */
     int generation;       /* bumped on every revocation: a batch from an older one is dropped */
     int failed_in_rebalance;
+    /* error handling (errors.* settings) */
+    int tolerate_all, log_errors, log_messages, dlq_context_headers;
+    const char *dlq_topic;     /* NULL: no dead letter queue */
+    rd_kafka_t *dlq;           /* producer for the dead letter queue, created on start */
+    size_t dlq_outstanding;
+    int dlq_failed;
+    char dlq_error[512];
+    int64_t skipped;
 } sink_run;
+
+/* Where a record failed on its way to put(): Connect's stage names. */
+typedef struct failure {
+    const char *stage; /* KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION */
+    const char *cls;
+    char msg[KC_ERROR_MSG_MAX];
+} failure;
 
 static kc_topic_partition_offset *offsets_view(rd_kafka_topic_partition_list_t *l, size_t *n) {
     kc_topic_partition_offset *v = calloc(l->cnt ? (size_t)l->cnt : 1, sizeof *v);
@@ -43,6 +59,18 @@ static kc_topic_partition_offset *offsets_view(rd_kafka_topic_partition_list_t *
 static int flush_and_commit(sink_run *s) {
     kc_task *t = s->t;
     if (!s->dirty) return KC_OK;
+    if (s->dlq) { /* records sent to the dead letter queue must be there before their offsets move */
+        rd_kafka_flush(s->dlq, 30000);
+        if (s->dlq_failed) {
+            kc_task_fail(t, "%s", s->dlq_error);
+            return KC_EFATAL;
+        }
+        if (s->dlq_outstanding) {
+            KC_WARN(t->ctx.logger, "%zu records not yet in the dead letter queue; offsets not committed",
+                    s->dlq_outstanding);
+            return KC_ERETRY;
+        }
+    }
     size_t n;
     kc_topic_partition_offset *v = offsets_view(s->offsets, &n);
     if (!v) return KC_ENOMEM;
@@ -122,8 +150,9 @@ static void convert_headers(kc_record *r, const rd_kafka_message_t *m) {
     }
 }
 
-/* Builds the Connect record for one Kafka message, or returns an error naming it. */
-static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, kc_error *err) {
+/* Builds the Connect record for one Kafka message, or returns an error naming it (and, in f,
+ * the stage and class that failed). */
+static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, kc_error *err, failure *f) {
     kc_task *t = s->t;
     const char *topic = rd_kafka_topic_name(m->rkt);
     kc_record *r = kc_record_new();
@@ -140,6 +169,9 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
                                                               &r->key_schema, &r->key, &cerr);
     if (rc) {
         kc_record_release(r);
+        f->stage = "KEY_CONVERTER";
+        f->cls = kc_plugin_class(t->key_conv.plugin);
+        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
         return kc_error_set(err, rc, "Error in stage KEY_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
                             kc_plugin_class(t->key_conv.plugin), topic, (int)m->partition, (long long)m->offset,
                             cerr.msg);
@@ -148,6 +180,9 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
                                                           &r->value_schema, &r->value, &cerr);
     if (rc) {
         kc_record_release(r);
+        f->stage = "VALUE_CONVERTER";
+        f->cls = kc_plugin_class(t->value_conv.plugin);
+        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
         return kc_error_set(err, rc,
                             "Error in stage VALUE_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
                             kc_plugin_class(t->value_conv.plugin), topic, (int)m->partition, (long long)m->offset,
@@ -157,6 +192,9 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
     rc = kc_transform_chain_apply(&t->chain, r, &cerr);
     if (rc < 0) {
         kc_record_release(r);
+        f->stage = "TRANSFORMATION";
+        f->cls = "kcd.transform.chain";
+        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
         return kc_error_set(err, rc, "Error in stage TRANSFORMATION for record topic=%s partition=%d offset=%lld: %s",
                             topic, (int)m->partition, (long long)m->offset, cerr.msg);
     }
@@ -166,6 +204,120 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
     }
     *out = r;
     return KC_OK;
+}
+
+/* ---- dead letter queue (errors.tolerance=all) ---------------------------------------------- */
+
+static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    sink_run *s = opaque;
+    s->dlq_outstanding--;
+    if (m->err && !s->dlq_failed) {
+        s->dlq_failed = 1;
+        snprintf(s->dlq_error, sizeof s->dlq_error, "Could not produce to the dead letter queue %s: %s", s->dlq_topic,
+                 rd_kafka_err2str(m->err));
+    }
+}
+
+static int dlq_open(sink_run *s, kc_error *err) {
+    kc_task *t = s->t;
+    char client_id[300], errstr[512];
+    snprintf(client_id, sizeof client_id, "connector-dlq-producer-%s-%d", t->conn->name, t->id);
+    rd_kafka_conf_t *conf = kc_kafka_conf(t->conn->worker, &t->conn->config, "producer.", "producer.override.",
+                                          client_id, err);
+    if (!conf) return KC_EINVAL;
+    rd_kafka_conf_set_opaque(conf, s);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_dlq_delivery);
+    s->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!s->dlq) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EFATAL, "Failed to create the dead letter queue producer: %s", errstr);
+    }
+    /* create the topic as Connect does, with errors.deadletterqueue.topic.replication.factor */
+    int64_t rf = 3;
+    kc_config_get_long(&t->conn->config, "errors.deadletterqueue.topic.replication.factor", &rf);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(s->dlq_topic, 1, (int)rf, errstr, sizeof errstr);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(s->dlq);
+    if (nt) {
+        rd_kafka_CreateTopics(s->dlq, &nt, 1, NULL, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+        if (ev) {
+            size_t n;
+            const rd_kafka_topic_result_t **res =
+                rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+            if (n == 1 && rd_kafka_topic_result_error(res[0]) &&
+                rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                KC_WARN(t->ctx.logger, "Could not create the dead letter queue topic %s: %s", s->dlq_topic,
+                        rd_kafka_topic_result_error_string(res[0]));
+            rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_NewTopic_destroy(nt);
+    }
+    rd_kafka_queue_destroy(q);
+    return KC_OK;
+}
+
+static void add_header(rd_kafka_headers_t *h, const char *name, const char *value) {
+    rd_kafka_header_add(h, name, -1, value, -1);
+}
+
+/* Logs and, with a dead letter queue, sends the original record bytes there (with Connect's
+ * __connect.errors.* headers when asked). */
+static void report_failure(sink_run *s, const rd_kafka_message_t *m, const failure *f) {
+    kc_task *t = s->t;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    s->skipped++;
+    if (s->log_errors)
+        KC_ERROR(t->ctx.logger, "Error encountered in task %s-%d. Executing stage '%s' with class '%s', where "
+                 "consumed record is {topic='%s', partition=%d, offset=%lld}%s%.*s: %s",
+                 t->conn->name, t->id, f->stage, f->cls, topic, (int)m->partition, (long long)m->offset,
+                 s->log_messages ? ", value=" : "", s->log_messages ? (int)m->len : 0,
+                 s->log_messages && m->payload ? (const char *)m->payload : "", f->msg);
+    if (!s->dlq) return;
+    rd_kafka_headers_t *orig = NULL, *h;
+    h = rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR && orig ? rd_kafka_headers_copy(orig)
+                                                                                : rd_kafka_headers_new(10);
+    if (s->dlq_context_headers) {
+        char num[32];
+        add_header(h, "__connect.errors.topic", topic);
+        snprintf(num, sizeof num, "%d", (int)m->partition);
+        add_header(h, "__connect.errors.partition", num);
+        snprintf(num, sizeof num, "%lld", (long long)m->offset);
+        add_header(h, "__connect.errors.offset", num);
+        add_header(h, "__connect.errors.connector.name", t->conn->name);
+        snprintf(num, sizeof num, "%d", t->id);
+        add_header(h, "__connect.errors.task.id", num);
+        add_header(h, "__connect.errors.stage", f->stage);
+        add_header(h, "__connect.errors.class.name", f->cls);
+        add_header(h, "__connect.errors.exception.class.name", "org.apache.kafka.connect.errors.DataException");
+        add_header(h, "__connect.errors.exception.message", f->msg);
+        char trace[KC_ERROR_MSG_MAX + 128];
+        snprintf(trace, sizeof trace, "org.apache.kafka.connect.errors.DataException: %s\n\tat kcd %s stage", f->msg,
+                 f->stage);
+        add_header(h, "__connect.errors.exception.stacktrace", trace);
+    }
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            s->dlq, RD_KAFKA_V_TOPIC(s->dlq_topic), RD_KAFKA_V_KEY(m->key, m->key_len),
+            RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_TIMESTAMP(ts > 0 ? ts : 0), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+        if (!e) {
+            s->dlq_outstanding++;
+            break;
+        }
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(s->dlq, 100);
+            continue;
+        }
+        rd_kafka_headers_destroy(h);
+        s->dlq_failed = 1;
+        snprintf(s->dlq_error, sizeof s->dlq_error, "Could not produce to the dead letter queue %s: %s", s->dlq_topic,
+                 rd_kafka_err2str(e));
+        break;
+    }
+    rd_kafka_poll(s->dlq, 0);
 }
 
 static void advance(sink_run *s, const char *topic, int32_t partition, int64_t next) {
@@ -231,6 +383,19 @@ void *kc_sink_task_run(void *arg) {
         goto done;
     }
     rd_kafka_poll_set_consumer(s.consumer);
+    const char *tol = kc_config_get(&t->conn->config, "errors.tolerance");
+    s.tolerate_all = tol && !strcasecmp(tol, "all");
+    kc_config_get_bool(&t->conn->config, "errors.log.enable", &s.log_errors);
+    kc_config_get_bool(&t->conn->config, "errors.log.include.messages", &s.log_messages);
+    kc_config_get_bool(&t->conn->config, "errors.deadletterqueue.context.headers.enable", &s.dlq_context_headers);
+    const char *dlq = kc_config_get(&t->conn->config, "errors.deadletterqueue.topic.name");
+    if (dlq && *dlq && s.tolerate_all) {
+        s.dlq_topic = dlq;
+        if (dlq_open(&s, &err)) {
+            kc_task_fail(t, "%s", err.msg);
+            goto close_consumer;
+        }
+    }
     if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
         kc_task_fail(t, "Task start failed: %s", err.msg);
         goto close_consumer;
@@ -301,8 +466,12 @@ void *kc_sink_task_run(void *arg) {
                 continue;
             }
             kc_record *r = NULL;
-            int rc = to_record(&s, m, &r, &err);
-            if (rc) {
+            failure f = {0};
+            int rc = to_record(&s, m, &r, &err, &f);
+            if (rc && s.tolerate_all && f.stage) {
+                report_failure(&s, m, &f); /* skipped: its offset still moves on */
+                rc = KC_OK;
+            } else if (rc) {
                 rd_kafka_message_destroy(m);
                 kc_task_fail(t, "%s", err.msg);
                 break;
@@ -362,6 +531,11 @@ close_consumer:
     rd_kafka_consumer_close(s.consumer);
     rd_kafka_destroy(s.consumer);
 done:
+    if (s.dlq) {
+        rd_kafka_flush(s.dlq, (int)w->shutdown_timeout_ms);
+        rd_kafka_destroy(s.dlq);
+    }
+    if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     rd_kafka_topic_partition_list_destroy(s.offsets);
     if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Sink task stopped");

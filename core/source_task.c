@@ -2,9 +2,11 @@
  * offsets stored only once the broker acknowledged that record and every earlier record of
  * the same source partition (Connect's SubmittedRecords). */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kc_log.h"
@@ -40,7 +42,29 @@ typedef struct source_run {
     int produce_failed;
     char produce_error[512];
     char *last_topic; /* the last topic tracked (and, embedded, created) */
+    int tolerate_all, log_errors; /* errors.tolerance=all, errors.log.enable */
+    int64_t skipped;
 } source_run;
+
+/* errors.tolerance: with all, a record failing a stage is logged and skipped, its offset
+ * committable like a dropped record's; with none, the task fails. Returns the task's rc. */
+static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...) {
+    char msg[KC_ERROR_MSG_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!s->tolerate_all || rc == KC_ENOMEM) {
+        kc_task_fail(s->t, "%s", msg);
+        return rc;
+    }
+    s->skipped++;
+    if (s->log_errors) KC_ERROR(s->t->ctx.logger, "Error encountered in task, record skipped: %s", msg);
+    if (e) e->acked = 1;
+    return KC_OK;
+}
 
 static partq *queue_for(source_run *s, const kc_value *partition) {
     for (size_t i = s->nq; i-- > 0;)
@@ -164,16 +188,14 @@ static rd_kafka_headers_t *convert_headers(const kc_record *r) {
 static int send_record(source_run *s, kc_record *r) {
     kc_task *t = s->t;
     kc_error err;
-    int rc = kc_transform_chain_apply(&t->chain, r, &err);
     inflight *e = NULL;
-    if (rc < 0) {
-        kc_task_fail(t, "Error in stage TRANSFORMATION for a record from source partition: %s", err.msg);
-        return rc;
-    }
     if (track(s, r, &e)) {
         kc_task_fail(t, "out of memory tracking offsets");
         return KC_ENOMEM;
     }
+    int rc = kc_transform_chain_apply(&t->chain, r, &err);
+    if (rc < 0) return stage_failed(s, e, rc, "Error in stage TRANSFORMATION for a record to topic %s: %s",
+                                    r->topic ? r->topic : "?", err.msg);
     if (rc == KC_DROP) {
         if (e) e->acked = 1; /* a dropped record's offset is committable, as in Connect */
         return KC_OK;
@@ -192,18 +214,15 @@ static int send_record(source_run *s, kc_record *r) {
     size_t klen = 0, vlen = 0;
     rc = t->key_conv.plugin->desc->converter->from_connect(t->key_conv.state, r->topic, r->key_schema, &r->key,
                                                             &key, &klen, &err);
-    if (rc) {
-        kc_task_fail(t, "Error in stage KEY_CONVERTER (%s) for a record to topic %s: %s",
-                     kc_plugin_class(t->key_conv.plugin), r->topic, err.msg);
-        return rc;
-    }
+    if (rc)
+        return stage_failed(s, e, rc, "Error in stage KEY_CONVERTER (%s) for a record to topic %s: %s",
+                            kc_plugin_class(t->key_conv.plugin), r->topic, err.msg);
     rc = t->value_conv.plugin->desc->converter->from_connect(t->value_conv.state, r->topic, r->value_schema,
                                                               &r->value, &val, &vlen, &err);
     if (rc) {
         free(key);
-        kc_task_fail(t, "Error in stage VALUE_CONVERTER (%s) for a record to topic %s: %s",
-                     kc_plugin_class(t->value_conv.plugin), r->topic, err.msg);
-        return rc;
+        return stage_failed(s, e, rc, "Error in stage VALUE_CONVERTER (%s) for a record to topic %s: %s",
+                            kc_plugin_class(t->value_conv.plugin), r->topic, err.msg);
     }
     rd_kafka_headers_t *hdrs = convert_headers(r);
     for (;;) {
@@ -259,6 +278,9 @@ void *kc_source_task_run(void *arg) {
     }
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    const char *tol = kc_config_get(&t->conn->config, "errors.tolerance");
+    s.tolerate_all = tol && !strcasecmp(tol, "all");
+    kc_config_get_bool(&t->conn->config, "errors.log.enable", &s.log_errors);
     s.producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!s.producer) {
         rd_kafka_conf_destroy(conf);
@@ -332,6 +354,7 @@ destroy:
 done:
     drain_queues(&s);
     free(s.last_topic);
+    if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Source task stopped");
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);

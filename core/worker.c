@@ -416,6 +416,14 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
             else if (!has_t && !has_r)
                 kc_strlist_add(problems, "Invalid value for configuration topics: Must configure one of topics or "
                                          "topics.regex");
+            const char *dlq = kc_config_get(cfg, "errors.deadletterqueue.topic.name");
+            kc_strlist tl = {0};
+            kc_list_split(topics, &tl);
+            for (size_t i = 0; dlq && *dlq && i < tl.len; i++)
+                if (!strcmp(tl.items[i], dlq))
+                    kc_strlist_addf(problems, "The DLQ topic '%s' may not be included in the list of topics "
+                                              "('topics=%s') consumed by the connector", dlq, topics);
+            kc_strlist_free(&tl);
         }
         if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
             kc_strlist_add(problems, err.msg);

@@ -1,7 +1,11 @@
 /* testkit.c - small Kafka helpers for the integration tests, on librdkafka:
  *   testkit create-topic BOOTSTRAP TOPIC PARTITIONS
  *   testkit dump BOOTSTRAP TOPIC        prints "partition<TAB>offset<TAB>value" for every record
- *   testkit count BOOTSTRAP TOPIC       prints the number of records (sum of high watermarks) */
+ *   testkit count BOOTSTRAP TOPIC       prints the number of records (sum of high watermarks)
+ *   testkit produce BOOTSTRAP TOPIC FILE   one record per line of FILE (bytes as they are, no key)
+ *   testkit dump-headers BOOTSTRAP TOPIC   "partition<TAB>offset<TAB>value<TAB>k=v|k=v..." per record
+ *   testkit committed BOOTSTRAP GROUP TOPIC   "partition<TAB>committed offset" (-1001: none) */
+#define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +71,47 @@ static int partitions_of(rd_kafka_t *rk, const char *topic) {
     return n;
 }
 
+static int produce_file(const char *bootstrap, const char *topic, const char *path) {
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "testkit: cannot open %s\n", path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        if (n && line[n - 1] == '\n') n--;
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(line, (size_t)n),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 100);
+        rd_kafka_poll(rk, 0);
+    }
+    free(line);
+    fclose(f);
+    int rc = rd_kafka_flush(rk, 60000) ? 1 : 0;
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static int committed(const char *bootstrap, const char *group, const char *topic) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) return 1;
+    int n = partitions_of(rk, topic);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+    for (int p = 0; p < n; p++) rd_kafka_topic_partition_list_add(l, topic, p);
+    int rc = rd_kafka_committed(rk, l, 10000) ? 1 : 0;
+    for (int i = 0; !rc && i < l->cnt; i++) printf("%d\t%lld\n", (int)l->elems[i].partition, (long long)l->elems[i].offset);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 static int dump(const char *bootstrap, const char *topic, int count_only) {
     rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bootstrap);
     int n = partitions_of(rk, topic);
@@ -86,7 +131,7 @@ static int dump(const char *bootstrap, const char *topic, int count_only) {
             live++;
         }
     }
-    if (count_only) {
+    if (count_only == 1) {
         printf("%lld\n", total);
     } else {
         rd_kafka_assign(rk, l);
@@ -101,7 +146,25 @@ static int dump(const char *bootstrap, const char *topic, int count_only) {
                 fprintf(stderr, "testkit: %s\n", rd_kafka_message_errstr(m));
                 return 1;
             }
-            else printf("%d\t%lld\t%.*s\n", (int)m->partition, (long long)m->offset, (int)m->len, (const char *)m->payload);
+            else {
+                printf("%d\t%lld\t%.*s", (int)m->partition, (long long)m->offset, (int)m->len, (const char *)m->payload);
+                rd_kafka_headers_t *h = NULL;
+                if (count_only == 2 && !rd_kafka_message_headers(m, &h)) {
+                    const char *name;
+                    const void *val;
+                    size_t size;
+                    for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
+                        printf("%s%s=", i ? "|" : "\t", name);
+                        for (size_t k = 0; val && k < size; k++) { /* one record, one line */
+                            char c = ((const char *)val)[k];
+                            if (c == '\n') fputs("\\n", stdout);
+                            else if (c == '\t') fputs("\\t", stdout);
+                            else putchar(c);
+                        }
+                    }
+                }
+                printf("\n");
+            }
             rd_kafka_message_destroy(m);
         }
     }
@@ -114,6 +177,9 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "create-topic") == 0) return create_topic(argv[2], argv[3], atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
     if (argc == 4 && strcmp(argv[1], "count") == 0) return dump(argv[2], argv[3], 1);
+    if (argc == 4 && strcmp(argv[1], "dump-headers") == 0) return dump(argv[2], argv[3], 2);
+    if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "committed") == 0) return committed(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: testkit create-topic BOOTSTRAP TOPIC PARTITIONS | dump BOOTSTRAP TOPIC | count BOOTSTRAP TOPIC\n");
     return 2;
 }
