@@ -77,6 +77,7 @@ static int task_start(kc_task *t, kc_error *err) {
     if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
     if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
     if (rc) return rc;
+    t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
     void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
     t->state = KC_STATE_UNASSIGNED;
     if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");

@@ -64,7 +64,20 @@ typedef struct kc_predicate_inst {
     void *state;
 } kc_predicate_inst;
 
+/* errors.retry.timeout / errors.retry.delay.max.ms: how long a stage that answers KC_ERETRY is
+ * tried again, with exponential backoff (300 ms doubling, capped) and jitter. */
+typedef struct kc_retry_policy {
+    int64_t timeout_ms; /* 0: no retries; -1: forever */
+    int64_t delay_max_ms;
+    const int *stop;    /* a stop flag to give up early on (may be NULL) */
+} kc_retry_policy;
+
+void kc_retry_policy_init(kc_retry_policy *p, const kc_config *conn_cfg);
+/* Sleeps before the next attempt; returns 0 to retry, -1 when the time is up. */
+int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t started_ms);
+
 typedef struct kc_transform_chain {
+    kc_retry_policy retry;
     kc_transform_stage *stages;
     size_t nstages;
     kc_predicate_inst *preds;

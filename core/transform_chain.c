@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kc_worker_int.h"
 
@@ -21,9 +22,33 @@ static int sub_config(const kc_config *cfg, const char *prefix, kc_config *out) 
     return KC_OK;
 }
 
+void kc_retry_policy_init(kc_retry_policy *p, const kc_config *cfg) {
+    memset(p, 0, sizeof *p);
+    p->delay_max_ms = 60000;
+    kc_config_get_long(cfg, "errors.retry.timeout", &p->timeout_ms);
+    kc_config_get_long(cfg, "errors.retry.delay.max.ms", &p->delay_max_ms);
+}
+
+int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t started_ms) {
+    int64_t now = kc_now_ms();
+    if (p->timeout_ms == 0 || (p->timeout_ms > 0 && now - started_ms >= p->timeout_ms)) return -1;
+    int64_t delay = 300;
+    for (int i = 0; i < attempt && delay < p->delay_max_ms; i++) delay *= 2;
+    if (delay > p->delay_max_ms) delay = p->delay_max_ms;
+    delay += delay > 1 ? (int64_t)(rand() % (int)(delay / 2 + 1)) : 0; /* jitter, as Connect adds */
+    if (p->timeout_ms > 0 && now + delay > started_ms + p->timeout_ms) delay = started_ms + p->timeout_ms - now;
+    for (int64_t slept = 0; slept < delay; slept += 10) {
+        if (p->stop && __atomic_load_n(p->stop, __ATOMIC_ACQUIRE)) return -1;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
 int kc_transform_chain_open(kc_transform_chain *chain, const kc_registry *reg, const kc_config *cfg,
                             kc_error *err) {
     memset(chain, 0, sizeof *chain);
+    kc_retry_policy_init(&chain->retry, cfg);
     kc_strlist aliases = {0}, pred_aliases = {0};
     char key[512];
     int rc = KC_OK;
@@ -113,6 +138,9 @@ int kc_transform_chain_apply(kc_transform_chain *chain, kc_record *r, kc_error *
             if (match == s->negate) continue;
         }
         int rc = s->plugin->desc->transform->apply(s->state, r, err);
+        int64_t started = kc_now_ms();
+        for (int attempt = 0; rc == KC_ERETRY && kc_retry_wait(&chain->retry, attempt, started) == 0; attempt++)
+            rc = s->plugin->desc->transform->apply(s->state, r, err);
         if (rc == KC_DROP) return KC_DROP;
         if (rc < 0) {
             char msg[KC_ERROR_MSG_MAX];

@@ -325,6 +325,41 @@ static void test_converted_field_is_a_connect_timestamp(void **st) {
     kc_config_free(&cfg);
 }
 
+/* errors.retry.timeout: a transform answering KC_ERETRY is tried again with backoff until it
+ * passes or the time is up; with the default 0 it is not retried. */
+static void test_retriable_transform_is_retried_within_timeout(void **st) {
+    (void)st;
+    struct { const char *extra; int want; int64_t min_ms, max_ms; } runs[] = {
+        /* lower bounds prove the backoff; upper bounds are loose (shared, noisy machines) and
+         * only catch "retried far too long" */
+        {"", KC_ERETRY, 0, 2000},                                        /* errors.retry.timeout=0 */
+        {"errors.retry.timeout=5000\n", KC_KEEP, 300 + 600, 20000},      /* 2 retries: 300 ms then 600 ms (+jitter) */
+        {"errors.retry.timeout=500\nerrors.retry.delay.max.ms=100\n", KC_KEEP, 200, 5000}, /* capped delays */
+        {"errors.retry.timeout=350\ntransforms.f.fail.times=1000\n", KC_ERETRY, 340, 5000}, /* gives up */
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char props[512];
+        snprintf(props, sizeof props, "transforms=f\ntransforms.f.type=com.example.kcd.FlakyTransform\n%s", runs[i].extra);
+        kc_config cfg = {0};
+        kc_error err;
+        kc_props_parse(props, strlen(props), &cfg, &err);
+        kc_transform_chain chain;
+        assert_int_equal(kc_transform_chain_open(&chain, &reg, &cfg, &err), KC_OK);
+        kc_record *r = kc_record_new();
+        kc_record_set_topic(r, "t");
+        int64_t t0 = kc_now_ms();
+        int rc = kc_transform_chain_apply(&chain, r, &err);
+        int64_t took = kc_now_ms() - t0;
+        if (rc != runs[i].want) fail_msg("run %zu: rc %d, want %d (%s)", i, rc, runs[i].want, err.msg);
+        if (took < runs[i].min_ms || took > runs[i].max_ms)
+            fail_msg("run %zu: took %lld ms, want %lld..%lld", i, (long long)took, (long long)runs[i].min_ms,
+                     (long long)runs[i].max_ms);
+        kc_record_release(r);
+        kc_transform_chain_close(&chain);
+        kc_config_free(&cfg);
+    }
+}
+
 int main(void) {
     const char *base = getenv("KCD_TEST_PLUGINS");
     if (!base) {
@@ -335,11 +370,14 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/../../lib/kcd/plugins", base);
     kc_registry_init(&reg);
     kc_strlist errors = {0};
-    kc_registry_load_path(&reg, dir, &errors);
+    char flaky[1100];
+    snprintf(flaky, sizeof flaky, "%s,%s/flaky", dir, base);
+    kc_registry_load_path(&reg, flaky, &errors);
     kc_strlist_free(&errors);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_cases),
         cmocka_unit_test(test_converted_field_is_a_connect_timestamp),
+        cmocka_unit_test(test_retriable_transform_is_retried_within_timeout),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     kc_registry_free(&reg);
