@@ -216,9 +216,8 @@ static int apply(void *p, kc_record *r, kc_error *err) {
         if (rc) return rc;
     }
     if (schema) {
-        kc_schema *ns = host->schema_new(KC_SCHEMA_STRUCT, schema->optional);
+        kc_schema *ns = struct_like(schema);
         if (!ns) return kc_error_set(err, KC_ENOMEM, "out of memory");
-        if (schema->name) host->schema_set_name(ns, schema->name);
         for (size_t k = 0; k < schema->nfields; k++) {
             int target = -1;
             for (size_t i = 0; i < s->fields.len; i++)

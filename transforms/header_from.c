@@ -99,9 +99,8 @@ static int apply(void *p, kc_record *r, kc_error *err) {
     }
     v->u.map.len = keep;
     if (schema) {
-        kc_schema *ns = host->schema_new(KC_SCHEMA_STRUCT, schema->optional);
+        kc_schema *ns = struct_like(schema);
         if (!ns) return kc_error_set(err, KC_ENOMEM, "out of memory");
-        if (schema->name) host->schema_set_name(ns, schema->name);
         for (size_t k = 0; k < schema->nfields; k++)
             if (!list_has(&s->fields, schema->fields[k].name))
                 host->schema_add_field(ns, schema->fields[k].name, host->schema_retain(schema->fields[k].schema));

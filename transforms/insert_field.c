@@ -36,8 +36,7 @@ typedef struct state {
     int replace_null; /* replace.null.with.default */
     field_spec f[F_COUNT];
     char *static_value;
-    const kc_schema *cached_in;
-    kc_schema *cached_out;
+    schema_cache cache;
 } state;
 
 static void close_state(void *p) {
@@ -45,8 +44,7 @@ static void close_state(void *p) {
     if (!s) return;
     for (int i = 0; i < F_COUNT; i++) free(s->f[i].name);
     free(s->static_value);
-    host->schema_release((kc_schema *)s->cached_in);
-    host->schema_release(s->cached_out);
+    cache_clear(&s->cache);
     free(s);
 }
 
@@ -90,20 +88,14 @@ static kc_schema *field_schema(int which, int required) {
 }
 
 static kc_schema *build_schema(state *s, const kc_schema *in) {
-    if (s->cached_in == in && s->cached_out) return host->schema_retain(s->cached_out);
-    kc_schema *out = host->schema_new(KC_SCHEMA_STRUCT, in->optional);
-    if (!out) return NULL;
-    if (in->name) host->schema_set_name(out, in->name);
-    out->has_version = in->has_version;
-    out->version = in->version;
+    kc_schema *out = cache_get(&s->cache, in);
+    if (out) return out;
+    if (!(out = struct_like(in))) return NULL;
     for (size_t i = 0; i < in->nfields; i++)
         host->schema_add_field(out, in->fields[i].name, host->schema_retain(in->fields[i].schema));
     for (int i = 0; i < F_COUNT; i++)
         if (s->f[i].name) host->schema_add_field(out, s->f[i].name, field_schema(i, s->f[i].required));
-    host->schema_release((kc_schema *)s->cached_in);
-    host->schema_release(s->cached_out);
-    s->cached_in = host->schema_retain((kc_schema *)in);
-    s->cached_out = host->schema_retain(out);
+    cache_put(&s->cache, in, out);
     return out;
 }
 

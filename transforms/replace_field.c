@@ -40,8 +40,7 @@ typedef struct state {
     int is_key;
     int replace_null; /* replace.null.with.default */
     str_list exclude, include, from, to;
-    const kc_schema *cached_in; /* last input schema and the schema built for it */
-    kc_schema *cached_out;
+    schema_cache cache;
 } state;
 
 static const char *deprecated(const kc_config *cfg, const char *now, const char *old) {
@@ -56,8 +55,7 @@ static void close_state(void *p) {
     list_free(&s->include);
     list_free(&s->from);
     list_free(&s->to);
-    host->schema_release((kc_schema *)s->cached_in);
-    host->schema_release(s->cached_out);
+    cache_clear(&s->cache);
     free(s);
 }
 
@@ -102,19 +100,13 @@ static const char *renamed(const state *s, const char *name) {
 }
 
 static kc_schema *build_schema(state *s, const kc_schema *in) {
-    if (s->cached_in == in && s->cached_out) return host->schema_retain(s->cached_out);
-    kc_schema *out = host->schema_new(KC_SCHEMA_STRUCT, in->optional);
-    if (!out) return NULL;
-    if (in->name) host->schema_set_name(out, in->name);
-    out->has_version = in->has_version;
-    out->version = in->version;
+    kc_schema *out = cache_get(&s->cache, in);
+    if (out) return out;
+    if (!(out = struct_like(in))) return NULL;
     for (size_t i = 0; i < in->nfields; i++)
         if (keep(s, in->fields[i].name))
             host->schema_add_field(out, renamed(s, in->fields[i].name), host->schema_retain(in->fields[i].schema));
-    host->schema_release((kc_schema *)s->cached_in);
-    host->schema_release(s->cached_out);
-    s->cached_in = host->schema_retain((kc_schema *)in);
-    s->cached_out = host->schema_retain(out);
+    cache_put(&s->cache, in, out);
     return out;
 }
 

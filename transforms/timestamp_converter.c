@@ -39,8 +39,7 @@ typedef struct state {
     enum target target;
     char *format;      /* NULL when not given */
     int64_t unix_unit; /* units per second: 1, 1000, 1000000, 1000000000 */
-    const kc_schema *cached_in;
-    kc_schema *cached_out;
+    schema_cache cache;
 } state;
 
 /* ---- the transform ------------------------------------------------------------------------ */
@@ -50,8 +49,7 @@ static void close_state(void *p) {
     if (!s) return;
     free(s->field);
     free(s->format);
-    host->schema_release((kc_schema *)s->cached_in);
-    host->schema_release(s->cached_out);
+    cache_clear(&s->cache);
     free(s);
 }
 
@@ -205,23 +203,14 @@ static int apply(void *p, kc_record *r, kc_error *err) {
         }
     }
     if (schema) {
-        kc_schema *ns;
-        if (s->cached_in == schema && s->cached_out) {
-            ns = host->schema_retain(s->cached_out);
-        } else {
-            ns = host->schema_new(KC_SCHEMA_STRUCT, schema->optional);
-            if (!ns) return kc_error_set(err, KC_ENOMEM, "out of memory");
-            if (schema->name) host->schema_set_name(ns, schema->name);
-            ns->has_version = schema->has_version;
-            ns->version = schema->version;
+        kc_schema *ns = cache_get(&s->cache, schema);
+        if (!ns) {
+            if (!(ns = struct_like(schema))) return kc_error_set(err, KC_ENOMEM, "out of memory");
             for (size_t i = 0; i < schema->nfields; i++)
                 host->schema_add_field(ns, schema->fields[i].name,
                                        i + 1 == field_index ? target_schema(s, field_schema->optional)
                                                             : host->schema_retain(schema->fields[i].schema));
-            host->schema_release((kc_schema *)s->cached_in);
-            host->schema_release(s->cached_out);
-            s->cached_in = host->schema_retain(schema);
-            s->cached_out = host->schema_retain(ns);
+            cache_put(&s->cache, schema, ns);
         }
         host->schema_release(schema);
         *part.schema = ns;

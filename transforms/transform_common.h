@@ -83,6 +83,42 @@ __attribute__((unused)) static const char *kind_name(kc_vtype t) {
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
+/* A struct schema to fill: the name, version and optionality of `like`, no fields yet. */
+__attribute__((unused)) static kc_schema *struct_like(const kc_schema *like) {
+    kc_schema *out = host->schema_new(KC_SCHEMA_STRUCT, like->optional);
+    if (!out) return NULL;
+    if (like->name) host->schema_set_name(out, like->name);
+    out->has_version = like->has_version;
+    out->version = like->version;
+    return out;
+}
+
+/* The last input schema and the schema built from it: records of one topic share a schema, so
+ * one slot saves rebuilding it per record (Connect's transforms keep a cache too). */
+typedef struct schema_cache {
+    const kc_schema *in;
+    kc_schema *out;
+} schema_cache;
+
+/* A new reference to the cached output for `in`, or NULL. */
+__attribute__((unused)) static kc_schema *cache_get(schema_cache *c, const kc_schema *in) {
+    return c->in == in && c->out ? host->schema_retain(c->out) : NULL;
+}
+
+__attribute__((unused)) static void cache_put(schema_cache *c, const kc_schema *in, kc_schema *out) {
+    host->schema_release((kc_schema *)c->in);
+    host->schema_release(c->out);
+    c->in = host->schema_retain((kc_schema *)in);
+    c->out = host->schema_retain(out);
+}
+
+__attribute__((unused)) static void cache_clear(schema_cache *c) {
+    host->schema_release((kc_schema *)c->in);
+    host->schema_release(c->out);
+    c->in = NULL;
+    c->out = NULL;
+}
+
 /* Connect reads struct fields with Struct.get(), which gives a null field its schema default:
  * with replace.null.with.default=true (the default) transforms do the same, in place. */
 __attribute__((unused)) static int fill_null_defaults(kc_value *v, const kc_schema *schema) {
