@@ -103,7 +103,8 @@ def main():
         f.write("bootstrap.servers=%s\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n"
                 "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
                 "offset.storage.file.filename=%s/offsets.json\noffset.flush.interval.ms=300\n"
-                "plugin.path=%s\nlisteners=http://127.0.0.1:0\n" % (BOOTSTRAP, work, PLUGINS))
+                "plugin.path=%s\nlisteners=http://127.0.0.1:0\nconsumer.session.timeout.ms=6000\n"
+                % (BOOTSTRAP, work, PLUGINS))
     k = Kcd(work)
 
     # --- worker ---
@@ -180,7 +181,8 @@ def main():
     check(s == 201 and h.get("Location", "").endswith("/connectors/snk"), "PUT config creates -> 201")
     s, b, _ = k.call("PUT", "/connectors/snk/config", flaky)
     check(s == 200 and b["name"] == "snk" and b["type"] == "sink", "PUT config again -> 200")
-    check(wait_for(lambda: os.path.exists(out) and sum(1 for _ in open(out)) >= 1000), "records reach the sink")
+    check(wait_for(lambda: os.path.exists(out) and sum(1 for _ in open(out)) >= 1000, timeout=120),
+          "records reach the sink")
     s, b, _ = k.call("PATCH", "/connectors/snk/config", {"fail.every": "999999", "tasks.max": None})
     check(s == 200 and b["config"]["fail.every"] == "999999" and "tasks.max" not in b["config"], "PATCH merges and removes")
     check(is_error(k.call("PATCH", "/connectors/nope/config", {"a": "b"}), 404), "PATCH unknown -> 404")
