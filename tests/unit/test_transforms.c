@@ -90,6 +90,12 @@ static const tcase cases[] = {
      "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":" STRUCT_AB "}",
      "{\"topic\":\"t\",\"key\":null,\"value\":{\"a\":5,\"b\":null},\"value_schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,"
      "\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1,\"field\":\"a\"},{\"type\":\"string\",\"optional\":true,\"field\":\"b\"}],\"optional\":false}}"},
+    {"ts nanos to Timestamp", T("c", "TimestampConverter$Value") "transforms.c.field=t\ntransforms.c.target.type=Timestamp\n"
+     "transforms.c.unix.precision=nanoseconds\n", REC("{\"t\":1582930282123456789}"), OUT("{\"t\":1582930282123}")},
+    {"ts Timestamp to unix seconds", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\n"
+     "transforms.c.unix.precision=seconds\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1582930282999,\"value_schema\":{\"type\":\"int64\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1582930282,\"value_schema\":{\"type\":\"int64\",\"optional\":false}}"},
     {"ts null stays null", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\ntransforms.c.field=t\n",
      REC("{\"t\":null}"), OUT("{\"t\":null}")},
     {"ts unparseable", T("c", "TimestampConverter$Value") "transforms.c.target.type=unix\ntransforms.c.field=t\n"
@@ -110,6 +116,10 @@ static const tcase cases[] = {
     {"cast null passes", T("c", "Cast$Value") "transforms.c.spec=int32\n", REC("null"), OUT("null")},
     {"cast bad spec", T("c", "Cast$Value") "transforms.c.spec=a:uuid\n", REC("{}"), "CONFIG:Invalid cast mapping"},
     {"cast bad string", T("c", "Cast$Value") "transforms.c.spec=a:int32\n", REC("{\"a\":\"x\"}"), "ERROR:Cannot cast string x"},
+    {"cast bytes to string", T("c", "Cast$Value") "transforms.c.spec=string\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"AP8Q\",\"value_schema\":{\"type\":\"bytes\",\"optional\":false}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":\"AP8Q\",\"value_schema\":{\"type\":\"string\",\"optional\":false}}"},
+    {"cast float to int truncates", T("c", "Cast$Value") "transforms.c.spec=a:int32\n", REC("{\"a\":2.9}"), OUT("{\"a\":2}")},
     /* DropHeaders */
     {"drop headers", T("d", "DropHeaders") "transforms.d.headers=a\n",
      "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"a\",\"value\":1},{\"key\":\"b\",\"value\":2},{\"key\":\"a\",\"value\":3}]}",
@@ -155,6 +165,8 @@ static const tcase cases[] = {
     {"insert header text", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal=hello world\n",
      "{\"topic\":\"t\",\"key\":null,\"value\":1}",
      "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":\"hello world\"}]}"},
+    {"insert header boolean", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal=true\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1}", "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":true}]}"},
     /* MaskField */
     {"mask defaults", T("m", "MaskField$Value") "transforms.m.fields=a,b,c,d\n",
      REC("{\"a\":5,\"b\":\"s\",\"c\":true,\"d\":[1],\"e\":9}"), OUT("{\"a\":0,\"b\":\"\",\"c\":false,\"d\":[],\"e\":9}")},
