@@ -85,7 +85,8 @@ fo=$(grep -o 'offset=[0-9]*' <<<"$failed_at" | cut -d= -f2)
 awk -F'\t' -v p="$fp" -v o="$fo" '$1 == p && $2 == o' "$WORK/topic.tsv" | grep -q ',$' ||
   fail "the trace names partition $fp offset $fo, which is not a bad record"
 "$TESTKIT" committed "$BOOTSTRAP" connect-dlq-none "$TOPIC" >"$WORK/committed.tsv" || fail "cannot read committed offsets"
-# per partition: committed <= the first bad record's offset
+# per partition: committed <= the first bad record's offset (a partition without a bad record
+# may be committed to its end: every record in it was delivered)
 python3 - "$WORK/committed.tsv" "$WORK/topic.tsv" <<'PY' || fail "offsets past a bad record were committed"
 import sys
 first_bad = {}
@@ -95,6 +96,7 @@ for line in open(sys.argv[2]):
         first_bad[p] = int(o)
 for line in open(sys.argv[1]):
     p, c = line.split()
-    assert int(c) <= first_bad[p], (p, c, first_bad[p])
+    if p in first_bad:
+        assert int(c) <= first_bad[p], (p, c, first_bad[p])
 PY
 pass "tolerance=all: $(wc -l <"$WORK/good.txt") good records to the sink, $(wc -l <"$WORK/bad.txt") bad ones byte-identical in the DLQ with context headers; tolerance=none: failed at partition $fp offset $fo, nothing after it committed"
