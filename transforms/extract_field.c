@@ -79,13 +79,8 @@ static int apply(void *p, kc_record *r, kc_error *err) {
                             schema ? "Struct" : "Map", kind_name(v->type));
     const kc_value *cur = v;
     for (size_t d = 0; d < s->depth; d++) {
-        if (fs) {
-            const kc_schema *next = NULL;
-            for (size_t i = 0; fs->type == KC_SCHEMA_STRUCT && i < fs->nfields; i++)
-                if (!strcmp(fs->fields[i].name, s->path[d])) next = fs->fields[i].schema;
-            if (!next) return kc_error_set(err, KC_EINVAL, "%s is not a valid field name", s->path[d]);
-            fs = next;
-        }
+        if (fs && !(fs = struct_field_schema(fs, s->path[d], NULL)))
+            return kc_error_set(err, KC_EINVAL, "%s is not a valid field name", s->path[d]);
         cur = cur && (cur->type == KC_VAL_MAP || cur->type == KC_VAL_STRUCT) ? host->map_get_str(cur, s->path[d]) : NULL;
     }
     kc_value extracted = {0};

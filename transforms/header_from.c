@@ -73,8 +73,7 @@ static int apply(void *p, kc_record *r, kc_error *err) {
         const kc_value *fv = host->map_get_str(v, s->fields.items[i]);
         kc_schema *fs = NULL;
         if (schema) {
-            for (size_t k = 0; k < schema->nfields; k++)
-                if (!strcmp(schema->fields[k].name, s->fields.items[i])) fs = host->schema_retain(schema->fields[k].schema);
+            fs = host->schema_retain((kc_schema *)struct_field_schema(schema, s->fields.items[i], NULL));
             if (!fs) return kc_error_set(err, KC_EINVAL, "%s is not a valid field name", s->fields.items[i]);
         }
         kc_value copy = {0};

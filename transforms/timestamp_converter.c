@@ -186,16 +186,12 @@ static int apply(void *p, kc_record *r, kc_error *err) {
     if (schema ? schema->type != KC_SCHEMA_STRUCT : v->type != KC_VAL_MAP)
         return kc_error_set(err, KC_EINVAL, "Only %s objects supported for [converting timestamp formats], found: %s",
                             schema ? "Struct" : "Map", kind_name(v->type));
-    const kc_schema *field_schema = NULL;
     size_t field_index = 0;
-    if (schema) {
-        for (size_t i = 0; i < schema->nfields; i++)
-            if (!strcmp(schema->fields[i].name, s->field)) field_schema = schema->fields[i].schema, field_index = i + 1;
-        if (!field_index) return kc_error_set(err, KC_EINVAL, "%s is not a valid field name", s->field);
-    }
+    const kc_schema *fschema = schema ? struct_field_schema(schema, s->field, &field_index) : NULL;
+    if (schema && !fschema) return kc_error_set(err, KC_EINVAL, "%s is not a valid field name", s->field);
     kc_value *fv = (kc_value *)host->map_get_str(v, s->field);
     if (fv) {
-        int rc = convert(s, field_schema, fv, err);
+        int rc = convert(s, fschema, fv, err);
         if (rc) {
             char msg[KC_ERROR_MSG_MAX];
             snprintf(msg, sizeof msg, "%s", err->msg);
@@ -208,7 +204,7 @@ static int apply(void *p, kc_record *r, kc_error *err) {
             if (!(ns = struct_like(schema))) return kc_error_set(err, KC_ENOMEM, "out of memory");
             for (size_t i = 0; i < schema->nfields; i++)
                 host->schema_add_field(ns, schema->fields[i].name,
-                                       i + 1 == field_index ? target_schema(s, field_schema->optional)
+                                       i == field_index ? target_schema(s, fschema->optional)
                                                             : host->schema_retain(schema->fields[i].schema));
             cache_put(&s->cache, schema, ns);
         }

@@ -83,6 +83,16 @@ __attribute__((unused)) static const char *kind_name(kc_vtype t) {
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
+/* The schema of a struct field, or NULL; *index (optional) gets its position. */
+__attribute__((unused)) static const kc_schema *struct_field_schema(const kc_schema *s, const char *name, size_t *index) {
+    for (size_t i = 0; s && s->type == KC_SCHEMA_STRUCT && i < s->nfields; i++)
+        if (!strcmp(s->fields[i].name, name)) {
+            if (index) *index = i;
+            return s->fields[i].schema;
+        }
+    return NULL;
+}
+
 /* A struct schema to fill: the name, version and optionality of `like`, no fields yet. */
 __attribute__((unused)) static kc_schema *struct_like(const kc_schema *like) {
     kc_schema *out = host->schema_new(KC_SCHEMA_STRUCT, like->optional);

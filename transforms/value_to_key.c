@@ -58,9 +58,7 @@ static int apply(void *p, kc_record *r, kc_error *err) {
     for (size_t i = 0; i < fields->len; i++) {
         const char *f = fields->items[i];
         if (vs) {
-            const kc_schema *fs = NULL;
-            for (size_t k = 0; k < vs->nfields; k++)
-                if (!strcmp(vs->fields[k].name, f)) fs = vs->fields[k].schema;
+            const kc_schema *fs = struct_field_schema(vs, f, NULL);
             if (!fs) {
                 host->value_clear(&key);
                 host->schema_release(ks);
