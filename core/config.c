@@ -335,7 +335,7 @@ int kc_props_parse(const char *text, size_t len, kc_config *out, kc_error *err) 
     return rc;
 }
 
-static int read_file(const char *path, char **out, size_t *len, kc_error *err) {
+int kc_read_file(const char *path, char **out, size_t *len, kc_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return kc_error_set(err, KC_EIO, "cannot open %s: %s", path, strerror(errno));
     kc_buf b = KC_BUF_INIT;
@@ -357,7 +357,7 @@ static int read_file(const char *path, char **out, size_t *len, kc_error *err) {
 int kc_props_load(const char *path, kc_config *out, kc_error *err) {
     char *text;
     size_t len;
-    int rc = read_file(path, &text, &len, err);
+    int rc = kc_read_file(path, &text, &len, err);
     if (rc) return rc;
     rc = kc_props_parse(text, len, out, err);
     if (rc) {
@@ -571,7 +571,7 @@ static int provider_lookup(const char *kind, const char *path, const char *key, 
         char full[4096];
         snprintf(full, sizeof full, "%s/%s", path, key);
         size_t len;
-        int rc = read_file(full, out, &len, err);
+        int rc = kc_read_file(full, out, &len, err);
         if (rc) return rc;
     }
     return *out ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");

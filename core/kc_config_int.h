@@ -33,6 +33,8 @@ int kc_config_subset(const kc_config *cfg, const char *prefix, kc_config *dst);
  * blank separators). Later keys win. */
 int kc_props_parse(const char *text, size_t len, kc_config *out, kc_error *err);
 int kc_props_load(const char *path, kc_config *out, kc_error *err);
+/* A whole file, NUL-terminated; *out handed over. */
+int kc_read_file(const char *path, char **out, size_t *len, kc_error *err);
 
 const kc_config_def *kc_config_def_find(const kc_config_def *defs, const char *key);
 int kc_config_def_is_secret(const kc_config_def *def);

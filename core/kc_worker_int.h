@@ -158,6 +158,10 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
                               kc_strlist *warnings);
 /* Checks only the transforms= and predicates= parts of a connector config (kcd transform). */
 int kc_transforms_config_check(kc_worker *w, kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
+/* A flat JSON object as a config: strings as they are, numbers and booleans as their text;
+ * null is an error unless allow_null (PATCH: it removes the key, stored as a NULL value). */
+struct json_t;
+int kc_config_from_json(const struct json_t *obj, kc_config *out, int allow_null, kc_error *err);
 /* Reads a connector file: Java properties, a flat JSON map, or {"name","config"}. */
 int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
 

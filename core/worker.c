@@ -450,7 +450,7 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
     return (int)(problems->len - before);
 }
 
-static int json_config_to_map(const json_t *obj, kc_config *out, kc_error *err) {
+int kc_config_from_json(const json_t *obj, kc_config *out, int allow_null, kc_error *err) {
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)obj, k, v) {
@@ -460,7 +460,9 @@ static int json_config_to_map(const json_t *obj, kc_config *out, kc_error *err) 
         else if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
         else if (json_is_real(v)) snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), s = buf;
         else if (json_is_boolean(v)) s = json_is_true(v) ? "true" : "false";
-        else return kc_error_set(err, KC_EINVAL, "config value of %s must be a string", k);
+        else if (!json_is_null(v) || !allow_null)
+            return kc_error_set(err, KC_EINVAL, "Configuration value of %s must be a string, not %s", k,
+                                json_is_null(v) ? "null" : "a JSON structure");
         if (kc_config_set(out, k, s)) return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     return KC_OK;
@@ -476,14 +478,14 @@ int kc_connector_file_load(const char *path, kc_config *out, kc_error *err) {
     int rc;
     json_t *config = json_object_get(root, "config");
     if (json_is_object(config)) { /* {"name": ..., "config": {...}} as POST /connectors takes */
-        rc = json_config_to_map(config, out, err);
+        rc = kc_config_from_json(config, out, 0, err);
         const char *name = json_string_value(json_object_get(root, "name"));
         if (!rc && name && !kc_config_get(out, "name")) rc = kc_config_set(out, "name", name);
         if (!rc && name && strcmp(name, kc_config_get(out, "name")) != 0)
             rc = kc_error_set(err, KC_EINVAL, "%s: Connector name configuration (%s) doesn't match connector name "
                               "(%s)", path, kc_config_get(out, "name"), name);
     } else if (json_is_object(root)) {
-        rc = json_config_to_map(root, out, err);
+        rc = kc_config_from_json(root, out, 0, err);
     } else {
         rc = kc_error_set(err, KC_EINVAL, "%s: expected a JSON object", path);
     }

@@ -127,28 +127,6 @@ static mhd_result parse_body(struct MHD_Connection *c, request *rq, json_t **out
     return MHD_YES;
 }
 
-/* A flat {"k":"v"} config map; null values are errors unless allow_null (PATCH). */
-static int json_to_config(const json_t *obj, kc_config *cfg, int allow_null, char *msg, size_t msg_size) {
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
-        char buf[64];
-        const char *s = NULL;
-        if (json_is_string(v)) s = json_string_value(v);
-        else if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
-        else if (json_is_real(v)) snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), s = buf;
-        else if (json_is_boolean(v)) s = json_is_true(v) ? "true" : "false";
-        else if (json_is_null(v) && allow_null) s = NULL;
-        else {
-            snprintf(msg, msg_size, "Configuration value of %s must be a string, not %s", k,
-                     json_is_null(v) ? "null" : "a JSON structure");
-            return -1;
-        }
-        kc_config_set(cfg, k, s);
-    }
-    return 0;
-}
-
 /* ---- connectors --------------------------------------------------------------------------- */
 
 static mhd_result invalid_config(struct MHD_Connection *c, kc_herder *h, const kc_config *cfg,
@@ -203,14 +181,14 @@ static mhd_result post_connectors(struct MHD_Connection *c, kc_herder *h, reques
     const char *initial = json_string_value(json_object_get(body, "initial_state"));
     kc_target_state target = KC_TARGET_STARTED;
     mhd_result r;
-    char msg[512];
+    kc_error cerr;
     kc_config cfg = {0};
     if (!name || !*name) r = send_error(c, 400, "Connector name is required");
     else if (!json_is_object(config)) r = send_error(c, 400, "Connector config is required and must be an object");
     else if (json_object_get(body, "initial_state") && !json_is_null(json_object_get(body, "initial_state")) &&
              (kc_target_parse(initial, &target) || !initial))
         r = send_error(c, 400, "Invalid initial_state %s: expected RUNNING, PAUSED or STOPPED", initial ? initial : "");
-    else if (json_to_config(config, &cfg, 0, msg, sizeof msg)) r = send_error(c, 400, "%s", msg);
+    else if (kc_config_from_json(config, &cfg, 0, &cerr)) r = send_error(c, 400, "%s", cerr.msg);
     else r = put_connector(c, h, name, &cfg, target, 0);
     kc_config_free(&cfg);
     json_decref(body);
@@ -287,15 +265,15 @@ static mhd_result connector_routes(struct MHD_Connection *c, kc_herder *h, reque
             if (!parse_body(c, rq, &body, 0, &sent)) return sent;
             int patch = !strcmp(method, "PATCH");
             kc_config cfg = {0};
-            char msg[512];
+            kc_error cerr;
             mhd_result r;
             json_t *current = patch ? kc_herder_config(h, name) : NULL;
             if (patch && !current) {
                 r = send_error(c, 404, "Connector %s not found", name);
             } else {
-                if (current) json_to_config(current, &cfg, 0, msg, sizeof msg);
-                if (json_to_config(body, &cfg, patch, msg, sizeof msg)) {
-                    r = send_error(c, 400, "%s", msg);
+                if (current) kc_config_from_json(current, &cfg, 0, &cerr);
+                if (kc_config_from_json(body, &cfg, patch, &cerr)) {
+                    r = send_error(c, 400, "%s", cerr.msg);
                 } else {
                     /* PATCH: a key set to null is removed */
                     for (size_t i = 0; i < cfg.len;)
@@ -423,12 +401,12 @@ static mhd_result plugin_routes(struct MHD_Connection *c, kc_herder *h, request 
         mhd_result sent;
         if (!parse_body(c, rq, &body, 0, &sent)) return sent;
         kc_config cfg = {0};
-        char msg[512];
+        kc_error cerr;
         mhd_result r;
         const char *cls = json_string_value(json_object_get(body, "connector.class"));
         size_t cl = cls ? strlen(cls) : 0, pl = strlen(seg[1]);
-        if (json_to_config(body, &cfg, 0, msg, sizeof msg)) {
-            r = send_error(c, 400, "%s", msg);
+        if (kc_config_from_json(body, &cfg, 0, &cerr)) {
+            r = send_error(c, 400, "%s", cerr.msg);
         } else if (cls && (cl < pl || strcmp(cls + cl - pl, seg[1]) != 0)) {
             r = send_error(c, 400, "Connector class %s does not match the plugin %s in the URL", cls, seg[1]);
         } else {
@@ -593,17 +571,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    kc_buf b = KC_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) kc_buf_append(&b, chunk, n);
-    fclose(f);
-    return kc_buf_detach(&b);
-}
-
 /* Every PEM block of `kind` ("PRIVATE KEY" also matches "RSA PRIVATE KEY", "EC PRIVATE KEY"). */
 static char *pem_blocks(const char *pem, const char *kind) {
     kc_buf b = KC_BUF_INIT;
@@ -645,8 +612,9 @@ static int rest_security(kc_rest *r, const kc_config *cfg, kc_error *err) {
     if (type && strcasecmp(type, "PEM"))
         return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners.https.ssl.keystore.type: kcd "
                                             "reads PEM keystores", type);
-    char *pem = read_text(store);
-    if (!pem) return kc_error_set(err, KC_EIO, "cannot read keystore %s", store);
+    char *pem;
+    size_t pem_len;
+    if (kc_read_file(store, &pem, &pem_len, err)) return KC_EIO;
     r->tls_key = pem_blocks(pem, "PRIVATE KEY");
     r->tls_cert = pem_blocks(pem, "CERTIFICATE");
     free(pem);
