@@ -39,6 +39,26 @@ static const char *host_connector_name(kc_task_ctx *ctx) { return ctx ? ctx->con
 
 static int host_task_id(kc_task_ctx *ctx) { return ctx ? ctx->task_id : -1; }
 
+static int host_transaction_request(kc_task_ctx *ctx, const kc_record *record, int abort) {
+    if (!ctx || !ctx->txn_by_connector) return KC_EINVAL;
+    if (abort) {
+        ctx->txn_abort_after = record;
+        ctx->txn_abort_batch = !record;
+    } else {
+        ctx->txn_commit_after = record;
+        ctx->txn_commit_batch = !record;
+    }
+    return KC_OK;
+}
+
+static int host_transaction_commit(kc_task_ctx *ctx, const kc_record *record) {
+    return host_transaction_request(ctx, record, 0);
+}
+
+static int host_transaction_abort(kc_task_ctx *ctx, const kc_record *record) {
+    return host_transaction_request(ctx, record, 1);
+}
+
 const kc_host_api kc_host = {
     .size = sizeof(kc_host_api),
     .abi_minor = KC_ABI_MINOR,
@@ -84,4 +104,6 @@ const kc_host_api kc_host = {
     .schema_param = kc_schema_param,
     .value_equal = kc_value_equal,
     .value_reserve = kc_value_reserve,
+    .transaction_commit = host_transaction_commit,
+    .transaction_abort = host_transaction_abort,
 };

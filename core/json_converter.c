@@ -845,6 +845,7 @@ const kc_plugin_desc kc_json_converter_desc = {
     (const char *const[]){"org.apache.kafka.connect.json.JsonConverter", NULL},
     json_config,
     NULL, NULL, NULL, NULL, NULL, NULL, &json_ops,
+    0, /* flags */
 };
 
 /* ---- StringConverter and ByteArrayConverter ----------------------------------------------- */
@@ -914,6 +915,7 @@ const kc_plugin_desc kc_string_converter_desc = {
     (const char *const[]){"org.apache.kafka.connect.storage.StringConverter", NULL},
     string_config,
     NULL, NULL, NULL, NULL, NULL, NULL, &string_ops,
+    0, /* flags */
 };
 
 static int bytes_from_connect(void *state, const char *topic, const kc_schema *schema, const kc_value *v,
@@ -966,4 +968,5 @@ const kc_plugin_desc kc_bytearray_converter_desc = {
     (const char *const[]){"org.apache.kafka.connect.converters.ByteArrayConverter", NULL},
     bytes_config,
     NULL, NULL, NULL, NULL, NULL, NULL, &bytes_ops,
+    0, /* flags */
 };

@@ -39,6 +39,8 @@ const kc_plugin *kc_registry_find(const kc_registry *r, const char *name, int ki
 const char *kc_plugin_kind_name(kc_plugin_kind k);
 /* Connect's class name for a plugin: its first alias, else its name. */
 const char *kc_plugin_class(const kc_plugin *p);
+/* KC_PLUGIN_* capability flags (0 for an ABI 1.0 descriptor). */
+uint32_t kc_plugin_flags(const kc_plugin *p);
 
 /* The folder holding installed plugins, relative to the running binary (../lib/kcd/plugins). */
 char *kc_default_plugin_path(void);

@@ -38,6 +38,10 @@ struct kc_task_ctx {
     int reconfigure;      /* set by the plugin */
     int paused;           /* set by the herder: the task keeps its assignment but moves nothing */
     char logger[160];     /* e.g. "WorkerSourceTask{id=name-0}" */
+    /* transaction.boundary=connector: requests from the task, read by its own thread */
+    int txn_by_connector;
+    const kc_record *txn_commit_after, *txn_abort_after;
+    int txn_commit_batch, txn_abort_batch;
 };
 
 /* A converter instance (per task and per key/value, as in Connect). */
@@ -171,6 +175,10 @@ void kc_connector_track_topic(kc_connector *c, const char *topic);
 /* Kafka client configuration for a task: worker overrides, then connector overrides. */
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err);
+
+/* Creates a topic unless it exists (cleanup_policy may be NULL); waits up to 15 s. */
+int kc_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions, int replication_factor,
+                          const char *cleanup_policy, kc_error *err);
 
 void *kc_source_task_run(void *task);
 void *kc_sink_task_run(void *task);

@@ -7,6 +7,7 @@
 
 #include "kc_herder.h"
 #include "kc_log.h"
+#include "kc_offset_topic.h"
 #include "kc_worker_int.h"
 #include "kc_rest.h"
 
@@ -123,8 +124,12 @@ static int cmd_standalone(int argc, char **argv) {
     if (status) goto out;
 
     offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
-    if (!offsets_file) KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
-    w.offsets = kc_offset_store_open(offsets_file, &err);
+    const char *eos = kc_config_get(&wcfg, "exactly.once.source.support");
+    int offsets_on_topic = eos && !strcasecmp(eos, "enabled");
+    if (!offsets_file && !offsets_on_topic)
+        KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
+    /* exactly-once: source offsets live on the offsets topic, written in each transaction */
+    w.offsets = kc_offset_store_open(offsets_on_topic ? NULL : offsets_file, &err);
     if (!w.offsets) {
         fprintf(stderr, "kcd: %s\n", err.msg);
         status = 1;
@@ -134,6 +139,17 @@ static int cmd_standalone(int argc, char **argv) {
         fprintf(stderr, "kcd: %s\n", err.msg);
         status = 1;
         goto out;
+    }
+    if (offsets_on_topic) {
+        kc_offset_store_set_writer(w.offsets, kc_offset_topic_write, &w);
+        if (kc_offset_topic_create(&w, &err) || kc_offset_topic_read(&w, NULL, 0, 60000, w.offsets, &err)) {
+            fprintf(stderr, "kcd: exactly-once source support: offsets topic %s: %s\n", kc_offset_topic_name(&w),
+                    err.msg);
+            status = 1;
+            goto out;
+        }
+        KC_INFO("Worker", "Exactly-once source support enabled: source offsets on topic %s",
+                kc_offset_topic_name(&w));
     }
     /* Signals go to this thread only: block them before any task thread exists. */
     sigset_t sigs;

@@ -1,4 +1,5 @@
-/* offset_store.c - the standalone offset store: a JSON file replaced atomically. */
+/* offset_store.c - source offsets in memory, made durable in a JSON file replaced atomically
+ * or, with exactly-once support, through a writer onto the offsets topic. */
 #define _GNU_SOURCE
 #include "kc_offset_store.h"
 
@@ -18,18 +19,21 @@
 
 typedef struct entry {
     char *key;   /* JSON: ["connector",{partition}] */
-    char *value; /* JSON offset map */
+    char *value; /* JSON offset map; NULL: deleted, a tombstone not yet written */
+    int dirty;   /* changed since the last flush */
 } entry;
 
 struct kc_offset_store {
     pthread_mutex_t lock;
     char *path;
+    kc_offset_writer_fn writer;
+    void *writer_opaque;
     entry *items;
     size_t len, cap;
     int dirty;
 };
 
-static char *make_key(const char *connector, const kc_value *partition) {
+char *kc_offset_store_key(const char *connector, const kc_value *partition) {
     kc_buf b = KC_BUF_INIT;
     kc_buf_putc(&b, '[');
     kc_buf_json_string(&b, connector, strlen(connector));
@@ -45,20 +49,22 @@ static entry *find(kc_offset_store *s, const char *key) {
     return NULL;
 }
 
-static int set(kc_offset_store *s, char *key /* moved */, char *value /* moved, NULL deletes */) {
+/* keep_tombstone: a deletion stays as an entry with no value until a writer has written it. */
+static int set(kc_offset_store *s, char *key /* moved */, char *value /* moved, NULL deletes */, int dirty) {
+    int keep_tombstone = dirty && s->writer;
     entry *e = find(s, key);
     if (e) {
         free(key);
         free(e->value);
-        if (value) {
-            e->value = value;
-        } else {
+        e->value = value;
+        e->dirty = dirty;
+        if (!value && !keep_tombstone) {
             free(e->key);
             *e = s->items[--s->len];
         }
         return KC_OK;
     }
-    if (!value) {
+    if (!value && !keep_tombstone) {
         free(key);
         return KC_OK;
     }
@@ -75,6 +81,7 @@ static int set(kc_offset_store *s, char *key /* moved */, char *value /* moved, 
     }
     s->items[s->len].key = key;
     s->items[s->len].value = value;
+    s->items[s->len].dirty = dirty;
     s->len++;
     return KC_OK;
 }
@@ -101,7 +108,7 @@ static int load(kc_offset_store *s, kc_error *err) {
         const char *v = json_string_value(json_object_get(item, "value"));
         if (!k || !v) continue;
         char *kd = strdup(k), *vd = strdup(v);
-        if (!kd || !vd || set(s, kd, vd)) {
+        if (!kd || !vd || set(s, kd, vd, 0)) {
             json_decref(root);
             return kc_error_set(err, KC_ENOMEM, "out of memory");
         }
@@ -140,10 +147,11 @@ void kc_offset_store_close(kc_offset_store *s) {
 }
 
 int kc_offset_store_get(kc_offset_store *s, const char *connector, const kc_value *partition, kc_value *offset) {
-    char *key = make_key(connector, partition);
+    char *key = kc_offset_store_key(connector, partition);
     if (!key) return KC_ENOMEM;
     pthread_mutex_lock(&s->lock);
     entry *e = find(s, key);
+    if (e && !e->value) e = NULL; /* deleted */
     char *v = e ? strdup(e->value) : NULL;
     pthread_mutex_unlock(&s->lock);
     free(key);
@@ -157,9 +165,9 @@ int kc_offset_store_get(kc_offset_store *s, const char *connector, const kc_valu
     return rc;
 }
 
-int kc_offset_store_put(kc_offset_store *s, const char *connector, const kc_value *partition,
-                        const kc_value *offset) {
-    char *key = make_key(connector, partition);
+static int put(kc_offset_store *s, const char *connector, const kc_value *partition, const kc_value *offset,
+               int dirty) {
+    char *key = kc_offset_store_key(connector, partition);
     char *value = NULL;
     if (offset) {
         kc_buf b = KC_BUF_INIT;
@@ -172,22 +180,91 @@ int kc_offset_store_put(kc_offset_store *s, const char *connector, const kc_valu
         return KC_ENOMEM;
     }
     pthread_mutex_lock(&s->lock);
-    int rc = set(s, key, value);
-    s->dirty = 1;
+    int rc = set(s, key, value, dirty);
+    if (dirty) s->dirty = 1;
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
+int kc_offset_store_put(kc_offset_store *s, const char *connector, const kc_value *partition,
+                        const kc_value *offset) {
+    return put(s, connector, partition, offset, 1);
+}
+
+int kc_offset_store_put_durable(kc_offset_store *s, const char *connector, const kc_value *partition,
+                                const kc_value *offset) {
+    return put(s, connector, partition, offset, 0);
+}
+
+int kc_offset_store_load_entry(kc_offset_store *s, const char *key, size_t key_len, const char *value,
+                               size_t value_len) {
+    char *k = strndup(key, key_len), *v = value ? strndup(value, value_len) : NULL;
+    if (!k || (value && !v)) {
+        free(k);
+        free(v);
+        return KC_ENOMEM;
+    }
+    pthread_mutex_lock(&s->lock);
+    int rc = set(s, k, v, 0);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+void kc_offset_store_set_writer(kc_offset_store *s, kc_offset_writer_fn writer, void *opaque) {
+    pthread_mutex_lock(&s->lock);
+    s->writer = writer;
+    s->writer_opaque = opaque;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Hands the changed entries to the writer; on success they are clean and tombstones go. */
+static int flush_to_writer(kc_offset_store *s, kc_error *err) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->len; i++) n += s->items[i].dirty;
+    const char **keys = calloc(n ? n : 1, sizeof *keys), **values = calloc(n ? n : 1, sizeof *values);
+    if (!keys || !values) {
+        free(keys);
+        free(values);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    n = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (s->items[i].dirty) {
+            keys[n] = s->items[i].key;
+            values[n++] = s->items[i].value;
+        }
+    int rc = s->writer(s->writer_opaque, keys, values, n, err);
+    free(keys);
+    free(values);
+    if (rc) return rc;
+    for (size_t i = s->len; i-- > 0;) {
+        s->items[i].dirty = 0;
+        if (!s->items[i].value) {
+            free(s->items[i].key);
+            s->items[i] = s->items[--s->len];
+        }
+    }
+    s->dirty = 0;
+    return KC_OK;
+}
+
 int kc_offset_store_flush(kc_offset_store *s, kc_error *err) {
     pthread_mutex_lock(&s->lock);
+    if (s->writer && s->dirty) {
+        int rc = flush_to_writer(s, err);
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
     if (!s->path || !s->dirty) {
         pthread_mutex_unlock(&s->lock);
         return KC_OK;
     }
     kc_buf b = KC_BUF_INIT;
     kc_buf_puts(&b, "{\"version\":1,\"offsets\":[");
-    for (size_t i = 0; i < s->len; i++) {
-        kc_buf_puts(&b, i ? ",\n" : "\n");
+    for (size_t i = 0, first = 1; i < s->len; i++) {
+        if (!s->items[i].value) continue;
+        kc_buf_puts(&b, first ? "\n" : ",\n");
+        first = 0;
         kc_buf_puts(&b, "{\"key\":");
         kc_buf_json_string(&b, s->items[i].key, strlen(s->items[i].key));
         kc_buf_puts(&b, ",\"value\":");
@@ -196,6 +273,7 @@ int kc_offset_store_flush(kc_offset_store *s, kc_error *err) {
     }
     kc_buf_puts(&b, "\n]}\n");
     s->dirty = 0;
+    for (size_t i = 0; i < s->len; i++) s->items[i].dirty = 0;
     int rc = KC_OK;
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", s->path);
@@ -229,7 +307,7 @@ int kc_offset_store_list(kc_offset_store *s, const char *connector, kc_strlist *
     if (prefix.failed) return KC_ENOMEM;
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->len; i++)
-        if (strncmp(s->items[i].key, prefix.data, prefix.len) == 0) {
+        if (s->items[i].value && strncmp(s->items[i].key, prefix.data, prefix.len) == 0) {
             kc_strlist_add(keys, s->items[i].key);
             kc_strlist_add(values, s->items[i].value);
         }

@@ -192,6 +192,11 @@ const kc_plugin *kc_registry_find(const kc_registry *r, const char *name, int ki
     return NULL;
 }
 
+uint32_t kc_plugin_flags(const kc_plugin *p) {
+    const kc_plugin_desc *d = p->desc; /* a 1.0 descriptor ends before flags */
+    return d->struct_size >= offsetof(kc_plugin_desc, flags) + sizeof d->flags ? d->flags : 0;
+}
+
 const char *kc_plugin_class(const kc_plugin *p) {
     return p->desc->aliases && p->desc->aliases[0] ? p->desc->aliases[0] : p->desc->name;
 }

@@ -236,24 +236,9 @@ static int dlq_open(sink_run *s, kc_error *err) {
     /* create the topic as Connect does, with errors.deadletterqueue.topic.replication.factor */
     int64_t rf = 3;
     kc_config_get_long(&t->conn->config, "errors.deadletterqueue.topic.replication.factor", &rf);
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(s->dlq_topic, 1, (int)rf, errstr, sizeof errstr);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(s->dlq);
-    if (nt) {
-        rd_kafka_CreateTopics(s->dlq, &nt, 1, NULL, q);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
-        if (ev) {
-            size_t n;
-            const rd_kafka_topic_result_t **res =
-                rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-            if (n == 1 && rd_kafka_topic_result_error(res[0]) &&
-                rd_kafka_topic_result_error(res[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-                KC_WARN(t->ctx.logger, "Could not create the dead letter queue topic %s: %s", s->dlq_topic,
-                        rd_kafka_topic_result_error_string(res[0]));
-            rd_kafka_event_destroy(ev);
-        }
-        rd_kafka_NewTopic_destroy(nt);
-    }
-    rd_kafka_queue_destroy(q);
+    kc_error cerr;
+    if (kc_kafka_create_topic(s->dlq, s->dlq_topic, 1, (int)rf, NULL, &cerr))
+        KC_WARN(t->ctx.logger, "Could not create the dead letter queue topic %s: %s", s->dlq_topic, cerr.msg);
     return KC_OK;
 }
 

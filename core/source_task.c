@@ -1,6 +1,10 @@
 /* source_task.c - WorkerSourceTask: poll -> transforms -> converters -> producer, with source
  * offsets stored only once the broker acknowledged that record and every earlier record of
- * the same source partition (Connect's SubmittedRecords). */
+ * the same source partition (Connect's SubmittedRecords).
+ *
+ * With exactly.once.source.support=enabled (ExactlyOnceWorkerSourceTask) the producer is
+ * transactional: records and the offsets that follow them go to Kafka in one transaction, the
+ * offsets onto the offsets topic, committed at the connector's transaction.boundary. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +13,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "kc_buf.h"
+#include "kc_converter_int.h"
 #include "kc_log.h"
+#include "kc_offset_topic.h"
 #include "kc_value_int.h"
 #include "kc_worker_int.h"
 
@@ -18,8 +25,9 @@ typedef struct partq partq;
 /* One produced (or dropped) record waiting for its acknowledgement. */
 typedef struct inflight {
     struct inflight *next;
-    partq *q;
+    partq *q;       /* NULL: a record without source partition, tracked only for commit_record */
     kc_value offset;
+    kc_record *rec; /* kept for the task's commit_record() until the acknowledgement */
     int acked;
 } inflight;
 
@@ -44,10 +52,37 @@ typedef struct source_run {
     char *last_topic; /* the last topic tracked (and, embedded, created) */
     int tolerate_all, log_errors; /* errors.tolerance=all, errors.log.enable */
     int64_t skipped;
+    /* exactly-once */
+    int eos;                       /* transactional producer, offsets in the transaction */
+    enum { BOUNDARY_POLL, BOUNDARY_INTERVAL, BOUNDARY_CONNECTOR } boundary;
+    int64_t boundary_interval_ms;  /* transaction.boundary=interval */
+    const char *offsets_topic;     /* the worker's offsets topic */
+    const char *conn_offsets_topic; /* offsets.storage.topic of the connector (a mirror), or NULL */
+    int in_txn;
+    int64_t txn_records;
 } source_run;
 
 /* errors.tolerance: with all, a record failing a stage is logged and skipped, its offset
  * committable like a dropped record's; with none, the task fails. Returns the task's rc. */
+static void commit_record(source_run *s, kc_record *r, int32_t partition, int64_t offset) {
+    kc_error err;
+    if (s->ops->commit_record(s->state, r, partition, offset, &err))
+        KC_WARN(s->t->ctx.logger, "Task commit_record() failed: %s", err.msg);
+}
+
+/* A record that will not be sent (dropped by a transform, skipped by errors.tolerance): its
+ * offset is committable at once, as in Connect, and commit_record() hears of it with -1, -1. */
+static void settle_unsent(source_run *s, inflight *e) {
+    if (!e) return;
+    if (e->rec) {
+        commit_record(s, e->rec, -1, -1);
+        kc_record_release(e->rec);
+        e->rec = NULL;
+    }
+    if (e->q) e->acked = 1;
+    else free(e);
+}
+
 static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...) {
@@ -58,11 +93,15 @@ static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...
     va_end(ap);
     if (!s->tolerate_all || rc == KC_ENOMEM) {
         kc_task_fail(s->t, "%s", msg);
+        if (e && !e->q) { /* not in a queue: nothing else frees it */
+            if (e->rec) kc_record_release(e->rec);
+            free(e);
+        }
         return rc;
     }
     s->skipped++;
     if (s->log_errors) KC_ERROR(s->t->ctx.logger, "Error encountered in task, record skipped: %s", msg);
-    if (e) e->acked = 1;
+    settle_unsent(s, e);
     return KC_OK;
 }
 
@@ -85,21 +124,25 @@ static partq *queue_for(source_run *s, const kc_value *partition) {
     return q;
 }
 
-/* Appends the record's offset to its partition queue; returns the entry or NULL when the
- * record carries no source partition (nothing to commit for it). */
+/* Appends the record's offset to its partition queue; returns the entry, or NULL when the
+ * record carries no source partition and the task has no commit_record(). */
 static int track(source_run *s, kc_record *r, inflight **out) {
     *out = NULL;
-    if (r->source_partition.type == KC_VAL_NULL) return KC_OK;
-    partq *q = queue_for(s, &r->source_partition);
-    if (!q) return KC_ENOMEM;
+    int want_record = s->ops->commit_record && !s->eos;
+    if (r->source_partition.type == KC_VAL_NULL && !want_record) return KC_OK;
+    partq *q = NULL;
+    if (r->source_partition.type != KC_VAL_NULL && !(q = queue_for(s, &r->source_partition))) return KC_ENOMEM;
     inflight *e = calloc(1, sizeof *e);
     if (!e) return KC_ENOMEM;
-    e->q = q;
-    e->offset = r->source_offset;
-    memset(&r->source_offset, 0, sizeof r->source_offset);
-    if (q->tail) q->tail->next = e;
-    else q->head = e;
-    q->tail = e;
+    if (want_record) e->rec = kc_record_retain(r);
+    if (q) {
+        e->q = q;
+        e->offset = r->source_offset;
+        memset(&r->source_offset, 0, sizeof r->source_offset);
+        if (q->tail) q->tail->next = e;
+        else q->head = e;
+        q->tail = e;
+    }
     *out = e;
     return KC_OK;
 }
@@ -109,6 +152,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     source_run *s = opaque;
     inflight *e = m->_private;
     s->outstanding--;
+    if (e && e->rec) {
+        if (!m->err) commit_record(s, e->rec, m->partition, m->offset);
+        kc_record_release(e->rec);
+        e->rec = NULL;
+    }
+    if (e && !e->q) { /* tracked only for commit_record */
+        free(e);
+        e = NULL;
+    }
     if (m->err) {
         if (!s->produce_failed && !kc_task_should_stop(s->t))
             snprintf(s->produce_error, sizeof s->produce_error,
@@ -137,6 +189,11 @@ static void collect_acked(source_run *s) {
     }
 }
 
+static void task_commit(source_run *s) {
+    kc_error err;
+    if (s->ops->commit && s->ops->commit(s->state, &err)) KC_WARN(s->t->ctx.logger, "Task commit() failed: %s", err.msg);
+}
+
 /* Stores the committable offsets (then calls the task's commit()). */
 static int commit_offsets(source_run *s) {
     kc_task *t = s->t;
@@ -159,9 +216,131 @@ static int commit_offsets(source_run *s) {
         }
         KC_DEBUG(t->ctx.logger, "Committed offsets");
     }
-    if (s->ops->commit) {
-        kc_error err;
-        if (s->ops->commit(s->state, &err)) KC_WARN(t->ctx.logger, "Task commit() failed: %s", err.msg);
+    task_commit(s);
+    return KC_OK;
+}
+
+/* ---- exactly-once: transactions ----------------------------------------------------------- */
+
+/* Fails the task with librdkafka's error; KC_EFATAL. */
+static int txn_failed(source_run *s, const char *what, rd_kafka_error_t *error) {
+    kc_task_fail(s->t, "%s failed: %s%s", what, rd_kafka_error_string(error),
+                 rd_kafka_error_is_fatal(error) ? " (fatal: another instance of this task may have fenced it)" : "");
+    rd_kafka_error_destroy(error);
+    return KC_EFATAL;
+}
+
+static int txn_begin(source_run *s) {
+    if (s->in_txn) return KC_OK;
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(s->producer);
+    if (error) return txn_failed(s, "Beginning a transaction", error);
+    s->in_txn = 1;
+    s->txn_records = 0;
+    return KC_OK;
+}
+
+/* Adds the offsets of the records sent in this transaction to it, then commits it; only then
+ * do they count as committed (in memory, for offset_read and REST). */
+static int txn_commit(source_run *s) {
+    kc_task *t = s->t;
+    if (!s->in_txn) return KC_OK;
+    collect_acked(s);
+    for (size_t i = 0; i < s->nq; i++) {
+        partq *q = s->qs[i];
+        if (!q->advanced) continue;
+        char *key = kc_offset_store_key(t->conn->name, &q->partition);
+        kc_buf b = KC_BUF_INIT;
+        kc_json_write_value(&b, &q->committable);
+        if (!key || b.failed) {
+            free(key);
+            kc_buf_free(&b);
+            kc_task_fail(t, "out of memory writing offsets");
+            return KC_ENOMEM;
+        }
+        const char *topics[2] = {s->offsets_topic, s->conn_offsets_topic};
+        for (int k = 0; k < 2; k++) {
+            if (!topics[k] || (k == 1 && !strcmp(topics[1], topics[0]))) continue;
+            rd_kafka_resp_err_t perr;
+            while ((perr = rd_kafka_producev(s->producer, RD_KAFKA_V_TOPIC(topics[k]),
+                                             RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(b.data, b.len),
+                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
+                   RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(s->producer, 100);
+            if (perr) {
+                free(key);
+                kc_buf_free(&b);
+                kc_task_fail(t, "Failed to write offsets to %s: %s", topics[k], rd_kafka_err2str(perr));
+                return KC_EFATAL;
+            }
+            s->outstanding++;
+        }
+        free(key);
+        kc_buf_free(&b);
+    }
+    rd_kafka_error_t *error;
+    for (;;) {
+        error = rd_kafka_commit_transaction(s->producer, -1);
+        if (!error) break;
+        if (rd_kafka_error_is_retriable(error) && !kc_task_should_stop(t)) {
+            KC_WARN(t->ctx.logger, "Committing the transaction, retrying: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            continue;
+        }
+        if (rd_kafka_error_txn_requires_abort(error)) {
+            rd_kafka_error_t *aerr = rd_kafka_abort_transaction(s->producer, -1);
+            if (aerr) rd_kafka_error_destroy(aerr);
+            s->in_txn = 0;
+            /* its records are gone from the topic; the offsets committed before them stand, so a
+             * restart of the task (REST) produces them again */
+            return txn_failed(s, "Committing the transaction (aborted; restart the task to resume from the last "
+                                 "committed offsets)", error);
+        }
+        return txn_failed(s, "Committing the transaction", error);
+    }
+    s->in_txn = 0;
+    kc_offset_store *store = t->conn->worker->offsets;
+    for (size_t i = 0; i < s->nq; i++) {
+        partq *q = s->qs[i];
+        if (!q->advanced) continue;
+        q->advanced = 0;
+        if (store && kc_offset_store_put_durable(store, t->conn->name, &q->partition, &q->committable)) {
+            kc_task_fail(t, "out of memory recording offsets");
+            return KC_ENOMEM;
+        }
+    }
+    KC_DEBUG(t->ctx.logger, "Committed a transaction of %lld records", (long long)s->txn_records);
+    task_commit(s);
+    return KC_OK;
+}
+
+/* The task asked for an abort: its records are discarded and their offsets never committed. */
+static int txn_abort(source_run *s) {
+    if (!s->in_txn) return KC_OK;
+    rd_kafka_error_t *error = rd_kafka_abort_transaction(s->producer, -1);
+    if (error) return txn_failed(s, "Aborting the transaction", error);
+    s->in_txn = 0;
+    collect_acked(s);
+    for (size_t i = 0; i < s->nq; i++) s->qs[i]->advanced = 0;
+    KC_INFO(s->t->ctx.logger, "Aborted a transaction of %lld records at the task's request", (long long)s->txn_records);
+    return KC_OK;
+}
+
+/* Fences earlier instances of this task (a kcd killed mid-transaction) by initialising the
+ * transactional id, then reads the connector's committed offsets to the topic's end. */
+static int eos_start(source_run *s) {
+    kc_task *t = s->t;
+    kc_error err;
+    rd_kafka_error_t *error;
+    while ((error = rd_kafka_init_transactions(s->producer, 60000))) {
+        if (!rd_kafka_error_is_retriable(error) || kc_task_should_stop(t))
+            return txn_failed(s, "Initialising the transactional producer", error);
+        KC_WARN(t->ctx.logger, "Initialising the transactional producer, retrying: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    }
+    int64_t timeout = 120000;
+    if (kc_offset_topic_read(t->conn->worker, t->conn->name, 1, timeout, t->conn->worker->offsets, &err)) {
+        kc_task_fail(t, "Reading the committed offsets from topic %s: %s", s->offsets_topic, err.msg);
+        return KC_EFATAL;
     }
     return KC_OK;
 }
@@ -197,10 +376,11 @@ static int send_record(source_run *s, kc_record *r) {
     if (rc < 0) return stage_failed(s, e, rc, "Error in stage TRANSFORMATION for a record to topic %s: %s",
                                     r->topic ? r->topic : "?", err.msg);
     if (rc == KC_DROP) {
-        if (e) e->acked = 1; /* a dropped record's offset is committable, as in Connect */
+        settle_unsent(s, e); /* a dropped record's offset is committable, as in Connect */
         return KC_OK;
     }
     if (!r->topic) {
+        settle_unsent(s, e);
         kc_task_fail(t, "Source record has no topic");
         return KC_EINVAL;
     }
@@ -224,14 +404,26 @@ static int send_record(source_run *s, kc_record *r) {
         return stage_failed(s, e, rc, "Error in stage VALUE_CONVERTER (%s) for a record to topic %s: %s",
                             kc_plugin_class(t->value_conv.plugin), r->topic, err.msg);
     }
+    if (s->eos && txn_begin(s)) {
+        free(key);
+        free(val);
+        return KC_EFATAL;
+    }
     rd_kafka_headers_t *hdrs = convert_headers(r);
+    /* exactly-once: the transaction's commit, not each acknowledgement, makes offsets final */
+    void *opaque = e;
+    if (s->eos) {
+        if (e) e->acked = 1;
+        opaque = NULL;
+        s->txn_records++;
+    }
     for (;;) {
         rd_kafka_resp_err_t perr = rd_kafka_producev(
             s->producer, RD_KAFKA_V_TOPIC(r->topic),
             RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition : RD_KAFKA_PARTITION_UA),
             RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
             RD_KAFKA_V_TIMESTAMP(r->timestamp >= 0 ? r->timestamp : 0), RD_KAFKA_V_HEADERS(hdrs),
-            RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+            RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (perr == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) { /* back-pressure: wait for acknowledgements */
             rd_kafka_poll(s->producer, 100);
@@ -240,6 +432,11 @@ static int send_record(source_run *s, kc_record *r) {
         free(key);
         free(val);
         if (hdrs) rd_kafka_headers_destroy(hdrs);
+        if (e && e->rec) {
+            kc_record_release(e->rec);
+            e->rec = NULL;
+        }
+        if (e && !e->q) free(e);
         kc_task_fail(t, "Failed to produce to topic %s: %s", r->topic, rd_kafka_err2str(perr));
         return KC_EFATAL;
     }
@@ -254,6 +451,7 @@ static void drain_queues(source_run *s) {
         while (e) {
             inflight *n = e->next;
             kc_value_clear(&e->offset);
+            if (e->rec) kc_record_release(e->rec);
             free(e);
             e = n;
         }
@@ -262,6 +460,69 @@ static void drain_queues(source_run *s) {
         free(s->qs[i]);
     }
     free(s->qs);
+}
+
+/* Exactly-once settings of the task: worker exactly.once.source.support=enabled. */
+static int eos_configure(source_run *s, rd_kafka_conf_t *conf, kc_error *err) {
+    kc_task *t = s->t;
+    kc_worker *w = t->conn->worker;
+    const char *support = kc_config_get(&w->config, "exactly.once.source.support");
+    if (!support || strcasecmp(support, "enabled")) return KC_OK;
+    s->eos = 1;
+    s->offsets_topic = kc_offset_topic_name(w);
+    s->conn_offsets_topic = kc_config_get(&t->conn->config, "offsets.storage.topic");
+    const char *b = kc_config_get(&t->conn->config, "transaction.boundary");
+    s->boundary = b && !strcasecmp(b, "interval")    ? BOUNDARY_INTERVAL
+                  : b && !strcasecmp(b, "connector") ? BOUNDARY_CONNECTOR
+                                                     : BOUNDARY_POLL;
+    s->boundary_interval_ms = w->flush_interval_ms;
+    kc_config_get_long(&t->conn->config, "transaction.boundary.interval.ms", &s->boundary_interval_ms);
+    t->ctx.txn_by_connector = s->boundary == BOUNDARY_CONNECTOR;
+    /* Connect's transactional.id: <group.id>-<connector>-<task>, the same across restarts so
+     * that a new instance fences the one it replaces */
+    const char *group = kc_config_get(&w->config, "group.id");
+    char txid[600], errstr[512], timeout[32];
+    snprintf(txid, sizeof txid, "%s-%s-%d", group && *group ? group : "kcd-standalone", t->conn->name, t->id);
+    size_t tlen = sizeof timeout;
+    if (rd_kafka_conf_get(conf, "transaction.timeout.ms", timeout, &tlen) != RD_KAFKA_CONF_OK)
+        snprintf(timeout, sizeof timeout, "60000");
+    /* librdkafka wants message.timeout.ms <= transaction.timeout.ms (Connect's producer
+     * default, delivery.timeout.ms = MAX, does not apply to a transaction) */
+    if (rd_kafka_conf_set(conf, "transactional.id", txid, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "message.timeout.ms", timeout, errstr, sizeof errstr))
+        return kc_error_set(err, KC_EINVAL, "exactly-once producer: %s", errstr);
+    return KC_OK;
+}
+
+/* Ends the open transaction where the connector's transaction.boundary says so. */
+static int eos_boundary(source_run *s, int64_t *next_txn) {
+    if (!s->in_txn) return KC_OK;
+    switch (s->boundary) {
+    case BOUNDARY_POLL: return txn_commit(s);
+    case BOUNDARY_INTERVAL:
+        if (kc_now_ms() < *next_txn) return KC_OK;
+        *next_txn = kc_now_ms() + s->boundary_interval_ms;
+        return txn_commit(s);
+    case BOUNDARY_CONNECTOR: break;
+    }
+    return KC_OK;
+}
+
+/* transaction.boundary=connector: acts on what the task asked, after `sent` (or the batch). */
+static int connector_boundary(source_run *s, const kc_record *sent) {
+    kc_task_ctx *c = &s->t->ctx;
+    if (!c->txn_by_connector) return KC_OK;
+    if (sent ? c->txn_abort_after == sent : c->txn_abort_batch) {
+        c->txn_abort_after = NULL;
+        c->txn_abort_batch = 0;
+        return txn_abort(s);
+    }
+    if (sent ? c->txn_commit_after == sent : c->txn_commit_batch) {
+        c->txn_commit_after = NULL;
+        c->txn_commit_batch = 0;
+        return txn_commit(s);
+    }
+    return KC_OK;
 }
 
 void *kc_source_task_run(void *arg) {
@@ -276,6 +537,11 @@ void *kc_source_task_run(void *arg) {
         kc_task_fail(t, "%s", err.msg);
         goto done;
     }
+    if (eos_configure(&s, conf, &err)) {
+        rd_kafka_conf_destroy(conf);
+        kc_task_fail(t, "%s", err.msg);
+        goto done;
+    }
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     const char *tol = kc_config_get(&t->conn->config, "errors.tolerance");
@@ -287,15 +553,17 @@ void *kc_source_task_run(void *arg) {
         kc_task_fail(t, "Failed to create producer: %s", errstr);
         goto done;
     }
+    if (s.eos && eos_start(&s)) goto destroy;
     if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
         kc_task_fail(t, "Task start failed: %s", err.msg);
         goto destroy;
     }
     __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
-    KC_INFO(t->ctx.logger, "Source task started");
+    KC_INFO(t->ctx.logger, "Source task started%s", s.eos ? " (exactly-once: transactional producer)" : "");
 
     kc_records batch = {0};
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
+    int64_t next_txn = kc_now_ms() + s.boundary_interval_ms;
     while (!kc_task_should_stop(t) && kc_task_alive(t)) {
         rd_kafka_poll(s.producer, 0);
         collect_acked(&s);
@@ -305,11 +573,12 @@ void *kc_source_task_run(void *arg) {
         }
         if (kc_task_paused(t)) { /* paused: deliver what is in flight, poll nothing new */
             if (t->state != KC_STATE_PAUSED) {
+                if (s.eos && txn_commit(&s)) break;
                 __atomic_store_n(&t->state, KC_STATE_PAUSED, __ATOMIC_RELEASE);
                 KC_INFO(t->ctx.logger, "Source task paused");
             }
             rd_kafka_poll(s.producer, 100);
-            if (kc_now_ms() >= next_commit) {
+            if (!s.eos && kc_now_ms() >= next_commit) {
                 commit_offsets(&s);
                 next_commit = kc_now_ms() + w->flush_interval_ms;
             }
@@ -329,9 +598,14 @@ void *kc_source_task_run(void *arg) {
             kc_task_fail(t, "poll() failed: %s", err.msg);
             break;
         }
-        for (size_t i = 0; i < batch.len && kc_task_alive(t); i++) send_record(&s, batch.items[i]);
+        for (size_t i = 0; i < batch.len && kc_task_alive(t); i++) {
+            send_record(&s, batch.items[i]);
+            if (t->ctx.txn_by_connector && kc_task_alive(t)) connector_boundary(&s, batch.items[i]);
+        }
         kc_records_clear(&batch);
-        if (kc_now_ms() >= next_commit) {
+        if (s.eos) {
+            if (kc_task_alive(t)) t->ctx.txn_by_connector ? connector_boundary(&s, NULL) : eos_boundary(&s, &next_txn);
+        } else if (kc_now_ms() >= next_commit) {
             rd_kafka_poll(s.producer, 0);
             commit_offsets(&s);
             next_commit = kc_now_ms() + w->flush_interval_ms;
@@ -339,13 +613,18 @@ void *kc_source_task_run(void *arg) {
     }
     kc_records_free(&batch);
 
-    /* Stopping: wait for outstanding acknowledgements within the graceful timeout, then store
-     * what was acknowledged. Unacknowledged records keep their offsets uncommitted. */
-    rd_kafka_flush(s.producer, (int)w->shutdown_timeout_ms);
-    commit_offsets(&s);
-    if (s.outstanding)
-        KC_WARN(t->ctx.logger, "%zu records were not acknowledged before shutdown; their offsets are not committed",
-                s.outstanding);
+    if (s.eos) {
+        /* Stopping: commit the open transaction, as Connect does on a graceful stop */
+        if (kc_task_alive(t)) txn_commit(&s);
+    } else {
+        /* Stopping: wait for outstanding acknowledgements within the graceful timeout, then store
+         * what was acknowledged. Unacknowledged records keep their offsets uncommitted. */
+        rd_kafka_flush(s.producer, (int)w->shutdown_timeout_ms);
+        commit_offsets(&s);
+        if (s.outstanding)
+            KC_WARN(t->ctx.logger, "%zu records were not acknowledged before shutdown; their offsets are not committed",
+                    s.outstanding);
+    }
     if (s.ops->stop) s.ops->stop(s.state);
 destroy:
     rd_kafka_purge(s.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);

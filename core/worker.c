@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "kc_converter_int.h"
@@ -289,6 +290,33 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
     return conf;
 }
 
+int kc_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions, int replication_factor,
+                          const char *cleanup_policy, kc_error *err) {
+    char errstr[512];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, replication_factor, errstr, sizeof errstr);
+    if (!nt) return kc_error_set(err, KC_EINVAL, "topic %s: %s", topic, errstr);
+    if (cleanup_policy) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", cleanup_policy);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    int rc = KC_OK;
+    if (!ev) {
+        rc = kc_error_set(err, KC_ERETRY, "topic %s: no answer to CreateTopics within 15 s", topic);
+    } else if (rd_kafka_event_error(ev)) {
+        rc = kc_error_set(err, KC_ERETRY, "topic %s: %s", topic, rd_kafka_event_error_string(ev));
+    } else {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+        rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            rc = kc_error_set(err, KC_EFATAL, "topic %s: %s", topic, rd_kafka_topic_result_error_string(res[0]));
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
+}
+
 /* ---- converters --------------------------------------------------------------------------- */
 
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err) {
@@ -370,6 +398,25 @@ static int known_sub_key(kc_worker *w, const kc_config *cfg, const char *key) {
     return has_prefix(key, connector_prefixes);
 }
 
+/* With exactly-once source support on, what the connector asks of it must be what its plugin
+ * declares (Connect asks exactlyOnceSupport() and canDefineTransactionBoundaries()). */
+static void check_exactly_once(kc_worker *w, const kc_plugin *p, const kc_config *cfg, kc_strlist *problems) {
+    const char *support = kc_config_get(&w->config, "exactly.once.source.support");
+    if (!support || strcasecmp(support, "enabled")) return;
+    uint32_t flags = kc_plugin_flags(p);
+    const char *eos = kc_config_get(cfg, "exactly.once.support");
+    if (eos && !strcasecmp(eos, "required") && !(flags & KC_PLUGIN_EXACTLY_ONCE))
+        kc_strlist_addf(problems, "Invalid value required for configuration exactly.once.support: The connector %s "
+                                  "does not support exactly-once semantics with the provided configuration.",
+                        kc_plugin_class(p));
+    const char *boundary = kc_config_get(cfg, "transaction.boundary");
+    if (boundary && !strcasecmp(boundary, "connector") && !(flags & KC_PLUGIN_TRANSACTION_BOUNDARIES))
+        kc_strlist_addf(problems, "Invalid value connector for configuration transaction.boundary: The connector %s "
+                                  "does not support connector-defined transaction boundaries with the given "
+                                  "configuration.",
+                        kc_plugin_class(p));
+}
+
 int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
                               kc_strlist *warnings) {
     size_t before = problems->len;
@@ -425,6 +472,7 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
                                               "('topics=%s') consumed by the connector", dlq, topics);
             kc_strlist_free(&tl);
         }
+        if (p->desc->kind == KC_PLUGIN_SOURCE) check_exactly_once(w, p, cfg, problems);
         if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
             kc_strlist_add(problems, err.msg);
     }

@@ -50,6 +50,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "drop-headers", "1.0.0", "Remove headers by name",
     (const char *const[]){"org.apache.kafka.connect.transforms.DropHeaders", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

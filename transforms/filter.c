@@ -22,6 +22,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "filter", "1.0.0", "Drops all records (use with a predicate)",
     (const char *const[]){"org.apache.kafka.connect.transforms.Filter", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -134,6 +134,7 @@ static const kc_plugin_desc desc = {
     (const char *const[]){"org.apache.kafka.connect.transforms.Flatten$Value",
                           "org.apache.kafka.connect.transforms.Flatten$Key", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -27,6 +27,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "has-header-key", "1.0.0", "True when a header with the name exists",
     (const char *const[]){"org.apache.kafka.connect.transforms.predicates.HasHeaderKey", NULL},
     config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -81,6 +81,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "insert-header", "1.0.0", "Add a header with a literal value",
     (const char *const[]){"org.apache.kafka.connect.transforms.InsertHeader", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -85,6 +85,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "regex-router", "1.0.0", "Rewrite the topic with a regex replacement",
     (const char *const[]){"org.apache.kafka.connect.transforms.RegexRouter", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -222,6 +222,7 @@ static const kc_plugin_desc desc = {
     (const char *const[]){"org.apache.kafka.connect.transforms.TimestampConverter$Value",
                           "org.apache.kafka.connect.transforms.TimestampConverter$Key", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -64,6 +64,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "timestamp-router", "1.0.0", "Route records to a topic named by time",
     (const char *const[]){"org.apache.kafka.connect.transforms.TimestampRouter", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

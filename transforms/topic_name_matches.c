@@ -54,6 +54,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "topic-name-matches", "1.0.0", "True when the topic name matches a regex",
     (const char *const[]){"org.apache.kafka.connect.transforms.predicates.TopicNameMatches", NULL},
     config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

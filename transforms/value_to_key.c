@@ -88,6 +88,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "value-to-key", "1.0.0", "Make the key from value fields",
     (const char *const[]){"org.apache.kafka.connect.transforms.ValueToKey", NULL},
     config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -147,6 +147,7 @@ static const kc_plugin_desc desc = {
     NULL,
     &task_ops,
     NULL, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

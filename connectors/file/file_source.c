@@ -199,6 +199,8 @@ static const kc_plugin_desc desc = {
     &connector_ops,
     &task_ops,
     NULL, NULL, NULL, NULL,
+    /* resuming at the committed byte position neither repeats nor skips a line */
+    KC_PLUGIN_EXACTLY_ONCE,
 };
 
 KC_PLUGIN_DEFINE(desc)

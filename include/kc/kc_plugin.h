@@ -26,7 +26,7 @@ extern "C" {
 
 #define KC_PLUGIN_MAGIC 0x4b434450u /* "KCDP" */
 #define KC_ABI_MAJOR 1
-#define KC_ABI_MINOR 0
+#define KC_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define KC_EXPORT __attribute__((visibility("default")))
@@ -134,6 +134,13 @@ typedef struct kc_host_api {
     int (*value_equal)(const kc_value *a, const kc_value *b);
     /* Makes room for n entries in an array, map or struct (no allocation per later push). */
     int (*value_reserve)(kc_value *v, size_t n);
+
+    /* ABI 1.1. Exactly-once sources with transaction.boundary=connector (Connect's
+     * TransactionContext): commit, or abort, the open transaction right after `record` was
+     * sent (borrowed, compared by address; NULL: after the whole current poll() batch).
+     * KC_EINVAL when this task does not define its transaction boundaries. */
+    int (*transaction_commit)(kc_task_ctx *ctx, const kc_record *record);
+    int (*transaction_abort)(kc_task_ctx *ctx, const kc_record *record);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 
@@ -153,9 +160,13 @@ typedef struct kc_source_task_ops {
     /* Push new records to out (moved); return KC_OK with none when there is nothing yet.
      * Should return within about timeout_ms. */
     int (*poll)(void *state, kc_records *out, int timeout_ms, kc_error *err);
-    int (*commit)(void *state, kc_error *err);                          /* optional */
-    int (*commit_record)(void *state, const kc_record *r, int32_t partition, int64_t offset,
-                         kc_error *err);                                 /* optional */
+    /* Optional: called after the worker stored offsets (at-least-once) or committed a
+     * transaction (exactly-once). */
+    int (*commit)(void *state, kc_error *err);
+    /* Optional: called as Kafka acknowledges each record (r borrowed for the call), with its
+     * partition and offset; -1, -1 for a record a transform dropped or errors.tolerance skipped.
+     * At-least-once mode only: with exactly-once, commit() follows each transaction. */
+    int (*commit_record)(void *state, const kc_record *r, int32_t partition, int64_t offset, kc_error *err);
     void (*stop)(void *state);
 } kc_source_task_ops;
 
@@ -215,7 +226,16 @@ typedef struct kc_plugin_desc {
     const kc_transform_ops *transform;   /* TRANSFORM */
     const kc_predicate_ops *predicate;   /* PREDICATE */
     const kc_converter_ops *converter;   /* CONVERTER */
+    /* ABI 1.1: KC_PLUGIN_* capability flags (Connect's exactlyOnceSupport() and
+     * canDefineTransactionBoundaries()); the worker reads them only if struct_size covers them. */
+    uint32_t flags;
 } kc_plugin_desc;
+
+/* The source connector's offsets say exactly where to resume: a restart from the offsets
+ * committed with a transaction neither repeats nor skips records (exactly.once.support=required). */
+#define KC_PLUGIN_EXACTLY_ONCE 0x1u
+/* Its tasks call transaction_commit()/transaction_abort() (transaction.boundary=connector). */
+#define KC_PLUGIN_TRANSACTION_BOUNDARIES 0x2u
 
 #define KC_PLUGIN_DESCRIBE_SYMBOL "kc_plugin_describe"
 typedef const kc_plugin_desc *(*kc_plugin_describe_fn)(void);

@@ -72,3 +72,14 @@ wait_unique() {
     sleep 0.5
   done
 }
+
+# rest_url: the http URL of the running kcd's REST server (the last one it logged)
+rest_url() {
+  local port="" deadline=$((SECONDS + 30))
+  while [ -z "$port" ]; do
+    [ $SECONDS -lt $deadline ] || fail "kcd did not log its REST port"
+    port=$(grep -o 'REST server listening on http://127.0.0.1:[0-9]*' "$WORK/kcd.log" | tail -1 | grep -o '[0-9]*$' || true)
+    [ -n "$port" ] || sleep 0.2
+  done
+  echo "http://127.0.0.1:$port"
+}

@@ -12,7 +12,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_MAGIC, KC_ABI_MAJOR + 1, 0, sizeof(kc_plugin_desc),
     KC_PLUGIN_TRANSFORM, "bad-abi", "9.9.9", "built against a future ABI",
     (const char *const[]){"com.example.BadAbiTransform", NULL},
-    NULL, init, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, init, NULL, NULL, NULL, NULL, NULL, NULL, 0,
 };
 
 KC_PLUGIN_DEFINE(desc)

@@ -95,5 +95,6 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_SINK, "flaky-sink", "1.0.0", "test sink that asks for retries",
     (const char *const[]){"com.example.kcd.FlakySinkConnector", NULL},
     config, init, &connector_ops, NULL, &task_ops, NULL, NULL, NULL,
+    0, /* flags */
 };
 KC_PLUGIN_DEFINE(desc)

@@ -43,5 +43,6 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "flaky-transform", "1.0.0", "test transform that asks for retries",
     (const char *const[]){"com.example.kcd.FlakyTransform", NULL},
     config, init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 KC_PLUGIN_DEFINE(desc)

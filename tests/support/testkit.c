@@ -25,6 +25,8 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
         rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+        /* only committed records, as a read_committed consumer sees them (librdkafka's default, said) */
+        rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof err);
     }
     rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
     if (!rk) {

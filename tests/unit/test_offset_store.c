@@ -107,11 +107,74 @@ static void test_unwritable_location_is_an_error(void **st) {
     kc_value_clear(&o);
 }
 
+/* A writer (the offsets topic) that records what it was handed; fails when asked to. */
+typedef struct written {
+    char keys[8][128], values[8][64];
+    int null_value[8];
+    size_t n;
+    int fail;
+} written;
+
+static int record_writer(void *opaque, const char *const *keys, const char *const *values, size_t n, kc_error *err) {
+    written *w = opaque;
+    if (w->fail) return kc_error_set(err, KC_ERETRY, "broker away");
+    w->n = 0;
+    for (size_t i = 0; i < n && i < 8; i++, w->n++) {
+        snprintf(w->keys[i], sizeof w->keys[i], "%s", keys[i]);
+        snprintf(w->values[i], sizeof w->values[i], "%s", values[i] ? values[i] : "");
+        w->null_value[i] = !values[i];
+    }
+    return KC_OK;
+}
+
+static void test_writer_gets_changes_and_tombstones_once(void **st) {
+    (void)st;
+    kc_error err;
+    kc_offset_store *s = kc_offset_store_open(NULL, &err);
+    written w = {0};
+    kc_offset_store_set_writer(s, record_writer, &w);
+    kc_value p = KC_VALUE_NULL_INIT, o = KC_VALUE_NULL_INIT, got = KC_VALUE_NULL_INIT;
+    make_partition(&p, "a.txt");
+    make_offset(&o, 42);
+    /* read back from the topic: known, but not written again */
+    const char *key = "[\"c1\",{\"filename\":\"a.txt\"}]";
+    assert_int_equal(kc_offset_store_load_entry(s, key, strlen(key), "{\"position\":7}", 15), KC_OK);
+    assert_int_equal(kc_offset_store_get(s, "c1", &p, &got), KC_OK);
+    kc_value_clear(&got);
+    assert_int_equal(kc_offset_store_flush(s, &err), KC_OK);
+    assert_int_equal(w.n, 0);
+    /* committed in a transaction: recorded, not written again */
+    assert_int_equal(kc_offset_store_put_durable(s, "c1", &p, &o), KC_OK);
+    assert_int_equal(kc_offset_store_flush(s, &err), KC_OK);
+    assert_int_equal(w.n, 0);
+    /* deleted through REST: a tombstone for the writer, gone for readers at once */
+    assert_int_equal(kc_offset_store_put(s, "c1", &p, NULL), KC_OK);
+    assert_int_equal(kc_offset_store_get(s, "c1", &p, &got), KC_ENOTFOUND);
+    w.fail = 1; /* a failed write keeps the change for the next flush */
+    assert_int_equal(kc_offset_store_flush(s, &err), KC_ERETRY);
+    w.fail = 0;
+    assert_int_equal(kc_offset_store_flush(s, &err), KC_OK);
+    assert_int_equal(w.n, 1);
+    assert_string_equal(w.keys[0], key);
+    assert_true(w.null_value[0]);
+    w.n = 99;
+    assert_int_equal(kc_offset_store_flush(s, &err), KC_OK); /* nothing left to write */
+    assert_int_equal(w.n, 99);
+    /* a tombstone read back removes the entry */
+    assert_int_equal(kc_offset_store_load_entry(s, key, strlen(key), "{\"position\":9}", 15), KC_OK);
+    assert_int_equal(kc_offset_store_load_entry(s, key, strlen(key), NULL, 0), KC_OK);
+    assert_int_equal(kc_offset_store_get(s, "c1", &p, &got), KC_ENOTFOUND);
+    kc_value_clear(&p);
+    kc_value_clear(&o);
+    kc_offset_store_close(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offsets_survive_reopen),
         cmocka_unit_test(test_corrupt_file_starts_empty),
         cmocka_unit_test(test_unwritable_location_is_an_error),
+        cmocka_unit_test(test_writer_gets_changes_and_tombstones_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@ static void test_other_abi_major_is_refused_naming_file_and_versions(void **st) 
     assert_int_equal(kc_registry_load_file(&r, path, &err), KC_EABI);
     assert_non_null(strstr(err.msg, path));
     assert_non_null(strstr(err.msg, "plugin built for ABI 2.0"));
-    assert_non_null(strstr(err.msg, "kcd provides ABI 1.0"));
+    assert_non_null(strstr(err.msg, "kcd provides ABI 1.1"));
     assert_int_equal(r.len, 0);
     kc_registry_free(&r);
 }
@@ -60,6 +60,16 @@ static void test_descriptor_checks(void **st) {
     d.struct_size = 8;
     assert_int_equal(kc_plugin_check(&d, "x.so", &err), KC_EABI);
     assert_non_null(strstr(err.msg, "descriptor size 8"));
+    /* a plugin built against ABI 1.0 has the shorter descriptor without flags: accepted, no flags */
+    d = kc_json_converter_desc;
+    d.abi_minor = 0;
+    d.struct_size = offsetof(kc_plugin_desc, flags);
+    d.flags = KC_PLUGIN_EXACTLY_ONCE; /* beyond its struct_size: must not be read */
+    assert_int_equal(kc_plugin_check(&d, "x.so", &err), KC_OK);
+    kc_plugin p10 = {.desc = &d};
+    assert_int_equal(kc_plugin_flags(&p10), 0);
+    d.struct_size = sizeof d;
+    assert_int_equal(kc_plugin_flags(&p10), KC_PLUGIN_EXACTLY_ONCE);
     d = kc_json_converter_desc;
     d.converter = NULL;
     assert_int_equal(kc_plugin_check(&d, "x.so", &err), KC_EABI);

@@ -51,6 +51,7 @@ static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "uppercase-topic", "1.0.0", "Upper-case the topic name",
     (const char *const[]){"com.example.kcd.UppercaseTopic", NULL},
     config, init, NULL, NULL, NULL, &ops, NULL, NULL,
+    0, /* flags */
 };
 
 KC_PLUGIN_DEFINE(desc)

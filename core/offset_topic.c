@@ -1,0 +1,200 @@
+/* offset_topic.c - source offsets on Connect's offsets topic (exactly-once source support). */
+#define _GNU_SOURCE
+#include "kc_offset_topic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc_log.h"
+
+const char *kc_offset_topic_name(const kc_worker *w) {
+    const char *t = kc_config_get(&w->config, "offset.storage.topic");
+    return t && *t ? t : "connect-offsets";
+}
+
+int kc_offset_topic_create(kc_worker *w, kc_error *err) {
+    int64_t partitions = 25, rf = -1;
+    kc_config_get_long(&w->config, "offset.storage.partitions", &partitions);
+    kc_config_get_long(&w->config, "offset.storage.replication.factor", &rf);
+    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "producer.", "", "kcd-offsets-admin", err);
+    if (!conf) return KC_EINVAL;
+    char errstr[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EFATAL, "cannot create an admin client: %s", errstr);
+    }
+    int rc = kc_kafka_create_topic(rk, kc_offset_topic_name(w), (int)partitions, (int)rf, "compact", err);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+/* Number of partitions of a topic, from the cluster's metadata; a topic created a moment ago
+ * may take a few seconds to appear in it. */
+static int partition_count(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int rc = KC_OK;
+    for (int attempt = 0;; attempt++) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 15000);
+        if (!e && md->topic_cnt == 1 && md->topics[0].err) e = md->topics[0].err;
+        if (!e && (md->topic_cnt != 1 || md->topics[0].partition_cnt < 1)) e = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (!e) *out = md->topics[0].partition_cnt;
+        if (md) rd_kafka_metadata_destroy(md);
+        if (!e) break;
+        if (attempt == 40) {
+            rc = kc_error_set(err, KC_ERETRY, "metadata: %s", rd_kafka_err2str(e));
+            break;
+        }
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
+int kc_offset_topic_read(kc_worker *w, const char *connector, int to_high_watermark, int64_t timeout_ms,
+                         kc_offset_store *into, kc_error *err) {
+    const char *topic = kc_offset_topic_name(w);
+    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "consumer.", "", "kcd-offsets-reader", err);
+    if (!conf) return KC_EINVAL;
+    char errstr[512];
+    /* read_committed: offsets of aborted transactions never count */
+    if (rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "group.id", "kcd-offsets-reader", errstr, sizeof errstr)) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EINVAL, "offsets reader: %s", errstr);
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EFATAL, "offsets reader: %s", errstr);
+    }
+    int nparts = 0, rc = partition_count(rk, topic, &nparts, err);
+    int64_t *end = NULL;
+    char *done = NULL;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    size_t prefix_len = 0;
+    char *prefix = NULL;
+    if (rc) goto out;
+    end = calloc((size_t)nparts, sizeof *end);
+    done = calloc((size_t)nparts, 1);
+    parts = rd_kafka_topic_partition_list_new(nparts);
+    if (connector) {
+        kc_value empty = {0};
+        prefix = kc_offset_store_key(connector, &empty); /* ["connector",null] */
+        if (prefix) prefix_len = strlen(prefix) - 5;    /* keep ["connector", */
+    }
+    if (!end || !done || !parts || (connector && !prefix)) {
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        goto out;
+    }
+    int remaining = nparts;
+    for (int p = 0; p < nparts; p++) {
+        int64_t lo = 0, hi = 0;
+        if (to_high_watermark) {
+            rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 15000);
+            if (e) {
+                rc = kc_error_set(err, KC_ERETRY, "partition %d: %s", p, rd_kafka_err2str(e));
+                goto out;
+            }
+            end[p] = hi;
+            if (hi <= lo) { /* nothing to read */
+                done[p] = 1;
+                remaining--;
+                continue;
+            }
+        }
+        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (parts->cnt && rd_kafka_assign(rk, parts)) {
+        rc = kc_error_set(err, KC_EFATAL, "cannot assign its partitions");
+        goto out;
+    }
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    size_t loaded = 0;
+    while (remaining > 0 && rc == KC_OK) {
+        if (kc_now_ms() > deadline) {
+            rc = kc_error_set(err, KC_ERETRY,
+                              "not read to its end within %lld ms (%d of %d partitions left; an open transaction "
+                              "of another producer holds back read_committed consumers until it ends or times out)",
+                              (long long)timeout_ms, remaining, nparts);
+            break;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m) continue;
+        int p = m->partition;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* at the last stable offset; with to_high_watermark, wait until it reaches the mark */
+            if (p >= 0 && p < nparts && !done[p] && (!to_high_watermark || m->offset >= end[p])) {
+                done[p] = 1;
+                remaining--;
+            }
+        } else if (m->err) {
+            KC_DEBUG("OffsetTopic", "offsets topic %s: %s", topic, rd_kafka_message_errstr(m));
+        } else if (m->key && (!prefix || (m->key_len > prefix_len && !memcmp(m->key, prefix, prefix_len)))) {
+            if (kc_offset_store_load_entry(into, m->key, m->key_len, m->payload, m->len))
+                rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+            loaded++;
+        }
+        if (to_high_watermark && !m->err && p >= 0 && p < nparts && !done[p] && m->offset + 1 >= end[p]) {
+            done[p] = 1;
+            remaining--;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    if (rc == KC_OK)
+        KC_DEBUG("OffsetTopic", "read %zu offset records of %s from %s", loaded, connector ? connector : "all connectors",
+                 topic);
+out:
+    free(prefix);
+    free(end);
+    free(done);
+    if (parts) rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static void on_offset_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk, (void)opaque;
+    rd_kafka_resp_err_t *first = m->_private;
+    if (m->err && !*first) *first = m->err;
+}
+
+int kc_offset_topic_write(void *worker, const char *const *keys, const char *const *values, size_t n,
+                          kc_error *err) {
+    kc_worker *w = worker;
+    const char *topic = kc_offset_topic_name(w);
+    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "producer.", "", "kcd-offsets-writer", err);
+    if (!conf) return KC_EINVAL;
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, "message.timeout.ms", "30000", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr)) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EINVAL, "offsets writer: %s", errstr);
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_offset_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return kc_error_set(err, KC_EFATAL, "offsets writer: %s", errstr);
+    }
+    rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0; i < n && !first; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
+            RD_KAFKA_V_VALUE((void *)values[i], values[i] ? strlen(values[i]) : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(&first), RD_KAFKA_V_END);
+        if (e) first = e;
+    }
+    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 35000);
+    if (!first && fe) first = fe;
+    rd_kafka_destroy(rk);
+    if (first)
+        return kc_error_set(err, KC_ERETRY, "cannot write offsets to topic %s: %s", topic, rd_kafka_err2str(first));
+    return KC_OK;
+}
