@@ -219,7 +219,7 @@ static void store_save(kc_herder *h) {
     json_decref(root);
 }
 
-int kc_herder_load_store(kc_herder *h, kc_strlist *problems) {
+int kc_herder_load_store(kc_herder *h, const kc_config *given, int ngiven, char *given_used, kc_strlist *problems) {
     if (!h->store_path) return KC_OK;
     json_error_t jerr;
     json_t *root = json_load_file(h->store_path, 0, &jerr);
@@ -238,10 +238,19 @@ int kc_herder_load_store(kc_herder *h, kc_strlist *problems) {
             if (json_is_string(v)) kc_config_set(&raw, k, json_string_value(v));
         kc_target_state target = KC_TARGET_STARTED;
         kc_target_parse(json_string_value(json_object_get(item, "target_state")), &target);
+        const kc_config *use = &raw;
+        const char *name = kc_config_get(&raw, "name");
+        for (int g = 0; name && g < ngiven; g++) {
+            const char *gname = kc_config_get(&given[g], "name");
+            if (gname && !strcmp(gname, name)) {
+                use = &given[g]; /* the command line's config, the kept target state */
+                if (given_used) given_used[g] = 1;
+            }
+        }
         int created;
         kc_error err;
         kc_strlist p = {0};
-        if (kc_herder_put(h, &raw, target, 1, &created, &p, &err))
+        if (kc_herder_put(h, use, target, 1, &created, &p, &err))
             kc_strlist_addf(problems, "kept connector %s: %s", json_string_value(json_object_get(item, "name")),
                             p.len ? p.items[0] : err.msg);
         kc_strlist_free(&p);

@@ -19,8 +19,10 @@ typedef struct kc_herder kc_herder;
 kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err);
 /* Stops every connector within the worker's graceful timeout, then frees the herder. */
 void kc_herder_free(kc_herder *h);
-/* Starts the connectors kept in the store (target states included). */
-int kc_herder_load_store(kc_herder *h, kc_strlist *problems);
+/* Starts the connectors kept in the store (target states included). A kept connector that is
+ * also given on the command line (given[i], same name) starts with the given config, never
+ * with the kept one first; given_used[i] (may be NULL) is set for those. */
+int kc_herder_load_store(kc_herder *h, const kc_config *given, int ngiven, char *given_used, kc_strlist *problems);
 
 /* Creates (or with allow_replace, replaces) a connector from its raw config. Invalid configs
  * return KC_EINVAL with one problem per line. *created tells which happened. */

@@ -80,6 +80,12 @@ void kc_retry_policy_init(kc_retry_policy *p, const kc_config *conn_cfg);
 /* Sleeps before the next attempt; returns 0 to retry, -1 when the time is up. */
 int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t started_ms);
 
+/* A converter call under errors.retry.*: KC_ERETRY answers are tried again with backoff. */
+int kc_converter_to_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
+                           const uint8_t *data, size_t len, kc_schema **schema, kc_value *v, kc_error *err);
+int kc_converter_from_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
+                              const kc_schema *schema, const kc_value *v, uint8_t **out, size_t *len, kc_error *err);
+
 typedef struct kc_transform_chain {
     kc_retry_policy retry;
     kc_transform_stage *stages;

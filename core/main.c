@@ -170,16 +170,19 @@ static int cmd_standalone(int argc, char **argv) {
         goto out;
     }
     kc_strlist store_problems = {0};
-    kc_herder_load_store(herder, &store_problems);
+    char *given_used = calloc((size_t)argc, 1);
+    kc_herder_load_store(herder, conn_cfgs + 1, argc - 1, given_used ? given_used + 1 : NULL, &store_problems);
     print_list("connector store", &store_problems, KC_LOG_ERROR);
     kc_strlist_free(&store_problems);
     for (int i = 1; i < argc; i++) {
+        if (given_used && given_used[i]) continue; /* started by the store with this config */
         int created;
         kc_strlist cp = {0};
         if (kc_herder_put(herder, &conn_cfgs[i], KC_TARGET_STARTED, 1, &created, &cp, &err))
             KC_ERROR("Worker", "Failed to start connector from %s: %s", argv[i], cp.len ? cp.items[0] : err.msg);
         kc_strlist_free(&cp);
     }
+    free(given_used);
     kc_rest *rest = kc_rest_start(herder, &w.config, &err);
     if (!rest) {
         fprintf(stderr, "kcd: REST server: %s\n", err.msg);

@@ -165,8 +165,8 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
     rd_kafka_timestamp_type_t tstype;
     r->timestamp = rd_kafka_message_timestamp(m, &tstype);
     kc_error cerr;
-    int rc = t->key_conv.plugin->desc->converter->to_connect(t->key_conv.state, topic, m->key, m->key_len,
-                                                              &r->key_schema, &r->key, &cerr);
+    int rc = kc_converter_to_connect(&t->key_conv, &t->chain.retry, topic, m->key, m->key_len, &r->key_schema,
+                                     &r->key, &cerr);
     if (rc) {
         kc_record_release(r);
         f->stage = "KEY_CONVERTER";
@@ -176,8 +176,8 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
                             kc_plugin_class(t->key_conv.plugin), topic, (int)m->partition, (long long)m->offset,
                             cerr.msg);
     }
-    rc = t->value_conv.plugin->desc->converter->to_connect(t->value_conv.state, topic, m->payload, m->len,
-                                                          &r->value_schema, &r->value, &cerr);
+    rc = kc_converter_to_connect(&t->value_conv, &t->chain.retry, topic, m->payload, m->len, &r->value_schema,
+                                 &r->value, &cerr);
     if (rc) {
         kc_record_release(r);
         f->stage = "VALUE_CONVERTER";

@@ -392,13 +392,12 @@ static int send_record(source_run *s, kc_record *r) {
     }
     uint8_t *key = NULL, *val = NULL;
     size_t klen = 0, vlen = 0;
-    rc = t->key_conv.plugin->desc->converter->from_connect(t->key_conv.state, r->topic, r->key_schema, &r->key,
-                                                            &key, &klen, &err);
+    rc = kc_converter_from_connect(&t->key_conv, &t->chain.retry, r->topic, r->key_schema, &r->key, &key, &klen, &err);
     if (rc)
         return stage_failed(s, e, rc, "Error in stage KEY_CONVERTER (%s) for a record to topic %s: %s",
                             kc_plugin_class(t->key_conv.plugin), r->topic, err.msg);
-    rc = t->value_conv.plugin->desc->converter->from_connect(t->value_conv.state, r->topic, r->value_schema,
-                                                              &r->value, &val, &vlen, &err);
+    rc = kc_converter_from_connect(&t->value_conv, &t->chain.retry, r->topic, r->value_schema, &r->value, &val,
+                                   &vlen, &err);
     if (rc) {
         free(key);
         return stage_failed(s, e, rc, "Error in stage VALUE_CONVERTER (%s) for a record to topic %s: %s",

@@ -10,6 +10,7 @@
 
 #include "kc_converter_int.h"
 #include "kc_log.h"
+#include "kc_value_int.h"
 #include "kc_worker_int.h"
 #include <librdkafka/rdkafka_mock.h> /* after rdkafka.h, as it demands */
 
@@ -318,6 +319,32 @@ int kc_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions, int
 }
 
 /* ---- converters --------------------------------------------------------------------------- */
+
+int kc_converter_to_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
+                           const uint8_t *data, size_t len, kc_schema **schema, kc_value *v, kc_error *err) {
+    const kc_converter_ops *ops = c->plugin->desc->converter;
+    int64_t started = kc_now_ms();
+    for (int attempt = 0;; attempt++) {
+        *schema = NULL;
+        int rc = ops->to_connect(c->state, topic, data, len, schema, v, err);
+        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, started)) return rc;
+        kc_schema_release(*schema); /* whatever a failed attempt left */
+        kc_value_clear(v);
+    }
+}
+
+int kc_converter_from_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
+                              const kc_schema *schema, const kc_value *v, uint8_t **out, size_t *len, kc_error *err) {
+    const kc_converter_ops *ops = c->plugin->desc->converter;
+    int64_t started = kc_now_ms();
+    for (int attempt = 0;; attempt++) {
+        *out = NULL;
+        *len = 0;
+        int rc = ops->from_connect(c->state, topic, schema, v, out, len, err);
+        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, started)) return rc;
+        free(*out);
+    }
+}
 
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err) {
     const char *k = is_key ? "key.converter" : "value.converter";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The broker stops for 30 s in the middle of a 200,000-line run and comes back: kcd keeps
-# running, and every line arrives at least once (the test says how many twice).
+# The broker stops for 30 s at a random moment of a 200,000-line run and comes back: kcd
+# keeps running, and every line arrives at least once (the test says how many twice).
 . "$(dirname "$0")/lib.sh"
 need_kafka
 N=${KCD_IT_LINES:-200000}
@@ -16,11 +16,12 @@ printf 'name=out-sink\nconnector.class=FileStreamSink\ntopics=%s\nfile=%s\n' "$T
 start_kcd "$WORK/worker.properties" "$WORK/src.properties" "$WORK/sink.properties"
 restart_broker() { "$KCD_SOURCE/tests/services/kafka" start >/dev/null 2>&1 || "$KCD_SOURCE/tests/services/kafka" start; }
 trap 'restart_broker; cleanup' EXIT
+AT=$((RANDOM % 17 + 2)) # after a random one of the 20 chunks, 2..18
 i=0
 for c in "$WORK"/chunk.*; do
   cat "$c" >>"$WORK/in.txt"
   i=$((i + 1))
-  if [ $i = 6 ]; then
+  if [ $i = $AT ]; then
     wait_lines "$WORK/out.txt" $((N / 20)) 120
     echo "stopping the broker for ${OUTAGE}s at $(lines "$WORK/out.txt") sink lines"
     "$KCD_SOURCE/tests/services/kafka" stop

@@ -206,6 +206,27 @@ def main():
     check(is_error(k.call("POST", "/connectors/src/tasks/5/restart"), 404), "restart unknown task -> 404")
     check(is_error(k.call("POST", "/connectors/nope/restart"), 404), "restart unknown -> 404")
 
+    # --- a FAILED task: its trace in the status, the others unaffected, a REST restart recovers it ---
+    missing = os.path.join(work, "not-yet")
+    s, b, _ = k.call("POST", "/connectors", {"name": "fails", "config": {
+        "connector.class": "FileStreamSink", "topics": topic, "file": os.path.join(missing, "out.txt")}})
+    check(s == 201, "create a sink whose file cannot be opened -> 201: %s %s" % (s, b))
+    check(wait_for(lambda: k.call("GET", "/connectors/fails/status")[1]["tasks"][0]["state"] == "FAILED"),
+          "task FAILED when its file cannot be opened")
+    b = k.call("GET", "/connectors/fails/status")[1]
+    check(missing in b["tasks"][0].get("trace", ""), "FAILED task's trace names the file: %s" % b)
+    check(k.call("GET", "/connectors/src/status")[1]["tasks"][0]["state"] == "RUNNING",
+          "another connector's task keeps RUNNING beside the failed one")
+    s, b, _ = k.call("GET", "/connectors/fails/tasks/0/status")
+    check(s == 200 and b["state"] == "FAILED" and b["id"] == 0 and "trace" in b, "GET task status FAILED: %s" % b)
+    os.mkdir(missing)
+    s, b, _ = k.call("POST", "/connectors/fails/restart?includeTasks=true&onlyFailed=true")
+    check(s == 202 and b["tasks"][0]["state"] == "RESTARTING", "onlyFailed restarts the FAILED task: %s" % b)
+    check(wait_for(lambda: k.call("GET", "/connectors/fails/status")[1]["tasks"][0]["state"] == "RUNNING"),
+          "restarted task RUNNING once its file can be opened")
+    check("trace" not in k.call("GET", "/connectors/fails/status")[1]["tasks"][0], "a running task has no trace")
+    check(k.call("DELETE", "/connectors/fails")[0] == 204, "delete the recovered connector")
+
     # --- pause / resume ---
     check(k.call("PUT", "/connectors/snk/pause")[0] == 202, "pause -> 202")
     check(wait_for(lambda: k.call("GET", "/connectors/snk/status")[1]["tasks"][0]["state"] == "PAUSED"),

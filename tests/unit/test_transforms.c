@@ -372,6 +372,46 @@ static void test_retriable_transform_is_retried_within_timeout(void **st) {
     }
 }
 
+/* The converter stages retry the same way: a converter answering KC_ERETRY is called again
+ * within errors.retry.timeout, in both directions; without a timeout the error stands. */
+static void test_retriable_converter_is_retried_within_timeout(void **st) {
+    (void)st;
+    const kc_plugin *p = kc_registry_find(&reg, "com.example.kcd.FlakyConverter", KC_PLUGIN_CONVERTER);
+    assert_non_null(p);
+    struct { const char *props; int want; } runs[] = {
+        {"fail.times=2\n", KC_ERETRY},                             /* errors.retry.timeout=0 */
+        {"fail.times=2\nerrors.retry.timeout=5000\n", KC_OK},
+        {"fail.times=1000\nerrors.retry.timeout=200\n", KC_ERETRY}, /* gives up */
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        kc_config cfg = {0};
+        kc_error err;
+        kc_props_parse(runs[i].props, strlen(runs[i].props), &cfg, &err);
+        kc_retry_policy retry;
+        kc_retry_policy_init(&retry, &cfg);
+        kc_converter c = {p, NULL};
+        assert_int_equal(p->desc->converter->configure(&cfg, 0, &c.state, &err), KC_OK);
+        kc_schema *schema = NULL;
+        kc_value v = KC_VALUE_NULL_INIT;
+        int rc = kc_converter_to_connect(&c, &retry, "t", (const uint8_t *)"abc", 3, &schema, &v, &err);
+        if (rc != runs[i].want) fail_msg("run %zu to_connect: rc %d, want %d (%s)", i, rc, runs[i].want, err.msg);
+        if (rc == KC_OK) {
+            assert_int_equal(v.type, KC_VAL_STRING);
+            uint8_t *out = NULL;
+            size_t len = 0;
+            /* from_connect: fail.times is spent, set it up again */
+            *(int64_t *)c.state = 2;
+            assert_int_equal(kc_converter_from_connect(&c, &retry, "t", NULL, &v, &out, &len, &err), KC_OK);
+            assert_int_equal(len, 3);
+            assert_memory_equal(out, "abc", 3);
+            free(out);
+        }
+        kc_value_clear(&v);
+        p->desc->converter->close(c.state);
+        kc_config_free(&cfg);
+    }
+}
+
 int main(void) {
     const char *base = getenv("KCD_TEST_PLUGINS");
     if (!base) {
@@ -390,6 +430,7 @@ int main(void) {
         cmocka_unit_test(test_all_cases),
         cmocka_unit_test(test_converted_field_is_a_connect_timestamp),
         cmocka_unit_test(test_retriable_transform_is_retried_within_timeout),
+        cmocka_unit_test(test_retriable_converter_is_retried_within_timeout),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     kc_registry_free(&reg);
