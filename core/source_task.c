@@ -59,6 +59,7 @@ typedef struct source_run {
     const char *offsets_topic;     /* the worker's offsets topic */
     const char *conn_offsets_topic; /* offsets.storage.topic of the connector (a mirror), or NULL */
     int in_txn;
+    int aborting; /* delivery reports of an aborted transaction's records are not failures */
     int64_t txn_records;
 } source_run;
 
@@ -161,6 +162,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         free(e);
         e = NULL;
     }
+    if (m->err && s->aborting) return;
     if (m->err) {
         if (!s->produce_failed && !kc_task_should_stop(s->t))
             snprintf(s->produce_error, sizeof s->produce_error,
@@ -316,7 +318,14 @@ static int txn_commit(source_run *s) {
 /* The task asked for an abort: its records are discarded and their offsets never committed. */
 static int txn_abort(source_run *s) {
     if (!s->in_txn) return KC_OK;
+    /* send what is queued first: aborting right after producing can fail with a fatal
+     * INVALID_TXN_STATE from the broker (librdkafka issue #4849); a flushed transaction aborts */
+    rd_kafka_flush(s->producer, 60000);
+    s->aborting = 1;
     rd_kafka_error_t *error = rd_kafka_abort_transaction(s->producer, -1);
+    /* the purged records report back with errors: serve those reports while they are expected */
+    for (int i = 0; i < 100 && s->outstanding; i++) rd_kafka_poll(s->producer, 10);
+    s->aborting = 0;
     if (error) return txn_failed(s, "Aborting the transaction", error);
     s->in_txn = 0;
     collect_acked(s);
