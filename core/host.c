@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_converter_int.h"
 #include "kc_log.h"
 #include "kc_value_int.h"
 #include "kc_worker_int.h"
@@ -59,6 +60,16 @@ static int host_transaction_abort(kc_task_ctx *ctx, const kc_record *record) {
     return host_transaction_request(ctx, record, 1);
 }
 
+static char *host_decimal_to_text(const kc_value *v) {
+    if (!v || v->type != KC_VAL_DECIMAL) return NULL;
+    return kc_decimal_to_text(v->u.dec.unscaled, v->u.dec.len, v->u.dec.scale);
+}
+
+static int host_report_errant(kc_task_ctx *ctx, const kc_record *r, const char *message) {
+    if (!ctx || !ctx->report_errant) return KC_EINVAL;
+    return ctx->report_errant(ctx->runner, r, message ? message : "");
+}
+
 const kc_host_api kc_host = {
     .size = sizeof(kc_host_api),
     .abi_minor = KC_ABI_MINOR,
@@ -106,4 +117,6 @@ const kc_host_api kc_host = {
     .value_reserve = kc_value_reserve,
     .transaction_commit = host_transaction_commit,
     .transaction_abort = host_transaction_abort,
+    .decimal_to_text = host_decimal_to_text,
+    .report_errant = host_report_errant,
 };

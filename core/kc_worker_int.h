@@ -42,6 +42,9 @@ struct kc_task_ctx {
     int txn_by_connector;
     const kc_record *txn_commit_after, *txn_abort_after;
     int txn_commit_batch, txn_abort_batch;
+    /* sink tasks: the runner answering report_errant (set while put() runs) */
+    int (*report_errant)(void *runner, const kc_record *r, const char *message);
+    void *runner;
 };
 
 /* A converter instance (per task and per key/value, as in Connect). */

@@ -13,7 +13,7 @@
 #include "kc_value_int.h"
 #include "kc_worker_int.h"
 
-#define SINK_MAX_BATCH 500          /* Connect's consumer max.poll.records default */
+#define SINK_DEFAULT_BATCH 500      /* Connect's consumer max.poll.records default */
 #define SINK_RETRY_BACKOFF_MS 1000
 
 typedef struct sink_run {
@@ -34,12 +34,17 @@ typedef struct sink_run {
     int dlq_failed;
     char dlq_error[512];
     int64_t skipped;
+    /* the batch in put(): its records and the Kafka messages they came from, for report_errant */
+    kc_record **put_records;
+    rd_kafka_message_t **put_messages;
+    size_t put_len;
 } sink_run;
 
 /* Where a record failed on its way to put(): Connect's stage names. */
 typedef struct failure {
-    const char *stage; /* KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION */
+    const char *stage; /* KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION, TASK_PUT */
     const char *cls;
+    const char *exception; /* Java exception class named in the headers; NULL: DataException */
     char msg[KC_ERROR_MSG_MAX];
 } failure;
 
@@ -274,11 +279,11 @@ static void report_failure(sink_run *s, const rd_kafka_message_t *m, const failu
         add_header(h, "__connect.errors.task.id", num);
         add_header(h, "__connect.errors.stage", f->stage);
         add_header(h, "__connect.errors.class.name", f->cls);
-        add_header(h, "__connect.errors.exception.class.name", "org.apache.kafka.connect.errors.DataException");
+        const char *exc = f->exception ? f->exception : "org.apache.kafka.connect.errors.DataException";
+        add_header(h, "__connect.errors.exception.class.name", exc);
         add_header(h, "__connect.errors.exception.message", f->msg);
-        char trace[KC_ERROR_MSG_MAX + 128];
-        snprintf(trace, sizeof trace, "org.apache.kafka.connect.errors.DataException: %s\n\tat kcd %s stage", f->msg,
-                 f->stage);
+        char trace[KC_ERROR_MSG_MAX + 256];
+        snprintf(trace, sizeof trace, "%s: %s\n\tat kcd %s stage", exc, f->msg, f->stage);
         add_header(h, "__connect.errors.exception.stacktrace", trace);
     }
     rd_kafka_timestamp_type_t tstype;
@@ -312,12 +317,28 @@ static void advance(sink_run *s, const char *topic, int32_t partition, int64_t n
     s->dirty = 1;
 }
 
-/* The Kafka coordinates of a pending batch, kept so offsets advance only after put(). */
+/* The Kafka coordinates of a pending batch, kept so offsets advance only after put(); the
+ * message itself is kept until then too, for the dead letter queue. */
 typedef struct pending_pos {
     char *topic;
     int32_t partition;
     int64_t next;
+    rd_kafka_message_t *msg;
 } pending_pos;
+
+/* host->report_errant: a record put() could not write (KIP-610's ErrantRecordReporter). */
+static int report_errant(void *runner, const kc_record *r, const char *message) {
+    sink_run *s = runner;
+    size_t i = 0;
+    while (i < s->put_len && s->put_records[i] != r) i++;
+    if (i == s->put_len) return KC_EINVAL; /* not a record of the current put() */
+    if (!s->tolerate_all) return KC_EFATAL;
+    failure f = {.stage = "TASK_PUT", .cls = kc_plugin_class(s->t->conn->plugin),
+                 .exception = "org.apache.kafka.connect.errors.ConnectException"};
+    snprintf(f.msg, sizeof f.msg, "%s", message);
+    report_failure(s, s->put_messages[i], &f);
+    return KC_OK;
+}
 
 static void set_paused(sink_run *s, int pause) {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -381,6 +402,8 @@ void *kc_sink_task_run(void *arg) {
             goto close_consumer;
         }
     }
+    t->ctx.report_errant = report_errant;
+    t->ctx.runner = &s;
     if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
         kc_task_fail(t, "Task start failed: %s", err.msg);
         goto close_consumer;
@@ -411,10 +434,16 @@ void *kc_sink_task_run(void *arg) {
     __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Sink task started, consumer group %s", group);
 
-    kc_record **batch = calloc(SINK_MAX_BATCH, sizeof *batch);
-    pending_pos *pos = calloc(SINK_MAX_BATCH, sizeof *pos);
+    /* records per put(): max.poll.records, as the Java consumer would hand them to Connect */
+    int64_t max_batch = SINK_DEFAULT_BATCH;
+    if (kc_config_get_long(&t->conn->config, "consumer.override.max.poll.records", &max_batch))
+        kc_config_get_long(&w->config, "consumer.max.poll.records", &max_batch);
+    if (max_batch < 1 || max_batch > 1000000) max_batch = SINK_DEFAULT_BATCH;
+    kc_record **batch = calloc((size_t)max_batch, sizeof *batch);
+    rd_kafka_message_t **msgs = calloc((size_t)max_batch, sizeof *msgs);
+    pending_pos *pos = calloc((size_t)max_batch, sizeof *pos);
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
-    while (batch && pos && !kc_task_should_stop(t) && kc_task_alive(t)) {
+    while (batch && msgs && pos && !kc_task_should_stop(t) && kc_task_alive(t)) {
         if (kc_task_paused(t)) { /* paused: keep the assignment and the group, fetch nothing */
             if (t->state != KC_STATE_PAUSED) {
                 set_paused(&s, 1);
@@ -435,7 +464,7 @@ void *kc_sink_task_run(void *arg) {
         }
         size_t n = 0, npos = 0;
         int gen = s.generation;
-        for (int i = 0; i < SINK_MAX_BATCH; i++) {
+        for (int64_t i = 0; i < max_batch; i++) {
             rd_kafka_message_t *m = rd_kafka_consumer_poll(s.consumer, i == 0 ? 100 : 0);
             if (!m) break;
             if (m->err) {
@@ -464,9 +493,12 @@ void *kc_sink_task_run(void *arg) {
             pos[npos].topic = strdup(rd_kafka_topic_name(m->rkt));
             pos[npos].partition = m->partition;
             pos[npos].next = m->offset + 1;
+            pos[npos].msg = m;
             npos++;
-            if (r) batch[n++] = r;
-            rd_kafka_message_destroy(m);
+            if (r) {
+                msgs[n] = m;
+                batch[n++] = r;
+            }
         }
         if (gen != s.generation) {
             /* a revocation happened while the batch was read: those records belong to the
@@ -474,6 +506,9 @@ void *kc_sink_task_run(void *arg) {
             KC_DEBUG(t->ctx.logger, "Dropping a batch of %zu records read across a rebalance", n);
         } else if (kc_task_alive(t)) {
             int paused = 0, delivered = 0;
+            s.put_records = batch;
+            s.put_messages = msgs;
+            s.put_len = n;
             for (;;) {
                 int rc = n ? s.ops->put(s.state, batch, n, &err) : KC_OK;
                 if (rc == KC_OK) {
@@ -492,18 +527,23 @@ void *kc_sink_task_run(void *arg) {
                 /* stopping mid-retry: the batch was not delivered and its offsets stay behind */
                 if (kc_task_should_stop(t) || gen != s.generation) break;
             }
+            s.put_len = 0;
             if (paused && gen == s.generation) set_paused(&s, 0);
             if (delivered && gen == s.generation)
                 for (size_t i = 0; i < npos; i++) advance(&s, pos[i].topic, pos[i].partition, pos[i].next);
         }
         for (size_t i = 0; i < n; i++) kc_record_release(batch[i]);
-        for (size_t i = 0; i < npos; i++) free(pos[i].topic);
+        for (size_t i = 0; i < npos; i++) {
+            free(pos[i].topic);
+            rd_kafka_message_destroy(pos[i].msg);
+        }
         if (kc_task_alive(t) && kc_now_ms() >= next_commit) {
             flush_and_commit(&s);
             next_commit = kc_now_ms() + w->flush_interval_ms;
         }
     }
     free(batch);
+    free(msgs);
     free(pos);
     if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
@@ -516,6 +556,8 @@ close_consumer:
     rd_kafka_consumer_close(s.consumer);
     rd_kafka_destroy(s.consumer);
 done:
+    t->ctx.report_errant = NULL;
+    t->ctx.runner = NULL;
     if (s.dlq) {
         rd_kafka_flush(s.dlq, (int)w->shutdown_timeout_ms);
         rd_kafka_destroy(s.dlq);

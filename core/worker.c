@@ -245,7 +245,8 @@ static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const 
            "librdkafka", "%s: %s", fac, buf);
 }
 
-/* Java client settings librdkafka does not take, skipped instead of refusing the worker. */
+/* Java client settings librdkafka does not take, skipped instead of refusing the worker
+ * (max.poll.records is read by the sink runner: the records per put()). */
 static int java_only(const char *key) {
     static const char *const keys[] = {"key.serializer", "value.serializer", "key.deserializer",
                                        "value.deserializer", "interceptor.classes", "max.block.ms",

@@ -141,6 +141,14 @@ typedef struct kc_host_api {
      * KC_EINVAL when this task does not define its transaction boundaries. */
     int (*transaction_commit)(kc_task_ctx *ctx, const kc_record *record);
     int (*transaction_abort)(kc_task_ctx *ctx, const kc_record *record);
+    /* ABI 1.1. Plain decimal text of a KC_VAL_DECIMAL ("-12.50"); handed over. */
+    char *(*decimal_to_text)(const kc_value *v);
+    /* ABI 1.1. Sink tasks (Connect's ErrantRecordReporter): a record put() cannot write, with
+     * the reason. With errors.tolerance=all it goes to the dead letter queue (when configured),
+     * byte for byte with the __connect.errors.* headers, and KC_OK tells the task to skip it;
+     * otherwise an error comes back and the task should fail its put() with the message.
+     * Only during put(), for the records of that call (borrowed). */
+    int (*report_errant)(kc_task_ctx *ctx, const kc_record *record, const char *message);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 

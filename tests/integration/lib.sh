@@ -83,3 +83,14 @@ rest_url() {
   done
   echo "http://127.0.0.1:$port"
 }
+
+need_postgres() {
+  "$KCD_SOURCE/tests/services/postgres" status || "$KCD_SOURCE/tests/services/postgres" start
+}
+PG_PORT=${KCD_PG_PORT:-15432}
+# psql_q SQL...: one query against the test cluster, unaligned, tuples only
+psql_q() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${PG_DB:-postgres}" -v ON_ERROR_STOP=1 -c "$*"; }
+# seed_config NAME DB: a seed connector config with only its database host changed to the test cluster's
+seed_config() {
+  sed "s|jdbc:postgresql://postgres:5432/|jdbc:postgresql://127.0.0.1:$PG_PORT/$2|" "$KCD_SOURCE/tests/data/seed-configs/$1.json"
+}

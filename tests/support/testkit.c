@@ -1,8 +1,10 @@
 /* testkit.c - small Kafka helpers for the integration tests, on librdkafka:
  *   testkit create-topic BOOTSTRAP TOPIC PARTITIONS
+ *   testkit delete-topic BOOTSTRAP TOPIC   deletes it (absent is fine) and waits until it is gone
  *   testkit dump BOOTSTRAP TOPIC        prints "partition<TAB>offset<TAB>value" for every record
  *   testkit count BOOTSTRAP TOPIC       prints the number of records (sum of high watermarks)
  *   testkit produce BOOTSTRAP TOPIC FILE   one record per line of FILE (bytes as they are, no key)
+ *   testkit produce-keyed BOOTSTRAP TOPIC FILE   lines KEY<TAB>VALUE; a VALUE of \N is a tombstone
  *   testkit dump-headers BOOTSTRAP TOPIC   "partition<TAB>offset<TAB>value<TAB>k=v|k=v..." per record
  *   testkit committed BOOTSTRAP GROUP TOPIC   "partition<TAB>committed offset" (-1001: none) */
 #define _GNU_SOURCE
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
@@ -61,6 +64,43 @@ static int create_topic(const char *bootstrap, const char *topic, int partitions
     return rc;
 }
 
+/* Deletes a topic (absent is fine) and waits until the broker no longer lists it. */
+static int delete_topic(const char *bootstrap, const char *topic) {
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap);
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_topic_result_t **tr =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR__FAIL;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) rc = 0;
+        else fprintf(stderr, "testkit: delete %s: %s\n", topic, rd_kafka_err2str(e));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_DeleteTopic_destroy(dt);
+    rd_kafka_queue_destroy(q);
+    for (int i = 0; !rc && i < 100; i++) { /* deletion is asynchronous on the broker */
+        /* all topics: asking for this one could auto-create it again */
+        const rd_kafka_metadata_t *md = NULL;
+        int gone = 0;
+        if (rd_kafka_metadata(rk, 1, NULL, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            gone = 1;
+            for (int k = 0; k < md->topic_cnt; k++)
+                if (!strcmp(md->topics[k].topic, topic)) gone = 0;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (gone) break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 static int partitions_of(rd_kafka_t *rk, const char *topic) {
     const rd_kafka_metadata_t *md;
     rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
@@ -73,7 +113,8 @@ static int partitions_of(rd_kafka_t *rk, const char *topic) {
     return n;
 }
 
-static int produce_file(const char *bootstrap, const char *topic, const char *path) {
+/* keyed: each line is KEY<TAB>VALUE, a VALUE of \N meaning null (a tombstone) */
+static int produce_file(const char *bootstrap, const char *topic, const char *path, int keyed) {
     rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap);
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -85,7 +126,17 @@ static int produce_file(const char *bootstrap, const char *topic, const char *pa
     ssize_t n;
     while ((n = getline(&line, &cap, f)) >= 0) {
         if (n && line[n - 1] == '\n') n--;
-        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(line, (size_t)n),
+        char *key = NULL, *val = line;
+        size_t klen = 0, vlen = (size_t)n;
+        char *tab = keyed ? memchr(line, '\t', (size_t)n) : NULL;
+        if (tab) {
+            key = line;
+            klen = (size_t)(tab - line);
+            val = tab + 1;
+            vlen = (size_t)n - klen - 1;
+            if (vlen == 2 && !memcmp(val, "\\N", 2)) val = NULL, vlen = 0;
+        }
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(val, vlen),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 100);
         rd_kafka_poll(rk, 0);
@@ -180,7 +231,9 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
     if (argc == 4 && strcmp(argv[1], "count") == 0) return dump(argv[2], argv[3], 1);
     if (argc == 4 && strcmp(argv[1], "dump-headers") == 0) return dump(argv[2], argv[3], 2);
-    if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4]);
+    if (argc == 4 && strcmp(argv[1], "delete-topic") == 0) return delete_topic(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4], 0);
+    if (argc == 5 && strcmp(argv[1], "produce-keyed") == 0) return produce_file(argv[2], argv[3], argv[4], 1);
     if (argc == 5 && strcmp(argv[1], "committed") == 0) return committed(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: testkit create-topic BOOTSTRAP TOPIC PARTITIONS | dump BOOTSTRAP TOPIC | count BOOTSTRAP TOPIC\n");
     return 2;

@@ -1,0 +1,441 @@
+/* pg_sql.c - URL translation, quoting, type mapping and COPY text encoding (no libpq). */
+
+#include "pg_sql.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* ---- buffer ------------------------------------------------------------------------------- */
+
+static int grow(pg_buf *b, size_t n) {
+    if (b->failed) return -1;
+    if (b->len + n + 1 <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void pg_buf_append(pg_buf *b, const char *s, size_t n) {
+    if (grow(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pg_buf_puts(pg_buf *b, const char *s) { pg_buf_append(b, s, strlen(s)); }
+
+void pg_buf_printf(pg_buf *b, const char *fmt, ...) {
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        pg_buf_append(b, small, (size_t)n);
+        return;
+    }
+    if (grow(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void pg_buf_free(pg_buf *b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- connection.url ----------------------------------------------------------------------- */
+
+/* JDBC parameters libpq understands under the same name. */
+static const char *const libpq_params[] = {"user", "password", "sslmode", "sslcert", "sslkey", "sslrootcert",
+                                           "sslpassword", "connect_timeout", "application_name", "options",
+                                           "target_session_attrs", "keepalives", "keepalives_idle",
+                                           "channel_binding", "gssencmode", NULL};
+
+static int known_param(const char *k, size_t n) {
+    for (const char *const *p = libpq_params; *p; p++)
+        if (strlen(*p) == n && !strncmp(*p, k, n)) return 1;
+    return 0;
+}
+
+static void add_param(pg_buf *b, int *first, const char *k, const char *v, size_t vn) {
+    pg_buf_puts(b, *first ? "?" : "&");
+    *first = 0;
+    pg_buf_puts(b, k);
+    pg_buf_puts(b, "=");
+    pg_buf_append(b, v, vn);
+}
+
+int pg_url_from_jdbc(const char *url, char **libpq_out, char **dropped, kc_error *err) {
+    *libpq_out = NULL;
+    if (dropped) *dropped = NULL;
+    if (!url || !*url) return kc_error_set(err, KC_EINVAL, "connection.url is empty");
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11) ||
+        (strchr(url, '=') && strncmp(url, "jdbc:", 5))) {
+        *libpq_out = strdup(url);
+        return *libpq_out ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    if (strncmp(url, "jdbc:postgresql:", 16))
+        return kc_error_set(err, KC_EINVAL,
+                            "Invalid value for configuration connection.url: expected jdbc:postgresql://host:port/"
+                            "database, a postgresql:// URL or a libpq key=value string");
+    const char *rest = url + 16;
+    pg_buf b = {0}, drop = {0};
+    pg_buf_puts(&b, "postgresql://");
+    const char *q = strchr(rest, '?');
+    size_t main_len = q ? (size_t)(q - rest) : strlen(rest);
+    if (!strncmp(rest, "//", 2)) {
+        pg_buf_append(&b, rest + 2, main_len - 2); /* host[:port][,host2...]/[db] */
+    } else { /* jdbc:postgresql:database means localhost */
+        pg_buf_puts(&b, "localhost/");
+        pg_buf_append(&b, rest, main_len);
+    }
+    int first = 1, have_sslmode = 0, want_ssl = 0;
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t n = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        size_t kn = eq ? (size_t)(eq - p) : n;
+        const char *v = eq ? eq + 1 : "";
+        size_t vn = eq ? n - kn - 1 : 0;
+        if (kn == 7 && !strncmp(p, "sslmode", 7)) have_sslmode = 1;
+        if (known_param(p, kn)) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)kn, p);
+            add_param(&b, &first, key, v, vn);
+        } else if (kn == 3 && !strncmp(p, "ssl", 3)) {
+            want_ssl = vn == 4 && !strncasecmp(v, "true", 4);
+        } else if (kn == 13 && !strncmp(p, "currentSchema", 13)) {
+            pg_buf s = {0};
+            pg_buf_puts(&s, "-c%20search_path%3D");
+            pg_buf_append(&s, v, vn);
+            if (!s.failed) add_param(&b, &first, "options", s.data, s.len);
+            pg_buf_free(&s);
+        } else if ((kn == 12 && !strncmp(p, "loginTimeout", 12)) || (kn == 14 && !strncmp(p, "connectTimeout", 14))) {
+            add_param(&b, &first, "connect_timeout", v, vn);
+        } else if (kn == 15 && !strncmp(p, "ApplicationName", 15)) {
+            add_param(&b, &first, "application_name", v, vn);
+        } else if (kn) {
+            if (drop.len) pg_buf_puts(&drop, ",");
+            pg_buf_append(&drop, p, kn);
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    if (want_ssl && !have_sslmode) add_param(&b, &first, "sslmode", "require", 7);
+    if (b.failed || drop.failed) {
+        pg_buf_free(&b);
+        pg_buf_free(&drop);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    *libpq_out = b.data;
+    if (dropped) *dropped = drop.data;
+    else pg_buf_free(&drop);
+    return KC_OK;
+}
+
+/* ---- identifiers and types ---------------------------------------------------------------- */
+
+void pg_ident(pg_buf *b, const char *name, int quote, int dotted) {
+    const char *p = name;
+    for (;;) {
+        const char *dot = dotted ? strchr(p, '.') : NULL;
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (quote) {
+            pg_buf_puts(b, "\"");
+            for (size_t i = 0; i < n; i++) pg_buf_append(b, p[i] == '"' ? "\"\"" : p + i, 1 + (p[i] == '"'));
+            pg_buf_puts(b, "\"");
+        } else {
+            pg_buf_append(b, p, n);
+        }
+        if (!dot) break;
+        pg_buf_puts(b, ".");
+        p = dot + 1;
+    }
+}
+
+const char *pg_type_sql(pg_coltype t) {
+    static const char *const names[][2] = {
+        [PG_UNKNOWN] = {"TEXT", "TEXT[]"},
+        [PG_SMALLINT] = {"SMALLINT", "SMALLINT[]"},
+        [PG_INT] = {"INT", "INT[]"},
+        [PG_BIGINT] = {"BIGINT", "BIGINT[]"},
+        [PG_REAL] = {"REAL", "REAL[]"},
+        [PG_DOUBLE] = {"DOUBLE PRECISION", "DOUBLE PRECISION[]"},
+        [PG_BOOLEAN] = {"BOOLEAN", "BOOLEAN[]"},
+        [PG_TEXT] = {"TEXT", "TEXT[]"},
+        [PG_BYTEA] = {"BYTEA", "BYTEA[]"},
+        [PG_NUMERIC] = {"DECIMAL", "DECIMAL[]"},
+        [PG_DATE] = {"DATE", "DATE[]"},
+        [PG_TIME] = {"TIME", "TIME[]"},
+        [PG_TIMESTAMP] = {"TIMESTAMP", "TIMESTAMP[]"},
+        [PG_JSONB] = {"JSONB", "JSONB"},
+    };
+    return names[t.base][t.array ? 1 : 0];
+}
+
+static int named(const kc_schema *s, const char *logical) { return s->name && !strcmp(s->name, logical); }
+
+pg_coltype pg_type_of_schema(const kc_schema *s) {
+    pg_coltype t = {PG_UNKNOWN, 0};
+    if (!s) return t;
+    if (named(s, KC_LOGICAL_DECIMAL)) t.base = PG_NUMERIC;
+    else if (named(s, KC_LOGICAL_DATE)) t.base = PG_DATE;
+    else if (named(s, KC_LOGICAL_TIME)) t.base = PG_TIME;
+    else if (named(s, KC_LOGICAL_TIMESTAMP)) t.base = PG_TIMESTAMP;
+    else switch (s->type) {
+        case KC_SCHEMA_INT8:
+        case KC_SCHEMA_INT16: t.base = PG_SMALLINT; break;
+        case KC_SCHEMA_INT32: t.base = PG_INT; break;
+        case KC_SCHEMA_INT64: t.base = PG_BIGINT; break;
+        case KC_SCHEMA_FLOAT32: t.base = PG_REAL; break;
+        case KC_SCHEMA_FLOAT64: t.base = PG_DOUBLE; break;
+        case KC_SCHEMA_BOOLEAN: t.base = PG_BOOLEAN; break;
+        case KC_SCHEMA_STRING: t.base = PG_TEXT; break;
+        case KC_SCHEMA_BYTES: t.base = PG_BYTEA; break;
+        case KC_SCHEMA_ARRAY: {
+            pg_coltype e = pg_type_of_schema(s->items);
+            if (e.array || e.base == PG_JSONB || !s->items) t.base = PG_JSONB;
+            else t = (pg_coltype){e.base, 1};
+            break;
+        }
+        case KC_SCHEMA_MAP:
+        case KC_SCHEMA_STRUCT: t.base = PG_JSONB; break;
+        }
+    return t;
+}
+
+static pg_type scalar_type(const kc_value *v) {
+    switch (v->type) {
+    case KC_VAL_BOOL: return PG_BOOLEAN;
+    case KC_VAL_INT: return PG_BIGINT;
+    case KC_VAL_DOUBLE: return PG_DOUBLE;
+    case KC_VAL_STRING: return PG_TEXT;
+    case KC_VAL_BYTES: return PG_BYTEA;
+    case KC_VAL_TIMESTAMP: return PG_TIMESTAMP;
+    case KC_VAL_DATE: return PG_DATE;
+    case KC_VAL_TIME: return PG_TIME;
+    case KC_VAL_DECIMAL: return PG_NUMERIC;
+    case KC_VAL_ARRAY:
+    case KC_VAL_MAP:
+    case KC_VAL_STRUCT: return PG_JSONB;
+    case KC_VAL_NULL: break;
+    }
+    return PG_UNKNOWN;
+}
+
+pg_coltype pg_type_of_value(const kc_value *v) {
+    pg_coltype t = {scalar_type(v), 0};
+    if (v->type != KC_VAL_ARRAY) return t;
+    /* an array of scalars of one kind (integers widening to doubles) is a Postgres array */
+    pg_type elem = PG_UNKNOWN;
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        pg_type e = scalar_type(&v->u.arr.items[i]);
+        if (e == PG_UNKNOWN || e == elem) continue;
+        if (e == PG_JSONB) return (pg_coltype){PG_JSONB, 0};
+        if (elem == PG_UNKNOWN) elem = e;
+        else if ((elem == PG_BIGINT && e == PG_DOUBLE) || (elem == PG_DOUBLE && e == PG_BIGINT)) elem = PG_DOUBLE;
+        else return (pg_coltype){PG_JSONB, 0};
+    }
+    return (pg_coltype){elem == PG_UNKNOWN ? PG_TEXT : elem, 1};
+}
+
+/* ---- COPY text format --------------------------------------------------------------------- */
+
+/* Text as COPY reads it: backslash escapes for \, newline, CR and tab; NULs dropped. */
+static void copy_text(pg_buf *b, const char *s, size_t n) {
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        case '\0': esc = ""; break;
+        default: continue;
+        }
+        pg_buf_append(b, s + start, i - start);
+        pg_buf_puts(b, esc);
+        start = i + 1;
+    }
+    pg_buf_append(b, s + start, n - start);
+}
+
+/* JSON text without \u0000 escapes, which jsonb refuses (the JDBC sink strips NULs too). */
+static void strip_json_nul(char *j) {
+    char *w = j;
+    for (char *r = j; *r;) {
+        if (r[0] == '\\' && r[1] == 'u' && !strncmp(r + 2, "0000", 4)) {
+            r += 6;
+        } else if (r[0] == '\\' && r[1]) {
+            *w++ = *r++;
+            *w++ = *r++;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
+static void civil(int64_t secs, struct tm *tm) {
+    time_t t = (time_t)secs;
+    gmtime_r(&t, tm);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+/* A scalar's text, unescaped (the caller escapes it for COPY or an array literal). */
+static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
+    struct tm tm;
+    switch (v->type) {
+    case KC_VAL_BOOL: pg_buf_puts(b, v->u.b ? "t" : "f"); break;
+    case KC_VAL_INT: pg_buf_printf(b, "%lld", (long long)v->u.i); break;
+    case KC_VAL_DOUBLE:
+        if (isnan(v->u.d)) pg_buf_puts(b, "NaN");
+        else if (isinf(v->u.d)) pg_buf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");
+        else pg_buf_printf(b, "%.17g", v->u.d);
+        break;
+    case KC_VAL_STRING: pg_buf_append(b, v->u.str.ptr, v->u.str.len); break;
+    case KC_VAL_BYTES:
+        pg_buf_puts(b, "\\x");
+        for (size_t i = 0; i < v->u.str.len; i++) pg_buf_printf(b, "%02x", (unsigned char)v->u.str.ptr[i]);
+        break;
+    case KC_VAL_TIMESTAMP: {
+        int64_t ms = v->u.i, s = floor_div(ms, 1000);
+        civil(s, &tm);
+        pg_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - s * 1000));
+        break;
+    }
+    case KC_VAL_DATE:
+        civil(v->u.i * 86400, &tm);
+        pg_buf_printf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        break;
+    case KC_VAL_TIME: {
+        int64_t ms = ((v->u.i % 86400000) + 86400000) % 86400000;
+        pg_buf_printf(b, "%02d:%02d:%02d.%03d", (int)(ms / 3600000), (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
+                      (int)(ms % 1000));
+        break;
+    }
+    case KC_VAL_DECIMAL: {
+        char *t = host->decimal_to_text(v);
+        if (!t) return KC_ENOMEM;
+        pg_buf_puts(b, t);
+        host->free(t);
+        break;
+    }
+    default: {
+        char *j = host->value_to_text(v);
+        if (!j) return KC_ENOMEM;
+        strip_json_nul(j);
+        pg_buf_puts(b, j);
+        host->free(j);
+    }
+    }
+    return b->failed ? KC_ENOMEM : KC_OK;
+}
+
+/* {e1,"e 2",NULL}: each element double-quoted with \" and \\ escaped. */
+static int array_literal(pg_buf *b, const kc_value *v, const kc_host_api *host) {
+    pg_buf_puts(b, "{");
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const kc_value *e = &v->u.arr.items[i];
+        if (i) pg_buf_puts(b, ",");
+        if (e->type == KC_VAL_NULL) {
+            pg_buf_puts(b, "NULL");
+            continue;
+        }
+        pg_buf t = {0};
+        int rc = scalar_text(&t, e, host);
+        if (rc) {
+            pg_buf_free(&t);
+            return rc;
+        }
+        pg_buf_puts(b, "\"");
+        for (size_t k = 0; k < t.len; k++) {
+            if (t.data[k] == '"' || t.data[k] == '\\') pg_buf_puts(b, "\\");
+            pg_buf_append(b, t.data + k, 1);
+        }
+        pg_buf_puts(b, "\"");
+        pg_buf_free(&t);
+    }
+    pg_buf_puts(b, "}");
+    return b->failed ? KC_ENOMEM : KC_OK;
+}
+
+pg_coltype pg_type_of_sql(const char *sql_type) {
+    static const struct { const char *prefix; pg_type type; } names[] = {
+        {"smallint", PG_SMALLINT}, {"integer", PG_INT}, {"bigint", PG_BIGINT}, {"real", PG_REAL},
+        {"double precision", PG_DOUBLE}, {"boolean", PG_BOOLEAN}, {"bytea", PG_BYTEA}, {"numeric", PG_NUMERIC},
+        {"date", PG_DATE}, {"timestamp", PG_TIMESTAMP}, {"time", PG_TIME}, {"json", PG_JSONB},
+    };
+    pg_coltype t = {PG_TEXT, 0};
+    size_t n = strlen(sql_type);
+    if (n > 2 && !strcmp(sql_type + n - 2, "[]")) t.array = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strncmp(sql_type, names[i].prefix, strlen(names[i].prefix))) {
+            t.base = names[i].type;
+            break;
+        }
+    if (t.base == PG_JSONB) t.array = 0; /* json[] is rare: its elements are JSON text */
+    return t;
+}
+
+/* A string as a JSON string (for a jsonb column). */
+static void json_string(pg_buf *b, const char *s, size_t n) {
+    pg_buf_puts(b, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            pg_buf_puts(b, "\\");
+            pg_buf_append(b, s + i, 1);
+        } else if (c == 0) {
+            continue;
+        } else if (c < 0x20) {
+            pg_buf_printf(b, "\\u%04x", c);
+        } else {
+            pg_buf_append(b, s + i, 1);
+        }
+    }
+    pg_buf_puts(b, "\"");
+}
+
+int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
+    if (!v || v->type == KC_VAL_NULL) {
+        pg_buf_puts(b, "\\N");
+        return b->failed ? KC_ENOMEM : KC_OK;
+    }
+    pg_buf text = {0};
+    int rc = KC_OK;
+    if (t.array && v->type == KC_VAL_ARRAY) rc = array_literal(&text, v, host);
+    else if (t.base == PG_JSONB && v->type == KC_VAL_STRING) json_string(&text, v->u.str.ptr, v->u.str.len);
+    else rc = scalar_text(&text, v, host);
+    if (rc == KC_OK && text.failed) rc = KC_ENOMEM;
+    if (rc == KC_OK) copy_text(b, text.data ? text.data : "", text.len);
+    pg_buf_free(&text);
+    return rc == KC_OK && b->failed ? KC_ENOMEM : rc;
+}
+
+int pg_value_text(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
+    if (t.array && v->type == KC_VAL_ARRAY) return array_literal(b, v, host);
+    if (t.base == PG_JSONB && v->type == KC_VAL_STRING) {
+        json_string(b, v->u.str.ptr, v->u.str.len);
+        return b->failed ? KC_ENOMEM : KC_OK;
+    }
+    return scalar_text(b, v, host);
+}

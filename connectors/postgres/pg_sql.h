@@ -1,0 +1,76 @@
+/* pg_sql.h - the postgres sink's pure parts: connection URL translation, identifier quoting,
+ * column types (the JDBC sink's mapping, and inference for schemaless values) and the COPY
+ * text encoding of values. No libpq here: all of it is unit-tested and fuzzed on its own. */
+#ifndef PG_SQL_H
+#define PG_SQL_H
+
+#include <kc/kc_plugin.h>
+#include <stddef.h>
+
+/* A growable text buffer; on allocation failure `failed` is set and appends become no-ops. */
+typedef struct pg_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} pg_buf;
+
+void pg_buf_append(pg_buf *b, const char *s, size_t n);
+void pg_buf_puts(pg_buf *b, const char *s);
+void pg_buf_printf(pg_buf *b, const char *fmt, ...) KC_PRINTF(2, 3);
+void pg_buf_free(pg_buf *b);
+
+/* connection.url as libpq takes it. jdbc:postgresql://host[:port]/[db][?k=v&...] becomes a
+ * postgresql:// URL keeping the parameters libpq knows (user, password, sslmode, ...), mapping
+ * ssl=true to sslmode=require and currentSchema to options=-c search_path=...; other JDBC-only
+ * parameters are dropped and listed in *dropped (comma-separated, may be NULL). libpq URLs and
+ * key=value conninfo strings pass unchanged. KC_EINVAL with a message for anything else. */
+int pg_url_from_jdbc(const char *url, char **libpq_out, char **dropped, kc_error *err);
+
+/* Column types the sink creates (the JDBC sink's PostgreSQL mapping, plus arrays and jsonb). */
+typedef enum pg_type {
+    PG_UNKNOWN = 0, /* only NULLs seen: created as TEXT */
+    PG_SMALLINT,
+    PG_INT,
+    PG_BIGINT,
+    PG_REAL,
+    PG_DOUBLE,
+    PG_BOOLEAN,
+    PG_TEXT,
+    PG_BYTEA,
+    PG_NUMERIC,
+    PG_DATE,
+    PG_TIME,
+    PG_TIMESTAMP,
+    PG_JSONB
+} pg_type;
+
+typedef struct pg_coltype {
+    pg_type base;
+    int array; /* base[] */
+} pg_coltype;
+
+/* SQL spelling, e.g. "DOUBLE PRECISION", "TEXT[]". */
+const char *pg_type_sql(pg_coltype t);
+/* The type for a field with a Connect schema. */
+pg_coltype pg_type_of_schema(const kc_schema *s);
+/* The type inferred from a schemaless value (NULL gives PG_UNKNOWN). */
+pg_coltype pg_type_of_value(const kc_value *v);
+
+/* Appends an identifier: quoted ("a""b") when quote, else as it is; a dotted table name is
+ * quoted per part ("schema"."table"). */
+void pg_ident(pg_buf *b, const char *name, int quote, int dotted);
+
+/* Appends v as one field of COPY's text format for a column of type t: \N for NULL, the
+ * escapes COPY needs, arrays as {..} literals, maps/structs/nested arrays as JSON, bytes as
+ * \\x hex, timestamps as UTC with +00 (the staging column is timestamptz), NUL characters
+ * dropped (as the JDBC sink strips them). host supplies value_to_text and decimal text. */
+int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
+
+/* The plain text of a value as PostgreSQL reads it for type t (no COPY escaping): for
+ * parameters and literals. */
+int pg_value_text(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
+
+/* The PostgreSQL type behind the database's own spelling (format_type), e.g. "text[]". */
+pg_coltype pg_type_of_sql(const char *sql_type);
+
+#endif

@@ -1,0 +1,1039 @@
+/* postgres_sink.c - "postgres-sink": the Confluent JDBC sink's configuration and behaviour on
+ * libpq, for PostgreSQL. Each put() is one transaction: records are grouped into runs of the
+ * same columns; each run is COPied into a temporary staging table and moved into the target
+ * with one INSERT ... ON CONFLICT (pk) DO UPDATE (or plain INSERT, or UPDATE ... FROM), keys
+ * repeated inside a run collapsed so the last record wins. Tables are created and widened
+ * from the records (auto.create, auto.evolve). The transaction commits before put() returns,
+ * so the worker commits consumer offsets only for rows PostgreSQL already committed. */
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "pg_sql.h"
+
+static const kc_host_api *host;
+
+static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
+static const char *const pk_modes[] = {"none", "kafka", "record_key", "record_value", NULL};
+static const char *const quote_modes[] = {"always", "never", NULL};
+
+static const kc_config_def config[] = {
+    {"connection.url", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_HIGH,
+     "Connection", "jdbc:postgresql://host:port/database[?...], a postgresql:// URL or a libpq conninfo string", NULL,
+     NULL},
+    {"connection.user", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Connection", "Database user", NULL,
+     NULL},
+    {"connection.password", KC_CFG_PASSWORD, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Connection",
+     "Database password", NULL, NULL},
+    {"connection.attempts", KC_CFG_INT, "3", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Connection",
+     "Attempts to connect before a connection error counts as a failure", NULL, NULL},
+    {"connection.backoff.ms", KC_CFG_LONG, "10000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "Connection",
+     "Wait between connection attempts", NULL, NULL},
+    {"dialect.name", KC_CFG_STRING, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Connection",
+     "Empty or PostgreSqlDatabaseDialect: this sink speaks PostgreSQL only", NULL, NULL},
+    {"insert.mode", KC_CFG_ENUM, "insert", 0, 0, 0, insert_modes, KC_IMPORTANCE_HIGH, "Writes",
+     "insert: INSERT; upsert: INSERT ... ON CONFLICT (pk) DO UPDATE; update: UPDATE by primary key", NULL, NULL},
+    {"batch.size", KC_CFG_INT, "3000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_MEDIUM, "Writes",
+     "Most records per COPY into the staging table", NULL, NULL},
+    {"delete.enabled", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Writes",
+     "Tombstones (null values) delete the row with the record key (needs pk.mode=record_key)", NULL, NULL},
+    {"table.name.format", KC_CFG_STRING, "${topic}", KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_MEDIUM,
+     "Data Mapping", "Target table; ${topic} is replaced by the record's topic", NULL, NULL},
+    {"pk.mode", KC_CFG_ENUM, "none", 0, 0, 0, pk_modes, KC_IMPORTANCE_HIGH, "Data Mapping",
+     "Where the primary key comes from", NULL, NULL},
+    {"pk.fields", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Data Mapping",
+     "Primary key columns (kafka: 3 names; record_key primitive: 1 name; struct or value: fields, empty = all)",
+     NULL, NULL},
+    {"fields.whitelist", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Data Mapping",
+     "Value fields to write (empty: all)", NULL, NULL},
+    {"db.timezone", KC_CFG_STRING, "UTC", KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Data Mapping",
+     "Time zone TIMESTAMP columns are written in", NULL, NULL},
+    {"auto.create", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "DDL Support",
+     "CREATE TABLE from the records, with the primary key", NULL, NULL},
+    {"auto.evolve", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "DDL Support",
+     "ALTER TABLE ADD COLUMN (nullable) for fields the table lacks; never drops or retypes", NULL, NULL},
+    {"quote.sql.identifiers", KC_CFG_ENUM, "always", 0, 0, 0, quote_modes, KC_IMPORTANCE_MEDIUM, "DDL Support",
+     "Quote table and column names (keeps their case)", NULL, NULL},
+    {"table.types", KC_CFG_LIST, "TABLE", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "DDL Support",
+     "Accepted for compatibility: rows are written to tables", NULL, NULL},
+    {"max.retries", KC_CFG_INT, "10", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Retries",
+     "Retriable failures (lost connection, server restart) in a row before the task fails", NULL, NULL},
+    {"retry.backoff.ms", KC_CFG_INT, "3000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Retries",
+     "Wait before a failed batch is written again", NULL, NULL},
+    KC_CONFIG_END,
+};
+
+enum { MODE_INSERT, MODE_UPSERT, MODE_UPDATE };
+enum { PK_NONE, PK_KAFKA, PK_RECORD_KEY, PK_RECORD_VALUE };
+
+static int enum_index(const char *v, const char *const *values) {
+    for (int i = 0; v && values[i]; i++)
+        if (!strcasecmp(v, values[i])) return i;
+    return 0;
+}
+
+/* ---- connector ---------------------------------------------------------------------------- */
+
+static int split_list(const char *s, char ***out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (!s) return KC_OK;
+    const char *p = s;
+    while (*p) {
+        while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && p[len - 1] == ' ') len--;
+        char **grown = realloc(*out, (*n + 1) * sizeof **out);
+        if (!grown) return KC_ENOMEM;
+        *out = grown;
+        if (!((*out)[*n] = strndup(p, len))) return KC_ENOMEM;
+        (*n)++;
+        p = e ? e + 1 : p + strlen(p);
+    }
+    return KC_OK;
+}
+
+static void free_list(char **l, size_t n) {
+    for (size_t i = 0; i < n; i++) free(l[i]);
+    free(l);
+}
+
+static int validate(const kc_config *cfg, kc_error *err) {
+    int mode = enum_index(host->config_get(cfg, "insert.mode"), insert_modes);
+    int pk = enum_index(host->config_get(cfg, "pk.mode"), pk_modes);
+    int del = 0;
+    host->config_get_bool(cfg, "delete.enabled", &del);
+    if (mode != MODE_INSERT && pk == PK_NONE)
+        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration insert.mode: upsert and update need "
+                            "a primary key (pk.mode kafka, record_key or record_value)",
+                            insert_modes[mode]);
+    if (del && pk != PK_RECORD_KEY)
+        return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration delete.enabled: deletes need "
+                            "pk.mode=record_key");
+    const char *dialect = host->config_get(cfg, "dialect.name");
+    if (dialect && *dialect && strcmp(dialect, "PostgreSqlDatabaseDialect"))
+        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration dialect.name: this sink writes to "
+                            "PostgreSQL only (PostgreSqlDatabaseDialect)", dialect);
+    char **pkf;
+    size_t npk;
+    if (split_list(host->config_get(cfg, "pk.fields"), &pkf, &npk)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    free_list(pkf, npk);
+    if (pk == PK_KAFKA && npk && npk != 3)
+        return kc_error_set(err, KC_EINVAL, "Invalid value for configuration pk.fields: pk.mode=kafka takes exactly 3 "
+                            "names (topic, partition and offset columns), got %zu", npk);
+    char *libpq = NULL, *dropped = NULL;
+    int rc = pg_url_from_jdbc(host->config_get(cfg, "connection.url"), &libpq, &dropped, err);
+    free(libpq);
+    free(dropped);
+    return rc;
+}
+
+static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    (void)ctx;
+    kc_config *c = calloc(1, sizeof *c);
+    if (!c || host->config_copy(c, cfg)) {
+        free(c);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    *state = c;
+    return KC_OK;
+}
+
+static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+    for (int i = 0; i < max_tasks; i++)
+        if (host->config_copy(&out[i], state)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *n = max_tasks;
+    return KC_OK;
+}
+
+static void conn_stop(void *state) {
+    host->config_free(state);
+    free(state);
+}
+
+/* ---- task state --------------------------------------------------------------------------- */
+
+typedef struct column {
+    char *name;
+    pg_coltype type;    /* how values are encoded for it */
+    char *sql_type;     /* the database's spelling, e.g. "timestamp without time zone" */
+} column;
+
+typedef struct table {
+    struct table *next;
+    char *name;   /* after table.name.format */
+    char *qname;  /* quoted for SQL */
+    column *cols; /* as the database has them */
+    size_t ncols;
+    struct stage *stages; /* temporary staging tables, one per column list written */
+} table;
+
+/* A temporary staging table (created outside the data's transactions, so rollbacks keep it). */
+typedef struct stage {
+    struct stage *next;
+    char *name;
+    char *cols; /* the quoted column list it has */
+} stage;
+
+typedef struct task {
+    kc_task_ctx *ctx;
+    char *conninfo, *user, *password, *tz;
+    PGconn *conn;
+    int mode, pk_mode, delete_enabled, auto_create, auto_evolve, quote;
+    int64_t batch_size, attempts, backoff_ms, max_retries, retry_backoff_ms;
+    char **pk_fields, **whitelist;
+    size_t npk_fields, nwhitelist;
+    const char *table_format;
+    kc_config cfg;
+    table *tables;
+    int64_t retries; /* retriable failures in a row */
+    int stage_seq;
+    int warned_tombstone;
+} task;
+
+/* One column value of a row being written. */
+typedef struct cell {
+    const char *name;
+    const kc_value *value;
+    const kc_schema *schema; /* NULL when schemaless */
+    int pk;                  /* a primary key column (these come first in a row) */
+    int not_null;            /* key column or non-optional schema field */
+} cell;
+
+typedef struct row {
+    kc_record *rec;
+    table *tab;
+    cell *cells;
+    size_t ncells;
+    int tombstone;
+    kc_value kafka_vals[3]; /* pk.mode=kafka */
+    char *sig;              /* column names, for grouping runs */
+    char *key;              /* primary key text, for collapsing duplicates */
+    int skip;               /* superseded by a later record with the same key in its run */
+} row;
+
+static void sleep_ms(int64_t ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+}
+
+static void drop_stages(table *tb) {
+    for (stage *st = tb->stages, *n; st; st = n) {
+        n = st->next;
+        free(st->name);
+        free(st->cols);
+        free(st);
+    }
+    tb->stages = NULL;
+}
+
+static void free_tables(task *t) {
+    for (table *tb = t->tables, *n; tb; tb = n) {
+        n = tb->next;
+        for (size_t i = 0; i < tb->ncols; i++) {
+            free(tb->cols[i].name);
+            free(tb->cols[i].sql_type);
+        }
+        free(tb->cols);
+        free(tb->name);
+        free(tb->qname);
+        drop_stages(tb);
+        free(tb);
+    }
+    t->tables = NULL;
+}
+
+static void disconnect(task *t) {
+    if (t->conn) PQfinish(t->conn);
+    t->conn = NULL;
+    free_tables(t); /* staging tables die with the session; the catalog is read again */
+}
+
+/* SQLSTATEs worth retrying: connection failures, server shutting down or starting, too many
+ * connections, serialization failures and deadlocks. */
+static int retriable_state(const char *state) {
+    if (!state) return 1; /* no result at all: the connection is gone */
+    return !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strcmp(state, "53300") ||
+           !strcmp(state, "40001") || !strcmp(state, "40P01");
+}
+
+/* Errors a single record can cause (bad data, constraints): isolate the record. */
+static int record_state(const char *state) {
+    return state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2) || !strcmp(state, "42804"));
+}
+
+/* Server notices go to the task's log (debug), not to stderr. */
+static void on_notice(void *arg, const char *message) {
+    task *t = arg;
+    host->log(t->ctx, KC_LOG_DEBUG, "PostgreSQL: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+static int connect_db(task *t, kc_error *err) {
+    if (t->conn && PQstatus(t->conn) == CONNECTION_OK) return KC_OK;
+    disconnect(t);
+    const char *keys[4] = {"dbname", NULL, NULL, NULL}, *vals[4] = {t->conninfo, NULL, NULL, NULL};
+    int k = 1;
+    if (t->user) keys[k] = "user", vals[k++] = t->user;
+    if (t->password) keys[k] = "password", vals[k++] = t->password;
+    for (int64_t attempt = 1;; attempt++) {
+        t->conn = PQconnectdbParams(keys, vals, 1);
+        if (t->conn && PQstatus(t->conn) == CONNECTION_OK) break;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", t->conn ? PQerrorMessage(t->conn) : "out of memory");
+        msg[strcspn(msg, "\n")] = '\0';
+        disconnect(t);
+        if (attempt >= t->attempts || host->should_stop(t->ctx))
+            return kc_error_set(err, KC_ERETRY, "cannot connect to PostgreSQL (%lld attempts): %s",
+                                (long long)attempt, msg);
+        host->log(t->ctx, KC_LOG_WARN, "Connecting to PostgreSQL failed (attempt %lld of %lld): %s",
+                  (long long)attempt, (long long)t->attempts, msg);
+        sleep_ms(t->backoff_ms);
+    }
+    PQsetNoticeProcessor(t->conn, on_notice, t);
+    char *tz = PQescapeLiteral(t->conn, t->tz, strlen(t->tz));
+    char sql[256];
+    snprintf(sql, sizeof sql, "SET TIME ZONE %s", tz ? tz : "'UTC'");
+    PQfreemem(tz);
+    PGresult *r = PQexec(t->conn, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) kc_error_set(err, KC_EINVAL, "db.timezone %s: %s", t->tz, PQresultErrorMessage(r));
+    PQclear(r);
+    if (!ok) {
+        disconnect(t);
+        return KC_EINVAL;
+    }
+    host->log(t->ctx, KC_LOG_INFO, "Connected to PostgreSQL %d", PQserverVersion(t->conn));
+    return KC_OK;
+}
+
+/* The server's error as one line: its message, its detail, its SQLSTATE. The code says what
+ * to do: KC_ERETRY (connection, server state), KC_EINVAL (this data), KC_EFATAL (the rest). */
+static int result_error(task *t, const PGresult *r, kc_error *err) {
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    char msg[KC_ERROR_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(t->conn));
+    msg[strcspn(msg, "\n")] = '\0';
+    return kc_error_set(err, retriable_state(st) ? KC_ERETRY : record_state(st) ? KC_EINVAL : KC_EFATAL,
+                        "%s%s%.*s (SQLSTATE %s)", msg, detail ? ": " : "", detail ? (int)strcspn(detail, "\n") : 0,
+                        detail ? detail : "", st ? st : "none");
+}
+
+/* Runs one statement; KC_OK, or the server's error. */
+static int exec(task *t, const char *sql, ExecStatusType want, char *state, kc_error *err) {
+    PGresult *r = PQexec(t->conn, sql);
+    int rc = KC_OK;
+    if (PQresultStatus(r) != want) {
+        const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state) snprintf(state, 6, "%s", st ? st : "");
+        rc = result_error(t, r, err);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- tables ------------------------------------------------------------------------------- */
+
+static void ident(task *t, pg_buf *b, const char *name) { pg_ident(b, name, t->quote, 0); }
+
+/* Reads the table's columns from the catalog (none: the table does not exist). */
+static int load_columns(task *t, table *tb, kc_error *err) {
+    for (size_t i = 0; i < tb->ncols; i++) {
+        free(tb->cols[i].name);
+        free(tb->cols[i].sql_type);
+    }
+    free(tb->cols);
+    tb->cols = NULL;
+    tb->ncols = 0;
+    const char *params[1] = {tb->qname};
+    PGresult *r = PQexecParams(t->conn,
+                               "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                               "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
+                               "ORDER BY a.attnum",
+                               1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        kc_error_set(err, retriable_state(st) ? KC_ERETRY : KC_EFATAL, "reading the columns of %s: %s", tb->qname,
+                     PQresultErrorMessage(r));
+        PQclear(r);
+        return err->code;
+    }
+    int n = PQntuples(r);
+    tb->cols = calloc(n ? (size_t)n : 1, sizeof *tb->cols);
+    if (!tb->cols) {
+        PQclear(r);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        tb->cols[i].name = strdup(PQgetvalue(r, i, 0));
+        tb->cols[i].sql_type = strdup(PQgetvalue(r, i, 1));
+        tb->cols[i].type = pg_type_of_sql(PQgetvalue(r, i, 1));
+        tb->ncols++;
+    }
+    PQclear(r);
+    return KC_OK;
+}
+
+static table *table_for(task *t, const char *name, kc_error *err) {
+    for (table *tb = t->tables; tb; tb = tb->next)
+        if (!strcmp(tb->name, name)) return tb;
+    table *tb = calloc(1, sizeof *tb);
+    pg_buf q = {0};
+    pg_ident(&q, name, t->quote, 1);
+    if (!tb || q.failed || !(tb->name = strdup(name))) {
+        free(tb);
+        pg_buf_free(&q);
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    tb->qname = q.data;
+    if (load_columns(t, tb, err)) {
+        free(tb->name);
+        free(tb->qname);
+        free(tb);
+        return NULL;
+    }
+    tb->next = t->tables;
+    t->tables = tb;
+    return tb;
+}
+
+static column *find_column(table *tb, const char *name, int quote) {
+    for (size_t i = 0; i < tb->ncols; i++)
+        if (quote ? !strcmp(tb->cols[i].name, name) : !strcasecmp(tb->cols[i].name, name)) return &tb->cols[i];
+    return NULL;
+}
+
+/* ---- rows --------------------------------------------------------------------------------- */
+
+static void row_free(row *r) {
+    free(r->cells);
+    free(r->sig);
+    free(r->key);
+    memset(r, 0, sizeof *r);
+}
+
+static int push_cell(row *r, size_t *cap, const char *name, const kc_value *v, const kc_schema *s, int pk) {
+    for (size_t i = 0; i < r->ncells; i++) /* a key column wins over a value field of its name */
+        if (!strcmp(r->cells[i].name, name)) return KC_OK;
+    if (r->ncells == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        cell *c = realloc(r->cells, ncap * sizeof *c);
+        if (!c) return KC_ENOMEM;
+        r->cells = c;
+        *cap = ncap;
+    }
+    r->cells[r->ncells++] = (cell){name, v, s, pk, pk || (s && !s->optional)};
+    return KC_OK;
+}
+
+static int in_list(char **l, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(l[i], s)) return 1;
+    return 0;
+}
+
+/* The cells of a struct or map value (fields with string names), filtered by `keep`. */
+static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *s, char **keep, size_t nkeep, int pk,
+                       kc_error *err) {
+    for (size_t i = 0; i < v->u.map.len; i++) {
+        const kc_entry *e = &v->u.map.items[i];
+        if (e->key.type != KC_VAL_STRING)
+            return kc_error_set(err, KC_EINVAL, "a map with non-string keys cannot be written as columns");
+        const char *name = e->key.u.str.ptr;
+        if (nkeep && !in_list(keep, nkeep, name)) continue;
+        const kc_schema *fs = NULL;
+        for (size_t f = 0; s && s->type == KC_SCHEMA_STRUCT && f < s->nfields; f++)
+            if (!strcmp(s->fields[f].name, name)) fs = s->fields[f].schema;
+        if (push_cell(r, cap, name, &e->val, fs, pk)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    return KC_OK;
+}
+
+static int is_fields(const kc_value *v) { return v->type == KC_VAL_STRUCT || v->type == KC_VAL_MAP; }
+
+static char *table_name(task *t, const char *topic) {
+    pg_buf b = {0};
+    for (const char *p = t->table_format; *p;) {
+        if (!strncmp(p, "${topic}", 8)) {
+            pg_buf_puts(&b, topic);
+            p += 8;
+        } else {
+            pg_buf_append(&b, p++, 1);
+        }
+    }
+    if (b.failed) pg_buf_free(&b);
+    return b.data;
+}
+
+/* Builds the row of one record. KC_EINVAL (with the reason) for a record that cannot be a row;
+ * KC_DROP for a tombstone that is not a delete. */
+static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
+    memset(r, 0, sizeof *r);
+    r->rec = rec;
+    size_t cap = 0;
+    int rc = KC_OK;
+    char *tname = table_name(t, rec->topic ? rec->topic : "");
+    if (!tname) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    r->tab = table_for(t, tname, err);
+    free(tname);
+    if (!r->tab) return err->code;
+    if (rec->value.type == KC_VAL_NULL) {
+        if (!t->delete_enabled) return KC_DROP;
+        r->tombstone = 1;
+    } else if (!is_fields(&rec->value)) {
+        return kc_error_set(err, KC_EINVAL, "the record value is not a struct or a map, so it has no columns");
+    }
+    const kc_schema *vs = rec->value_schema;
+    switch (t->pk_mode) {
+    case PK_KAFKA: {
+        static const char *const defaults[3] = {"__connect_topic", "__connect_partition", "__connect_offset"};
+        r->kafka_vals[0] = (kc_value){.type = KC_VAL_STRING};
+        r->kafka_vals[0].u.str.ptr = rec->topic;
+        r->kafka_vals[0].u.str.len = rec->topic ? strlen(rec->topic) : 0;
+        r->kafka_vals[1] = (kc_value){.type = KC_VAL_INT, .u.i = rec->partition};
+        r->kafka_vals[2] = (kc_value){.type = KC_VAL_INT, .u.i = rec->offset};
+        for (int i = 0; i < 3 && !rc; i++)
+            rc = push_cell(r, &cap, t->npk_fields == 3 ? t->pk_fields[i] : defaults[i], &r->kafka_vals[i], NULL, 1);
+        break;
+    }
+    case PK_RECORD_KEY:
+        if (rec->key.type == KC_VAL_NULL)
+            return kc_error_set(err, KC_EINVAL, "the record key is null, but pk.mode=record_key");
+        if (is_fields(&rec->key))
+            rc = push_fields(r, &cap, &rec->key, rec->key_schema, t->pk_fields, t->npk_fields, 1, err);
+        else
+            rc = push_cell(r, &cap, t->npk_fields ? t->pk_fields[0] : "__connect_key", &rec->key, rec->key_schema, 1);
+        break;
+    default: break;
+    }
+    if (rc) return rc == KC_ENOMEM ? kc_error_set(err, rc, "out of memory") : rc;
+    size_t nkeys = r->ncells;
+    if (!r->tombstone) {
+        rc = push_fields(r, &cap, &rec->value, vs, t->whitelist, t->nwhitelist, 0, err);
+        if (!rc && t->pk_mode == PK_RECORD_VALUE && t->npk_fields && t->nwhitelist) /* keys survive the whitelist */
+            rc = push_fields(r, &cap, &rec->value, vs, t->pk_fields, t->npk_fields, 1, err);
+        if (rc) return rc;
+        if (t->pk_mode == PK_RECORD_VALUE) { /* key columns first, in pk.fields order */
+            for (size_t i = 0; i < t->npk_fields; i++) {
+                size_t c = 0;
+                while (c < r->ncells && strcmp(r->cells[c].name, t->pk_fields[i])) c++;
+                if (c == r->ncells)
+                    return kc_error_set(err, KC_EINVAL, "the value has no field %s named in pk.fields", t->pk_fields[i]);
+                cell k = r->cells[c];
+                k.pk = k.not_null = 1;
+                memmove(r->cells + nkeys + 1, r->cells + nkeys, (c - nkeys) * sizeof k);
+                r->cells[nkeys++] = k;
+            }
+            if (!t->npk_fields) /* every field is the key */
+                for (; nkeys < r->ncells; nkeys++) r->cells[nkeys].pk = r->cells[nkeys].not_null = 1;
+        }
+    }
+    if (!r->ncells) return kc_error_set(err, KC_EINVAL, "the record has no fields to write");
+    /* the signature groups rows into runs; the key text collapses repeated keys */
+    pg_buf sig = {0}, key = {0};
+    pg_buf_puts(&sig, r->tombstone ? "D" : "U");
+    for (size_t i = 0; i < r->ncells; i++) {
+        pg_buf_puts(&sig, "\x1f");
+        pg_buf_puts(&sig, r->cells[i].name);
+    }
+    for (size_t i = 0; i < nkeys; i++) {
+        pg_buf_puts(&key, "\x1f");
+        pg_copy_field(&key, r->cells[i].value, pg_type_of_value(r->cells[i].value), host);
+    }
+    if (sig.failed || key.failed) {
+        pg_buf_free(&sig);
+        pg_buf_free(&key);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    r->sig = sig.data;
+    r->key = key.data;
+    return KC_OK;
+}
+
+static size_t key_count(const row *r) {
+    size_t n = 0;
+    while (n < r->ncells && r->cells[n].pk) n++;
+    return n;
+}
+
+/* ---- DDL ---------------------------------------------------------------------------------- */
+
+/* The type a new column gets: its schema's, else the first non-null value's in the run. */
+static pg_coltype new_column_type(row *rows, size_t n, size_t c) {
+    if (rows[0].cells[c].schema) return pg_type_of_schema(rows[0].cells[c].schema);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].cells[c].value && rows[i].cells[c].value->type != KC_VAL_NULL)
+            return pg_type_of_value(rows[i].cells[c].value);
+    return (pg_coltype){PG_TEXT, 0};
+}
+
+/* Creates the table, or adds the columns it lacks; in autocommit, before the data's
+ * transaction, as the JDBC sink does. */
+static int ensure_columns(task *t, table *tb, row *rows, size_t n, kc_error *err) {
+    row *r0 = &rows[0];
+    pg_buf sql = {0};
+    int rc = KC_OK;
+    if (!tb->ncols) {
+        if (!t->auto_create) {
+            kc_error_set(err, KC_EFATAL, "Table %s is missing and auto.create is disabled", tb->qname);
+            return KC_EFATAL;
+        }
+        pg_buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (", tb->qname);
+        for (size_t c = 0; c < r0->ncells; c++) {
+            if (c) pg_buf_puts(&sql, ", ");
+            ident(t, &sql, r0->cells[c].name);
+            pg_buf_printf(&sql, " %s%s", pg_type_sql(new_column_type(rows, n, c)), r0->cells[c].not_null ? " NOT NULL" : "");
+        }
+        size_t nk = key_count(r0);
+        if (nk) {
+            pg_buf_puts(&sql, ", PRIMARY KEY (");
+            for (size_t c = 0; c < nk; c++) {
+                if (c) pg_buf_puts(&sql, ", ");
+                ident(t, &sql, r0->cells[c].name);
+            }
+            pg_buf_puts(&sql, ")");
+        }
+        pg_buf_puts(&sql, ")");
+        host->log(t->ctx, KC_LOG_INFO, "Creating table: %s", sql.data ? sql.data : "");
+    } else {
+        for (size_t c = 0; c < r0->ncells; c++) {
+            if (find_column(tb, r0->cells[c].name, t->quote)) continue;
+            if (!t->auto_evolve) {
+                pg_buf_free(&sql);
+                return kc_error_set(err, KC_EFATAL, "Table %s has no column %s and auto.evolve is disabled", tb->qname,
+                                    r0->cells[c].name);
+            }
+            pg_buf_printf(&sql, "%sALTER TABLE %s ADD COLUMN IF NOT EXISTS ", sql.len ? "; " : "", tb->qname);
+            ident(t, &sql, r0->cells[c].name);
+            pg_buf_printf(&sql, " %s", pg_type_sql(new_column_type(rows, n, c)));
+        }
+        if (sql.len) host->log(t->ctx, KC_LOG_INFO, "Evolving table: %s", sql.data);
+    }
+    size_t ddl = sql.len;
+    if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    else if (ddl) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    pg_buf_free(&sql);
+    if (rc || !ddl) return rc;
+    drop_stages(tb); /* new column types: staging tables are made again (old ones die with the session) */
+    return load_columns(t, tb, err);
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+/* The staging table for a run's columns, created on first use (in autocommit): the target's
+ * column types, with timestamptz for timestamp columns so values written with +00 land in
+ * db.timezone. */
+static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
+    pg_buf list = {0};
+    for (size_t c = 0; c < r0->ncells; c++) {
+        pg_buf_puts(&list, c ? "," : "");
+        ident(t, &list, r0->cells[c].name);
+    }
+    if (list.failed) {
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (stage *st = tb->stages; st; st = st->next)
+        if (!strcmp(st->cols, list.data)) {
+            pg_buf_free(&list);
+            return st;
+        }
+    stage *st = calloc(1, sizeof *st);
+    char name[64];
+    snprintf(name, sizeof name, "kcd_stage_%d", ++t->stage_seq);
+    pg_buf sql = {0};
+    pg_buf_printf(&sql, "CREATE TEMP TABLE %s (", name);
+    int rc = KC_OK;
+    for (size_t c = 0; c < r0->ncells && !rc; c++) {
+        column *col = find_column(tb, r0->cells[c].name, t->quote);
+        if (!col) {
+            rc = kc_error_set(err, KC_EFATAL, "Table %s has no column %s", tb->qname, r0->cells[c].name);
+            break;
+        }
+        if (c) pg_buf_puts(&sql, ", ");
+        ident(t, &sql, r0->cells[c].name);
+        const char *type = col->sql_type;
+        if (!strncmp(type, "timestamp without time zone", 28)) type = col->type.array ? "timestamptz[]" : "timestamptz";
+        pg_buf_printf(&sql, " %s", type);
+    }
+    pg_buf_puts(&sql, ")");
+    if (!rc && (!st || sql.failed || !(st->name = strdup(name)))) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    if (!rc) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    pg_buf_free(&sql);
+    if (rc) {
+        if (st) free(st->name);
+        free(st);
+        pg_buf_free(&list);
+        return NULL;
+    }
+    st->cols = list.data;
+    st->next = tb->stages;
+    tb->stages = st;
+    return st;
+}
+
+/* Writes rows[0..n) (all of one table and one column list) inside the open transaction. */
+static int write_run(task *t, row *rows, size_t n, kc_error *err) {
+    table *tb = rows[0].tab;
+    row *r0 = &rows[0];
+    size_t nc = r0->ncells, nk = key_count(r0);
+    column **cols = calloc(nc, sizeof *cols);
+    if (!cols) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    int rc = KC_OK;
+    for (size_t c = 0; c < nc && !rc; c++)
+        if (!(cols[c] = find_column(tb, r0->cells[c].name, t->quote)))
+            rc = kc_error_set(err, KC_EFATAL, "Table %s has no column %s", tb->qname, r0->cells[c].name);
+    stage *st = rc ? NULL : stage_for(t, tb, r0, err);
+    if (!st && !rc) rc = err->code;
+    pg_buf sql = {0}, data = {0};
+    if (!rc) {
+        pg_buf_printf(&sql, "TRUNCATE pg_temp.%s", st->name);
+        rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+        sql.len = 0;
+    }
+    if (!rc) {
+        pg_buf_printf(&sql, "COPY pg_temp.%s (%s) FROM STDIN", st->name, st->cols);
+        rc = exec(t, sql.data, PGRES_COPY_IN, NULL, err);
+        sql.len = 0;
+    }
+    if (!rc) { /* rows, flushed to the server about every 256 kB */
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (rows[i].skip) continue;
+            for (size_t c = 0; c < nc && !rc; c++) {
+                if (c) pg_buf_puts(&data, "\t");
+                rc = pg_copy_field(&data, rows[i].cells[c].value, cols[c]->type, host);
+            }
+            pg_buf_puts(&data, "\n");
+            if (!rc && (data.len >= 256 * 1024 || i + 1 == n)) {
+                if (data.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+                else if (data.len && PQputCopyData(t->conn, data.data, (int)data.len) != 1)
+                    rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
+                data.len = 0;
+            }
+        }
+        if (rc == KC_ENOMEM) kc_error_set(err, KC_ENOMEM, "out of memory");
+        if (PQputCopyEnd(t->conn, rc ? "kcd: encoding failed" : NULL) != 1 && !rc)
+            rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
+        PGresult *res;
+        while ((res = PQgetResult(t->conn))) {
+            if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK) rc = result_error(t, res, err);
+            PQclear(res);
+        }
+    }
+    if (!rc) { /* move the staged rows into the table */
+        pg_buf colsql = {0};
+        for (size_t c = 0; c < nc; c++) {
+            pg_buf_puts(&colsql, c ? "," : "");
+            ident(t, &colsql, r0->cells[c].name);
+        }
+        if (t->mode == MODE_UPDATE) {
+            pg_buf_printf(&sql, "UPDATE %s AS t SET ", tb->qname);
+            for (size_t c = nk; c < nc; c++) {
+                if (c > nk) pg_buf_puts(&sql, ", ");
+                ident(t, &sql, r0->cells[c].name);
+                pg_buf_puts(&sql, " = s.");
+                ident(t, &sql, r0->cells[c].name);
+            }
+            pg_buf_printf(&sql, " FROM pg_temp.%s AS s WHERE ", st->name);
+            for (size_t c = 0; c < nk; c++) {
+                if (c) pg_buf_puts(&sql, " AND ");
+                pg_buf_puts(&sql, "t.");
+                ident(t, &sql, r0->cells[c].name);
+                pg_buf_puts(&sql, " = s.");
+                ident(t, &sql, r0->cells[c].name);
+            }
+            if (nk == nc) sql.len = 0; /* nothing to update but the key itself */
+        } else {
+            pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, colsql.data,
+                          colsql.data, st->name);
+            if (t->mode == MODE_UPSERT) {
+                pg_buf_puts(&sql, " ON CONFLICT (");
+                for (size_t c = 0; c < nk; c++) {
+                    if (c) pg_buf_puts(&sql, ",");
+                    ident(t, &sql, r0->cells[c].name);
+                }
+                pg_buf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
+                for (size_t c = nk; c < nc; c++) {
+                    if (c > nk) pg_buf_puts(&sql, ", ");
+                    ident(t, &sql, r0->cells[c].name);
+                    pg_buf_puts(&sql, " = EXCLUDED.");
+                    ident(t, &sql, r0->cells[c].name);
+                }
+            }
+        }
+        pg_buf_free(&colsql);
+        if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        else if (sql.len) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    }
+    pg_buf_free(&sql);
+    pg_buf_free(&data);
+    free(cols);
+    return rc;
+}
+
+/* DELETE of one tombstone's key. */
+static int write_delete(task *t, row *r, kc_error *err) {
+    table *tb = r->tab;
+    if (!tb->ncols) return KC_OK; /* no table: nothing to delete */
+    pg_buf sql = {0};
+    pg_buf_printf(&sql, "DELETE FROM %s WHERE ", tb->qname);
+    int rc = KC_OK;
+    for (size_t c = 0; c < r->ncells && !rc; c++) {
+        column *col = find_column(tb, r->cells[c].name, t->quote);
+        if (!col) return kc_error_set(err, KC_EFATAL, "Table %s has no key column %s", tb->qname, r->cells[c].name);
+        pg_buf text = {0};
+        rc = pg_value_text(&text, r->cells[c].value, col->type, host);
+        char *lit = rc || text.failed ? NULL : PQescapeLiteral(t->conn, text.data ? text.data : "", text.len);
+        if (!lit && !rc) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        if (c) pg_buf_puts(&sql, " AND ");
+        ident(t, &sql, r->cells[c].name);
+        pg_buf_printf(&sql, " = %s", lit ? lit : "NULL");
+        PQfreemem(lit);
+        pg_buf_free(&text);
+    }
+    if (!rc) rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    pg_buf_free(&sql);
+    return rc;
+}
+
+/* Marks all but the last row of each key in rows[0..n) as skipped (the last record wins). */
+static void collapse_keys(row *rows, size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap *= 2;
+    const char **seen = calloc(cap, sizeof *seen);
+    if (!seen) return; /* then duplicates go to the server, which refuses them: retried */
+    for (size_t i = n; i-- > 0;) {
+        const char *k = rows[i].key;
+        size_t h = 14695981039346656037ULL;
+        for (const char *p = k; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
+            if (!seen[j]) {
+                seen[j] = k;
+                break;
+            }
+            if (!strcmp(seen[j], k)) {
+                rows[i].skip = 1;
+                break;
+            }
+        }
+    }
+    free(seen);
+}
+
+/* Runs the statements of one run under a savepoint; a data error isolates its bad records,
+ * which go to report_errant (the DLQ with errors.tolerance=all) while the others are written. */
+static int write_run_isolating(task *t, row *rows, size_t n, kc_error *err) {
+    if (exec(t, "SAVEPOINT kcd_run", PGRES_COMMAND_OK, NULL, err)) return err->code;
+    int rc = rows[0].tombstone ? write_delete(t, &rows[0], err) : write_run(t, rows, n, err);
+    if (rc != KC_EINVAL) return rc;
+    if (exec(t, "ROLLBACK TO SAVEPOINT kcd_run", PGRES_COMMAND_OK, NULL, err)) return err->code;
+    host->log(t->ctx, KC_LOG_WARN, "A batch of %zu rows for %s failed (%s); writing them one by one", n,
+              rows[0].tab->qname, err->msg);
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].skip) continue;
+        if (exec(t, "SAVEPOINT kcd_row", PGRES_COMMAND_OK, NULL, err)) return err->code;
+        rc = rows[i].tombstone ? write_delete(t, &rows[i], err) : write_run(t, &rows[i], 1, err);
+        if (rc != KC_EINVAL) {
+            if (rc) return rc;
+            continue;
+        }
+        char msg[KC_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        if (exec(t, "ROLLBACK TO SAVEPOINT kcd_row", PGRES_COMMAND_OK, NULL, err)) return err->code;
+        kc_record *rec = rows[i].rec;
+        if (host->report_errant(t->ctx, rec, msg) != KC_OK)
+            return kc_error_set(err, KC_EFATAL, "record topic=%s partition=%d offset=%lld cannot be written to %s: %s",
+                                rec->topic, (int)rec->partition, (long long)rec->offset, rows[i].tab->qname, msg);
+    }
+    return KC_OK;
+}
+
+static int same_run(const row *a, const row *b) {
+    return a->tab == b->tab && !a->tombstone && !b->tombstone && !strcmp(a->sig, b->sig);
+}
+
+/* One transaction for the whole put(). */
+static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
+    int rc = KC_OK;
+    /* DDL first, in autocommit: tables, columns and staging tables exist before the data's
+     * transaction, so its rollbacks never take them away */
+    for (size_t i = 0; i < n && !rc;) {
+        size_t j = i + 1;
+        while (j < n && same_run(&rows[i], &rows[j])) j++;
+        if (!rows[i].tombstone) {
+            rc = ensure_columns(t, rows[i].tab, rows + i, j - i, err);
+            if (!rc && !stage_for(t, rows[i].tab, &rows[i], err)) rc = err->code;
+        }
+        i = j;
+    }
+    if (rc) return rc;
+    if (exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return err->code;
+    for (size_t i = 0; i < n && !rc;) {
+        size_t j = i + 1;
+        while (j < n && same_run(&rows[i], &rows[j]) && j - i < (size_t)t->batch_size) j++;
+        if (t->mode != MODE_INSERT && !rows[i].tombstone) collapse_keys(rows + i, j - i);
+        rc = write_run_isolating(t, rows + i, j - i, err);
+        i = j;
+    }
+    if (!rc) rc = exec(t, "COMMIT", PGRES_COMMAND_OK, NULL, err);
+    if (rc) {
+        kc_error ignored;
+        if (PQstatus(t->conn) == CONNECTION_OK) exec(t, "ROLLBACK", PGRES_COMMAND_OK, NULL, &ignored);
+    }
+    return rc;
+}
+
+/* ---- task --------------------------------------------------------------------------------- */
+
+static void task_stop(void *state);
+
+static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    task *t = calloc(1, sizeof *t);
+    if (!t || host->config_copy(&t->cfg, cfg)) {
+        free(t);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    t->ctx = ctx;
+    cfg = &t->cfg;
+    char *dropped = NULL;
+    int rc = pg_url_from_jdbc(host->config_get(cfg, "connection.url"), &t->conninfo, &dropped, err);
+    if (rc) {
+        task_stop(t);
+        return rc;
+    }
+    if (dropped && *dropped)
+        host->log(ctx, KC_LOG_WARN, "connection.url parameters libpq does not know were left out: %s", dropped);
+    free(dropped);
+    t->user = (char *)host->config_get(cfg, "connection.user");
+    t->password = (char *)host->config_get(cfg, "connection.password");
+    t->tz = (char *)host->config_get(cfg, "db.timezone");
+    t->mode = enum_index(host->config_get(cfg, "insert.mode"), insert_modes);
+    t->pk_mode = enum_index(host->config_get(cfg, "pk.mode"), pk_modes);
+    t->quote = enum_index(host->config_get(cfg, "quote.sql.identifiers"), quote_modes) == 0;
+    t->table_format = host->config_get(cfg, "table.name.format");
+    host->config_get_bool(cfg, "delete.enabled", &t->delete_enabled);
+    host->config_get_bool(cfg, "auto.create", &t->auto_create);
+    host->config_get_bool(cfg, "auto.evolve", &t->auto_evolve);
+    t->batch_size = 3000, t->attempts = 3, t->backoff_ms = 10000, t->max_retries = 10, t->retry_backoff_ms = 3000;
+    host->config_get_long(cfg, "batch.size", &t->batch_size);
+    host->config_get_long(cfg, "connection.attempts", &t->attempts);
+    host->config_get_long(cfg, "connection.backoff.ms", &t->backoff_ms);
+    host->config_get_long(cfg, "max.retries", &t->max_retries);
+    host->config_get_long(cfg, "retry.backoff.ms", &t->retry_backoff_ms);
+    if (!t->tz) t->tz = "UTC";
+    if (!t->table_format) t->table_format = "${topic}";
+    if (split_list(host->config_get(cfg, "pk.fields"), &t->pk_fields, &t->npk_fields) ||
+        split_list(host->config_get(cfg, "fields.whitelist"), &t->whitelist, &t->nwhitelist)) {
+        task_stop(t);
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    /* connect now so a wrong URL or password fails the task at once, with the server's words */
+    if ((rc = connect_db(t, err))) {
+        task_stop(t);
+        return rc;
+    }
+    *state = t;
+    return KC_OK;
+}
+
+static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {
+    task *t = state;
+    row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return kc_error_set(err, KC_ERETRY, "out of memory");
+    int rc = connect_db(t, err);
+    size_t nrows = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        kc_error rerr;
+        int brc = build_row(t, records[i], &rows[nrows], &rerr);
+        if (brc == KC_OK) {
+            nrows++;
+        } else if (brc == KC_DROP) {
+            row_free(&rows[nrows]);
+            if (!t->warned_tombstone++)
+                host->log(t->ctx, KC_LOG_INFO, "Tombstones are skipped (delete.enabled=false), first at topic=%s "
+                          "partition=%d offset=%lld", records[i]->topic, (int)records[i]->partition,
+                          (long long)records[i]->offset);
+        } else if (brc == KC_EINVAL) { /* this record cannot be a row: errors.tolerance decides */
+            row_free(&rows[nrows]);
+            if (host->report_errant(t->ctx, records[i], rerr.msg) != KC_OK)
+                rc = kc_error_set(err, KC_EFATAL, "record topic=%s partition=%d offset=%lld: %s", records[i]->topic,
+                                  (int)records[i]->partition, (long long)records[i]->offset, rerr.msg);
+        } else {
+            row_free(&rows[nrows]);
+            rc = kc_error_set(err, brc, "%s", rerr.msg);
+        }
+    }
+    if (!rc && nrows) rc = write_rows(t, rows, nrows, err);
+    for (size_t i = 0; i < nrows; i++) row_free(&rows[i]);
+    free(rows);
+    if (rc == KC_ERETRY) {
+        if (t->conn && PQstatus(t->conn) != CONNECTION_OK) disconnect(t);
+        if (++t->retries > t->max_retries) {
+            char msg[KC_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            return kc_error_set(err, KC_EFATAL, "giving up after %lld retries (max.retries): %s",
+                                (long long)t->max_retries, msg);
+        }
+        host->log(t->ctx, KC_LOG_WARN, "Write failed, retry %lld of %lld in %lld ms: %s", (long long)t->retries,
+                  (long long)t->max_retries, (long long)t->retry_backoff_ms, err->msg);
+        sleep_ms(t->retry_backoff_ms);
+        return KC_ERETRY;
+    }
+    if (rc == KC_OK) t->retries = 0;
+    return rc;
+}
+
+static int task_flush(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err) {
+    (void)state, (void)offsets, (void)n, (void)err;
+    return KC_OK; /* put() committed its transaction before returning */
+}
+
+static void task_stop(void *state) {
+    task *t = state;
+    if (!t) return;
+    disconnect(t);
+    free(t->conninfo);
+    free_list(t->pk_fields, t->npk_fields);
+    free_list(t->whitelist, t->nwhitelist);
+    host->config_free(&t->cfg);
+    free(t);
+}
+
+static int plugin_init(const kc_host_api *h, kc_error *err) {
+    if (h->size < offsetof(kc_host_api, report_errant) + sizeof h->report_errant)
+        return kc_error_set(err, KC_EABI, "postgres-sink needs a worker with ABI 1.1 (report_errant)");
+    host = h;
+    return KC_OK;
+}
+
+static const kc_connector_ops connector_ops = {validate, conn_start, conn_task_configs, conn_stop};
+static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
+
+static const kc_plugin_desc desc = {
+    KC_PLUGIN_HEADER,
+    KC_PLUGIN_SINK,
+    "postgres-sink",
+    "1.0.0",
+    "Writes records to PostgreSQL tables with the JDBC sink's settings: insert, upsert or update, "
+    "tables created and widened from the records",
+    (const char *const[]){"io.confluent.connect.jdbc.JdbcSinkConnector", "io.kcd.connect.postgres.PostgresSinkConnector",
+                          NULL},
+    config,
+    plugin_init,
+    &connector_ops,
+    NULL,
+    &task_ops,
+    NULL, NULL, NULL,
+    0, /* flags */
+};
+
+KC_PLUGIN_DEFINE(desc)
