@@ -320,7 +320,9 @@ static int result_error(task *t, const PGresult *r, kc_error *err) {
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
     char msg[KC_ERROR_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(t->conn));
+    const char *text = primary ? primary : PQerrorMessage(t->conn);
+    if (!strncmp(text, "FATAL:  ", 8) || !strncmp(text, "ERROR:  ", 8)) text += 8; /* libpq's own prefix */
+    snprintf(msg, sizeof msg, "%s", text);
     msg[strcspn(msg, "\n")] = '\0';
     return kc_error_set(err, retriable_state(st) ? KC_ERETRY : record_state(st) ? KC_EINVAL : KC_EFATAL,
                         "%s%s%.*s (SQLSTATE %s)", msg, detail ? ": " : "", detail ? (int)strcspn(detail, "\n") : 0,
