@@ -304,7 +304,14 @@ static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
     struct tm tm;
     switch (v->type) {
     case KC_VAL_BOOL: pg_buf_puts(b, v->u.b ? "t" : "f"); break;
-    case KC_VAL_INT: pg_buf_printf(b, "%lld", (long long)v->u.i); break;
+    case KC_VAL_INT: {
+        char num[24], *p = num + sizeof num;
+        uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        do *--p = (char)('0' + u % 10); while (u /= 10);
+        if (v->u.i < 0) *--p = '-';
+        pg_buf_append(b, p, (size_t)(num + sizeof num - p));
+        break;
+    }
     case KC_VAL_DOUBLE:
         if (isnan(v->u.d)) pg_buf_puts(b, "NaN");
         else if (isinf(v->u.d)) pg_buf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");
@@ -419,6 +426,17 @@ int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api 
     if (!v || v->type == KC_VAL_NULL) {
         pg_buf_puts(b, "\\N");
         return b->failed ? KC_ENOMEM : KC_OK;
+    }
+    switch (v->type) { /* the common scalars straight into b: no temporary text */
+    case KC_VAL_STRING:
+        if (t.base == PG_JSONB && !t.array) break;
+        copy_text(b, v->u.str.ptr, v->u.str.len);
+        return b->failed ? KC_ENOMEM : KC_OK;
+    case KC_VAL_BOOL:
+    case KC_VAL_INT:
+    case KC_VAL_DOUBLE: /* their text has nothing COPY escapes */
+        return scalar_text(b, v, host);
+    default: break;
     }
     pg_buf text = {0};
     int rc = KC_OK;

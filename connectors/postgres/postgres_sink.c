@@ -179,7 +179,8 @@ typedef struct table {
 typedef struct stage {
     struct stage *next;
     char *name;
-    char *cols; /* the quoted column list it has */
+    char *cols;   /* the quoted column list it has */
+    int used;     /* holds rows of the open transaction (emptied at its end: ON COMMIT DELETE ROWS) */
 } stage;
 
 typedef struct task {
@@ -667,7 +668,7 @@ static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
         if (!strncmp(type, "timestamp without time zone", 28)) type = col->type.array ? "timestamptz[]" : "timestamptz";
         pg_buf_printf(&sql, " %s", type);
     }
-    pg_buf_puts(&sql, ")");
+    pg_buf_puts(&sql, ") ON COMMIT DELETE ROWS");
     if (!rc && (!st || sql.failed || !(st->name = strdup(name)))) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     if (!rc) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
     pg_buf_free(&sql);
@@ -697,11 +698,12 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
     stage *st = rc ? NULL : stage_for(t, tb, r0, err);
     if (!st && !rc) rc = err->code;
     pg_buf sql = {0}, data = {0};
-    if (!rc) {
-        pg_buf_printf(&sql, "TRUNCATE pg_temp.%s", st->name);
+    if (!rc && st->used) { /* a second use inside one transaction: empty it first */
+        pg_buf_printf(&sql, "DELETE FROM pg_temp.%s", st->name);
         rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
         sql.len = 0;
     }
+    if (!rc) st->used = 1;
     if (!rc) {
         pg_buf_printf(&sql, "COPY pg_temp.%s (%s) FROM STDIN", st->name, st->cols);
         rc = exec(t, sql.data, PGRES_COPY_IN, NULL, err);
@@ -887,6 +889,8 @@ static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
         i = j;
     }
     if (!rc) rc = exec(t, "COMMIT", PGRES_COMMAND_OK, NULL, err);
+    for (table *tb = t->tables; tb; tb = tb->next) /* committed or rolled back: the stages are empty */
+        for (stage *st = tb->stages; st; st = st->next) st->used = 0;
     if (rc) {
         kc_error ignored;
         if (PQstatus(t->conn) == CONNECTION_OK) exec(t, "ROLLBACK", PGRES_COMMAND_OK, NULL, &ignored);

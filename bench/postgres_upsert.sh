@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# postgres_upsert.sh - upserted rows per second from a real topic of N records (10 columns,
+# N/10 distinct keys, keyed so each key's records keep their order) into PostgreSQL by kcd's
+# postgres sink, beside the limit measured in the same run: psql \copy of the same rows into a
+# staging table plus one INSERT ... ON CONFLICT from it (DISTINCT ON the key: last value wins).
+# kcd runs twice: with Connect's default put() size (max.poll.records=500) and with 5000.
+#
+#   bench/postgres_upsert.sh      (N=1000000; BENCH_RECORDS=... to change)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${KCD_BUILD:-$ROOT/build}
+N=${BENCH_RECORDS:-1000000}
+KEYS=$((N / 10))
+BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
+PG_PORT=${KCD_PG_PORT:-15432}
+WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
+RUN=$(date +%s)-$$
+DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
+psqlx() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
+"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
+"$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
+psqlx -d postgres -c "CREATE DATABASE $DB"
+
+# the same rows twice: keyed JSON records for the topic, tab-separated text for \copy
+awk -v n="$N" -v k="$KEYS" 'BEGIN {
+  for (i = 0; i < n; i++) {
+    id = i % k
+    printf "%d\t{\"ID\": %d, \"SEQ\": %d, \"DEVICE\": \"dev-%05d\", \"SSID\": \"net-%d\", \"PACKETS\": %d, \"BYTES\": %d, \"SIGNAL_DBM\": %.1f, \"CHANNEL\": %d, \"SEEN\": \"2020-02-29T%02d:%02d:%02d\", \"ACTIVE\": %s}\n",
+      id, id, i, id, i % 97, i, i * 31, -30 - (i % 60) / 1.0, 1 + i % 13, (i / 3600) % 24, (i / 60) % 60, i % 60, (i % 2 ? "true" : "false") >"/dev/stdout"
+    printf "%d\t%d\tdev-%05d\tnet-%d\t%d\t%d\t%.1f\t%d\t2020-02-29T%02d:%02d:%02d\t%s\n",
+      id, i, id, i % 97, i, i * 31, -30 - (i % 60) / 1.0, 1 + i % 13, (i / 3600) % 24, (i / 60) % 60, i % 60, (i % 2 ? "t" : "f") >"/dev/stderr"
+  } }' >"$WORK/records.tsv" 2>"$WORK/rows.tsv"
+TOPIC="bench-pg-$RUN"
+"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
+"$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$TOPIC" "$WORK/records.tsv"
+
+COLS='"ID" BIGINT NOT NULL, "SEQ" BIGINT, "DEVICE" TEXT, "SSID" TEXT, "PACKETS" BIGINT, "BYTES" BIGINT, "SIGNAL_DBM" DOUBLE PRECISION, "CHANNEL" BIGINT, "SEEN" TEXT, "ACTIVE" BOOLEAN'
+NAMES='"ID","SEQ","DEVICE","SSID","PACKETS","BYTES","SIGNAL_DBM","CHANNEL","SEEN","ACTIVE"'
+SETS=$(echo "$NAMES" | tr ',' '\n' | grep -v '"ID"' | sed 's/.*/&=EXCLUDED.&/' | paste -sd, -)
+
+# the limit: \copy into a staging table, then one INSERT ... ON CONFLICT
+limit_run() {
+  psqlx -d "$DB" -c "DROP TABLE IF EXISTS lim; DROP TABLE IF EXISTS lim_stage; CREATE TABLE lim ($COLS, PRIMARY KEY (\"ID\")); CREATE UNLOGGED TABLE lim_stage ($COLS)"
+  local t0 t1
+  t0=$(date +%s.%N)
+  psqlx -d "$DB" -c "\\copy lim_stage ($NAMES) FROM '$WORK/rows.tsv'" \
+    -c "INSERT INTO lim ($NAMES) SELECT DISTINCT ON (\"ID\") $NAMES FROM lim_stage ORDER BY \"ID\", \"SEQ\" DESC ON CONFLICT (\"ID\") DO UPDATE SET $SETS"
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+
+# PostgreSQL alone writing the rows as kcd does: 5000-row transactions of \copy into a staging
+# table plus INSERT ... ON CONFLICT (no key repeats inside one batch here): the floor of
+# streaming upserts, with no collapsing across batches
+floor_run() {
+  split -l 5000 "$WORK/rows.tsv" "$WORK/chunk."
+  {
+    echo "DROP TABLE IF EXISTS flo; CREATE TABLE flo ($COLS, PRIMARY KEY (\"ID\"));"
+    echo "CREATE TEMP TABLE flo_stage ($COLS) ON COMMIT DELETE ROWS;"
+  } >"$WORK/floor-setup.sql"
+  for c in "$WORK"/chunk.*; do
+    echo "BEGIN;"
+    echo "\\copy flo_stage ($NAMES) FROM '$c'"
+    echo "INSERT INTO flo ($NAMES) SELECT $NAMES FROM flo_stage ON CONFLICT (\"ID\") DO UPDATE SET $SETS;"
+    echo "COMMIT;"
+  done >"$WORK/floor.sql"
+  local t0 t1
+  t0=$(date +%s.%N)
+  cat "$WORK/floor-setup.sql" "$WORK/floor.sql" | psqlx -d "$DB" -f - >/dev/null
+  t1=$(date +%s.%N)
+  rm -f "$WORK"/chunk.*
+  echo "$t1 - $t0" | bc -l
+}
+
+# kcd_run POLL: the sink from the topic's start until every key holds its last value
+kcd_run() {
+  local poll=$1 table="kcd_$1" t0 t1 pid
+  cat >"$WORK/worker.properties" <<P
+bootstrap.servers=$BOOTSTRAP
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=false
+offset.storage.file.filename=$WORK/offsets-$poll
+plugin.path=$BUILD/lib/kcd/plugins
+listeners=http://127.0.0.1:0
+P
+  cat >"$WORK/sink.json" <<J
+{"name": "bench-pg-$poll-$RUN", "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+ "connection.url": "jdbc:postgresql://127.0.0.1:$PG_PORT/$DB", "connection.user": "postgres", "connection.password": "postgres",
+ "topics": "$TOPIC", "table.name.format": "$table", "auto.create": "true", "insert.mode": "upsert",
+ "pk.mode": "record_value", "pk.fields": "ID", "consumer.override.max.poll.records": "$poll"}}
+J
+  t0=$(date +%s.%N)
+  "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/sink.json" >"$WORK/kcd-$poll.log" 2>&1 &
+  pid=$!
+  until [ "$(psqlx -d "$DB" -c "SELECT count(*) FROM \"$table\" WHERE \"SEQ\" = $((N - KEYS)) + \"ID\"" 2>/dev/null || echo 0)" = "$KEYS" ]; do
+    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$WORK/kcd-$poll.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  t1=$(date +%s.%N)
+  local rss cpu
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  kill -TERM $pid
+  wait $pid || true
+  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+}
+
+lim=$(limit_run)
+flo=$(floor_run)
+read -r k500 c500 r500 <<<"$(kcd_run 500)"
+read -r k5000 c5000 r5000 <<<"$(kcd_run 5000)"
+echo
+echo "PostgreSQL 15 upserts: $N records, 10 columns, $KEYS keys, topic with 3 partitions, $(nproc) cores"
+echo "command: BENCH_RECORDS=$N bench/postgres_upsert.sh"
+printf '%-52s %10s %12s %10s %10s\n' "" "wall s" "records/s" "kcd cpu s" "kcd RSS MiB"
+printf '%-52s %10.2f %12.0f %10s %10s\n' "limit: psql \\copy + INSERT ... ON CONFLICT" "$lim" "$(echo "$N / $lim" | bc -l)" - -
+printf '%-52s %10.2f %12.0f %10s %10s\n' "PostgreSQL alone, in kcd's 5000-row transactions" "$flo" "$(echo "$N / $flo" | bc -l)" - -
+printf '%-52s %10.2f %12.0f %10.2f %10.1f\n' "kcd postgres sink, max.poll.records=500 (default)" "$k500" "$(echo "$N / $k500" | bc -l)" "$c500" "$(echo "$r500 / 1024" | bc -l)"
+printf '%-52s %10.2f %12.0f %10.2f %10.1f\n' "kcd postgres sink, max.poll.records=5000" "$k5000" "$(echo "$N / $k5000" | bc -l)" "$c5000" "$(echo "$r5000 / 1024" | bc -l)"
+printf 'ratio kcd/limit (throughput): %.2fx at 500, %.2fx at 5000 (goal: at least 0.50x)\n' \
+  "$(echo "$lim / $k500" | bc -l)" "$(echo "$lim / $k5000" | bc -l)"
+printf 'ratio PostgreSQL-alone-in-batches/limit: %.2fx; kcd at 5000 / PostgreSQL alone in batches: %.2fx\n' \
+  "$(echo "$lim / $flo" | bc -l)" "$(echo "$flo / $k5000" | bc -l)"
