@@ -803,6 +803,10 @@ static int json_to_connect(void *state, const char *topic, const uint8_t *data, 
     *schema = NULL;
     memset(v, 0, sizeof *v);
     if (!data) return KC_OK;
+    if (!c->schemas_enable) {
+        int rc = kc_json_parse_fast(data, len, v);
+        if (rc != KC_ENOTFOUND) return rc == KC_OK ? KC_OK : kc_error_set(err, rc, "out of memory");
+    }
     json_error_t jerr;
     json_t *root = json_loadb((const char *)data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!root)

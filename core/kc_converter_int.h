@@ -14,6 +14,9 @@ extern const kc_plugin_desc kc_bytearray_converter_desc;
 
 /* Schemaless JSON <-> value, as JsonConverter with schemas.enable=false. */
 int kc_json_to_value(const json_t *j, kc_value *out, kc_error *err);
+/* Schemaless JSON bytes straight to a value; KC_ENOTFOUND: not taken on this fast path (invalid
+ * or unusual input), parse with jansson instead, which gives the exact value or error. */
+int kc_json_parse_fast(const uint8_t *data, size_t len, kc_value *out);
 void kc_json_write_value(kc_buf *b, const kc_value *v);
 
 /* Schema'd JSON (the envelope's "schema" and "payload" halves). */

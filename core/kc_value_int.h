@@ -16,6 +16,8 @@ void kc_value_init_struct(kc_value *v);
 int kc_array_push(kc_value *array, kc_value *item);
 int kc_value_reserve(kc_value *v, size_t n);
 int kc_map_put(kc_value *map, kc_value *key, kc_value *val);
+/* Appends without looking for the key: the caller knows it is new (parsers). */
+int kc_map_append(kc_value *map, kc_value *key, kc_value *val);
 int kc_map_put_str(kc_value *map, const char *key, kc_value *val);
 const kc_value *kc_map_get_str(const kc_value *map, const char *key);
 int kc_value_equal(const kc_value *a, const kc_value *b);

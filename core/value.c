@@ -118,6 +118,18 @@ int kc_map_put(kc_value *map, kc_value *key, kc_value *val) {
     return KC_OK;
 }
 
+int kc_map_append(kc_value *map, kc_value *key, kc_value *val) {
+    if (map->type != KC_VAL_MAP && map->type != KC_VAL_STRUCT) return KC_EINVAL;
+    if (grow((void **)&map->u.map.items, &map->u.map.cap, map->u.map.len + 1, sizeof(kc_entry)))
+        return KC_ENOMEM;
+    kc_entry *e = &map->u.map.items[map->u.map.len++];
+    e->key = *key;
+    e->val = *val;
+    memset(key, 0, sizeof *key);
+    memset(val, 0, sizeof *val);
+    return KC_OK;
+}
+
 int kc_map_put_str(kc_value *map, const char *key, kc_value *val) {
     kc_value k = KC_VALUE_NULL_INIT;
     if (kc_value_set_cstr(&k, key)) return KC_ENOMEM;
