@@ -320,6 +320,22 @@ def main():
     check(is_error(k.call("DELETE", "/connectors"), 405), "unsupported method -> 405")
     check(is_error(k.call("POST", "/connectors", raw=b"x" * (5 * 1024 * 1024)), 413), "oversized body -> 413")
 
+    # --- the pipeline's JDBC seed configs, verbatim: created; their host "postgres" does not
+    # resolve here, so the task FAILS with the database client's reason, and the API answers ---
+    for seed in ("SINK_POSTGRES_PCAP_STATS_00", "SINK_POSTGRES_PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02"):
+        with open(os.path.join(SOURCE, "tests/data/seed-configs/%s.json" % seed)) as f:
+            body = json.load(f)
+        s, b, _ = k.call("POST", "/connectors", body)
+        check(s == 201 and b["name"] == seed and b["type"] == "sink", "POST seed %s -> 201: %s %s" % (seed, s, b))
+    for seed in ("SINK_POSTGRES_PCAP_STATS_00", "SINK_POSTGRES_PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02"):
+        ok = wait_for(lambda: k.call("GET", "/connectors/%s/status" % seed)[1]["tasks"][0]["state"] == "FAILED",
+                      timeout=90)
+        b = k.call("GET", "/connectors/%s/status" % seed)[1]
+        check(ok and "cannot connect to PostgreSQL" in b["tasks"][0].get("trace", "") and
+              "postgres" in b["tasks"][0]["trace"], "seed %s FAILED with the connection error: %s" % (seed, b))
+        check(k.call("DELETE", "/connectors/" + seed)[0] == 204, "delete seed " + seed)
+    check(k.call("GET", "/")[0] == 200, "the API answers after the seed connectors failed")
+
     # --- kept across a restart: the stopped connector stays stopped ---
     k.stop()
     k = Kcd(work)
