@@ -245,8 +245,13 @@ static int txn_begin(source_run *s) {
  * do they count as committed (in memory, for offset_read and REST). */
 static int txn_commit(source_run *s) {
     kc_task *t = s->t;
-    if (!s->in_txn) return KC_OK;
     collect_acked(s);
+    if (!s->in_txn) { /* records dropped or skipped without one sent still move their offsets */
+        size_t i = 0;
+        while (i < s->nq && !s->qs[i]->advanced) i++;
+        if (i == s->nq) return KC_OK;
+        if (txn_begin(s)) return KC_EFATAL;
+    }
     for (size_t i = 0; i < s->nq; i++) {
         partq *q = s->qs[i];
         if (!q->advanced) continue;
@@ -504,7 +509,6 @@ static int eos_configure(source_run *s, rd_kafka_conf_t *conf, kc_error *err) {
 
 /* Ends the open transaction where the connector's transaction.boundary says so. */
 static int eos_boundary(source_run *s, int64_t *next_txn) {
-    if (!s->in_txn) return KC_OK;
     switch (s->boundary) {
     case BOUNDARY_POLL: return txn_commit(s);
     case BOUNDARY_INTERVAL:

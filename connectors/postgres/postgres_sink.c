@@ -622,9 +622,16 @@ static int ensure_columns(task *t, table *tb, row *rows, size_t n, kc_error *err
         if (sql.len) host->log(t->ctx, KC_LOG_INFO, "Evolving table: %s", sql.data);
     }
     size_t ddl = sql.len;
+    char state[6] = "";
     if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-    else if (ddl) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    else if (ddl) rc = exec(t, sql.data, PGRES_COMMAND_OK, state, err);
     pg_buf_free(&sql);
+    /* another task (tasks.max > 1) made the same table or column a moment ago: IF NOT EXISTS
+     * does not guard the catalog against that race, the catalog's unique index does */
+    if (rc && (!strcmp(state, "23505") || !strcmp(state, "42P07") || !strcmp(state, "42701"))) {
+        host->log(t->ctx, KC_LOG_INFO, "%s was changed by someone else meanwhile: %s", tb->qname, err->msg);
+        rc = KC_OK;
+    }
     if (rc || !ddl) return rc;
     drop_stages(tb); /* new column types: staging tables are made again (old ones die with the session) */
     return load_columns(t, tb, err);
@@ -759,6 +766,9 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
         } else {
             pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, colsql.data,
                           colsql.data, st->name);
+            /* pk.mode=kafka: a row with the same topic, partition and offset is this very record,
+             * written before a crash or a retry: replaying it changes nothing */
+            if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) pg_buf_puts(&sql, " ON CONFLICT DO NOTHING");
             if (t->mode == MODE_UPSERT) {
                 pg_buf_puts(&sql, " ON CONFLICT (");
                 for (size_t c = 0; c < nk; c++) {

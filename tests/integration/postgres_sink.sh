@@ -39,6 +39,10 @@ json.dump({"name": "pg-keyed", "config": dict(base, **{
     "topics": t3, "key.converter": "org.apache.kafka.connect.storage.StringConverter", "auto.create": "true",
     "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "SOURCE", "delete.enabled": "true",
     "table.name.format": "keyed"})}, open(work + "/keyed.json", "w"))
+for i in (1, 2):  # two connectors writing the same records by Kafka coordinates: the second replays the first
+    json.dump({"name": "pg-coords-%d" % i, "config": dict(base, **{
+        "topics": t3, "key.converter": "org.apache.kafka.connect.storage.StringConverter", "auto.create": "true",
+        "pk.mode": "kafka", "table.name.format": "by_coords"})}, open(work + "/coords%d.json" % i, "w"))
 json.dump({"name": "pg-bad", "config": dict(base, **{
     "topics": t4, "auto.create": "true", "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "ID",
     "table.name.format": "bad", "errors.tolerance": "all", "errors.deadletterqueue.topic.name": t4 + "-dlq",
@@ -62,7 +66,7 @@ printf '{"ID": 1, "N": 5}\n{"ID": 2, "N": "five"}\n{"ID": 3, "N": 7}\n' >"$WORK/
 "$TESTKIT" produce "$BOOTSTRAP" "$T4" "$WORK/bad.jsonl" || fail "cannot produce"
 
 start_kcd "$WORK/worker.properties" "$WORK/stats.json" "$WORK/probes.json" "$WORK/arrays.json" "$WORK/keyed.json" \
-  "$WORK/bad.json"
+  "$WORK/bad.json" "$WORK/coords1.json" "$WORK/coords2.json"
 wait_sql() { # wait_sql WANT SQL: until the query answers WANT
   local deadline=$((SECONDS + 60)) got=""
   while :; do
@@ -100,6 +104,11 @@ wait_sql 2 "SELECT count(*) FROM \"${T2}_WITH_ARRAYS\""
 
 # tombstones delete with delete.enabled
 wait_sql "a,c" "SELECT string_agg(\"SOURCE\", ',' ORDER BY \"SOURCE\") FROM keyed"
+# pk.mode=kafka with insert: the same record written twice (a replay) is one row, and no failure
+wait_sql 3 "SELECT count(*) FROM by_coords"
+sleep 1
+[ "$(psql_q "SELECT count(*) || ' ' || min(__connect_offset) || ' ' || max(__connect_offset) FROM by_coords")" = "3 0 2" ] ||
+  fail "by_coords should hold the 3 non-tombstone records once each"
 # a record the database refuses: the DLQ, with the database's message; its neighbours written
 wait_sql "1,3" "SELECT string_agg(\"ID\"::text, ',' ORDER BY \"ID\") FROM bad"
 deadline=$((SECONDS + 30))
@@ -113,6 +122,7 @@ grep -q '__connect.errors.stage=TASK_PUT' "$WORK/dlq.tsv" || fail "DLQ stage is 
 grep -q '__connect.errors.exception.message=invalid input syntax for type bigint: "five"' "$WORK/dlq.tsv" ||
   fail "the DLQ headers lack the database's message"
 kill -0 "$KCD_PID" || fail "kcd died"
+grep -q "pg-coords-.*Task is being killed\|Task is being killed.*pg-coords" "$WORK/kcd.log" && fail "a replaying connector failed"
 stop_kcd
 grep -q "connection.password=postgres\|:postgres@" "$WORK/kcd.log" && fail "the database password reached the log"
 pass "seed JDBC configs on PostgreSQL: created, upserted in place, evolved, timestamps and text[] arrays, tombstones deleted, refused record in the DLQ"
