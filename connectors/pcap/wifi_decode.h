@@ -1,0 +1,55 @@
+/* wifi_decode.h - the pcap source's decoder: radio headers (radiotap, Prism, AVS) and the
+ * 802.11 MAC header and tagged parameters, into the fields tshark prints. Pure functions on
+ * bytes, no libpcap: unit-tested and fuzzed on their own.
+ *
+ * Work in progress (issue 6): wlan_radio.duration, the *_resolved names, wlan.tag.vendor.data
+ * and wlan.tagged.all are not decoded yet. */
+#ifndef WIFI_DECODE_H
+#define WIFI_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Link types (pcap LINKTYPE_*). */
+enum { WIFI_LINKTYPE_80211 = 105, WIFI_LINKTYPE_PRISM = 119, WIFI_LINKTYPE_RADIOTAP = 127, WIFI_LINKTYPE_AVS = 163 };
+
+#define WIFI_MAX_VENDOR 32 /* vendor-specific elements kept per frame */
+
+typedef struct wifi_bytes {
+    const uint8_t *ptr; /* borrowed from the packet */
+    size_t len;
+} wifi_bytes;
+
+typedef struct wifi_frame {
+    /* radio */
+    int has_channel, has_signal;
+    int channel;    /* wlan_radio.channel */
+    int signal_dbm; /* wlan_radio.signal_dbm */
+    int fcs_at_end; /* radiotap flags 0x10: the last 4 bytes are the FCS */
+    /* MAC header */
+    int has_fc;
+    unsigned type, subtype, ds; /* wlan.fc.type, subtype, wlan.fc.ds (ToDS 1, FromDS 2) */
+    int has_ra, has_ta, has_da, has_sa, has_bssid, has_staa;
+    uint8_t ra[6], ta[6], da[6], sa[6], bssid[6], staa[6];
+    /* tagged parameters (management frames) */
+    int has_ssid;
+    wifi_bytes ssid;
+    int has_country;
+    char country[3];
+    size_t nvendor;
+    uint32_t vendor_oui[WIFI_MAX_VENDOR];
+    uint8_t vendor_type[WIFI_MAX_VENDOR]; /* wlan.tag.vendor.oui.type */
+    int has_vendor_type[WIFI_MAX_VENDOR];
+    int has_wps_name;
+    wifi_bytes wps_name; /* WPS attribute Device Name (0x1011) */
+} wifi_frame;
+
+/* Decodes one packet of the given link type. Never reads past caplen; what a truncated or
+ * malformed packet still holds is decoded and the rest left unset. 0 when the link type is
+ * one this decoder knows, -1 otherwise. */
+int wifi_decode(int linktype, const uint8_t *pkt, size_t caplen, wifi_frame *out);
+
+/* The channel number of a frequency in MHz (2.4, 5 and 6 GHz bands), 0 when unknown. */
+int wifi_channel_of_freq(unsigned mhz);
+
+#endif
