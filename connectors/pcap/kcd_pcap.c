@@ -1,7 +1,10 @@
 /* kcd-pcap - the pcap source's decoder on capture files: one record value per packet, as the
  * pipeline stored them on topic pcap ({"timestamp": "<epoch ms>", "<field with _>": [...]}).
  *
- *   kcd-pcap [--format tshark-4.0] [--fields f1,f2,...] FILE...
+ *   kcd-pcap [--format tshark-4.0] [--fields f1,f2,...] [--manuf FILE] [--wka FILE] [--ethers FILE] FILE...
+ *
+ * --manuf defaults to Debian's /usr/share/wireshark/manuf and --wka to the wka file beside it,
+ * when present (the tables tshark 4.0 resolves names with).
  *
  * Work in progress (issue 6): fields the decoder does not produce yet are left out. */
 #define _GNU_SOURCE
@@ -10,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mac_names.h"
 #include "wifi_decode.h"
+
+static mac_names *names; /* NULL: no tables, *_resolved print the address */
 
 /* The pipeline's 22 fields (connectors.md 1.1), in its order. */
 static const char *const default_fields[] = {
@@ -29,6 +35,18 @@ static void mac(const char *field, int has, const uint8_t *a) {
     if (!has) return;
     key(field);
     printf("\"%02x:%02x:%02x:%02x:%02x:%02x\"]", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static void json_text(const uint8_t *s, size_t n);
+
+static void resolved(const char *field, int has, const uint8_t *a) {
+    if (!has) return;
+    char name[160];
+    if (names) mac_names_resolve(names, a, name, sizeof name);
+    else snprintf(name, sizeof name, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+    key(field);
+    json_text((const uint8_t *)name, strlen(name));
+    putchar(']');
 }
 
 static void json_text(const uint8_t *s, size_t n) {
@@ -61,6 +79,12 @@ static void field(const char *name, const wifi_frame *f) {
     else if (!strcmp(name, "wlan.sa")) mac(name, f->has_sa, f->sa);
     else if (!strcmp(name, "wlan.staa")) mac(name, f->has_staa, f->staa);
     else if (!strcmp(name, "wlan.bssid")) mac(name, f->has_bssid, f->bssid);
+    else if (!strcmp(name, "wlan.ra_resolved")) resolved(name, f->has_ra, f->ra);
+    else if (!strcmp(name, "wlan.ta_resolved")) resolved(name, f->has_ta, f->ta);
+    else if (!strcmp(name, "wlan.da_resolved")) resolved(name, f->has_da, f->da);
+    else if (!strcmp(name, "wlan.sa_resolved")) resolved(name, f->has_sa, f->sa);
+    else if (!strcmp(name, "wlan.staa_resolved")) resolved(name, f->has_staa, f->staa);
+    else if (!strcmp(name, "wlan.bssid_resolved")) resolved(name, f->has_bssid, f->bssid);
     else if (!strcmp(name, "wlan.ssid") && f->has_ssid) { /* tshark 4.0 prints the bytes as hex */
         key(name);
         if (!f->ssid.len) printf("\"<MISSING>\"]"); /* how tshark 4.0 prints empty bytes */
@@ -94,17 +118,33 @@ static void field(const char *name, const wifi_frame *f) {
 }
 
 int main(int argc, char **argv) {
-    const char *fields_arg = NULL;
+    const char *fields_arg = NULL, *manuf = NULL, *wka = NULL, *ethers = NULL;
     int first_file = 1;
     for (; first_file < argc && !strncmp(argv[first_file], "--", 2); first_file++) {
         if (!strcmp(argv[first_file], "--fields") && first_file + 1 < argc) fields_arg = argv[++first_file];
+        else if (!strcmp(argv[first_file], "--manuf") && first_file + 1 < argc) manuf = argv[++first_file];
+        else if (!strcmp(argv[first_file], "--wka") && first_file + 1 < argc) wka = argv[++first_file];
+        else if (!strcmp(argv[first_file], "--ethers") && first_file + 1 < argc) ethers = argv[++first_file];
         else if (!strcmp(argv[first_file], "--format") && first_file + 1 < argc) {
             if (strcmp(argv[++first_file], "tshark-4.0")) {
                 fprintf(stderr, "kcd-pcap: only --format tshark-4.0 is built so far\n");
                 return 2;
             }
         } else {
-            fprintf(stderr, "usage: kcd-pcap [--format tshark-4.0] [--fields f1,f2,...] FILE...\n");
+            fprintf(stderr, "usage: kcd-pcap [--format tshark-4.0] [--fields f1,f2,...] [--manuf FILE] [--wka FILE] "
+                            "[--ethers FILE] FILE...\n");
+            return 2;
+        }
+    }
+    /* the name tables: given ones must load; Debian's defaults are used when present */
+    const char *tables[3] = {manuf ? manuf : "/usr/share/wireshark/manuf", wka ? wka : "/usr/share/wireshark/wka", ethers};
+    const int given[3] = {manuf != NULL, wka != NULL, ethers != NULL};
+    names = mac_names_new();
+    for (int t = 0; t < 3 && names; t++) {
+        if (!tables[t]) continue;
+        if (mac_names_load(names, tables[t], t == 2) < 0 && given[t]) {
+            fprintf(stderr, "kcd-pcap: cannot read %s %s\n", t == 0 ? "--manuf" : t == 1 ? "--wka" : "--ethers", tables[t]);
+            mac_names_free(names);
             return 2;
         }
     }
@@ -153,5 +193,6 @@ int main(int argc, char **argv) {
         pcap_close(pc);
     }
     free(copy);
+    mac_names_free(names);
     return status;
 }

@@ -2,8 +2,8 @@
  * 802.11 MAC header and tagged parameters, into the fields tshark prints. Pure functions on
  * bytes, no libpcap: unit-tested and fuzzed on their own.
  *
- * Work in progress (issue 6): wlan_radio.duration, the *_resolved names, wlan.tag.vendor.data
- * and wlan.tagged.all are not decoded yet. */
+ * Work in progress (issue 6): wlan_radio.duration, wlan.tag.vendor.data and wlan.tagged.all
+ * are not decoded yet; names for *_resolved are mac_names.c's. */
 #ifndef WIFI_DECODE_H
 #define WIFI_DECODE_H
 
