@@ -120,8 +120,8 @@ static int by_bits_value(const void *a, const void *b) {
 }
 
 static void prepare(mac_names *m) {
-    qsort(m->items, m->len, sizeof *m->items, by_bits_value);
-    qsort(m->ethers, m->nethers, sizeof *m->ethers, by_bits_value);
+    if (m->len) qsort(m->items, m->len, sizeof *m->items, by_bits_value);
+    if (m->nethers) qsort(m->ethers, m->nethers, sizeof *m->ethers, by_bits_value);
     m->nmasks = 0;
     for (size_t i = 0; i < m->len; i++)
         if (!m->nmasks || m->masks[m->nmasks - 1] != m->items[i].bits) m->masks[m->nmasks++] = m->items[i].bits;
@@ -130,6 +130,7 @@ static void prepare(mac_names *m) {
 
 static const entry *find(const entry *items, size_t len, uint64_t value, unsigned bits) {
     entry key = {value, bits, NULL};
+    if (!len) return NULL; /* (no table: items is NULL, which bsearch may not take) */
     return bsearch(&key, items, len, sizeof *items, by_bits_value);
 }
 
