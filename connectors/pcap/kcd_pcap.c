@@ -93,6 +93,9 @@ static void field(const char *name, const wifi_frame *f) {
             for (size_t i = 0; i < f->ssid.len; i++) printf("%02x", f->ssid.ptr[i]);
             printf("\"]");
         }
+    } else if (!strcmp(name, "wlan.tagged.all") && f->has_tagged) { /* a tree item: tshark prints 1 */
+        key(name);
+        printf("\"1\"]");
     } else if (!strcmp(name, "wlan.country_info.code") && f->has_country) {
         key(name);
         json_text((const uint8_t *)f->country, strlen(f->country));

@@ -247,8 +247,10 @@ static void mac(const uint8_t *p, size_t len, wifi_frame *f) {
         size_t hdr = 24 + ((flags & 0x80) ? 4 : 0); /* +HT Control with the Order bit */
         /* SAE authentication (algorithm 3) carries its own fields, not elements */
         if (f->subtype == 11 && len >= hdr + 2 && le16(p + hdr) == 3) fixed = -1;
-        if (fixed >= 0 && !(flags & 0x40) && len >= hdr + (size_t)fixed) /* not protected */
+        if (fixed >= 0 && !(flags & 0x40) && len >= hdr + (size_t)fixed) { /* not protected */
+            f->has_tagged = len > hdr + (size_t)fixed;
             tags(p + hdr + fixed, len - hdr - (size_t)fixed, f);
+        }
         return;
     }
     if (f->type != 2) return;

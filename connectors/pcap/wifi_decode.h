@@ -2,8 +2,8 @@
  * 802.11 MAC header and tagged parameters, into the fields tshark prints. Pure functions on
  * bytes, no libpcap: unit-tested and fuzzed on their own.
  *
- * Work in progress (issue 6): wlan_radio.duration, wlan.tag.vendor.data and wlan.tagged.all
- * are not decoded yet; names for *_resolved are mac_names.c's. */
+ * Work in progress (issue 6): wlan_radio.duration and wlan.tag.vendor.data are not decoded
+ * yet; names for *_resolved are mac_names.c's. */
 #ifndef WIFI_DECODE_H
 #define WIFI_DECODE_H
 
@@ -32,6 +32,7 @@ typedef struct wifi_frame {
     int has_ra, has_ta, has_da, has_sa, has_bssid, has_staa;
     uint8_t ra[6], ta[6], da[6], sa[6], bssid[6], staa[6];
     /* tagged parameters (management frames) */
+    int has_tagged; /* a non-empty tagged-parameter area: wlan.tagged.all */
     int has_ssid;
     wifi_bytes ssid;
     int has_country;

@@ -11,7 +11,7 @@ BUILD = os.environ["KCD_BUILD"]
 SOURCE = os.environ["KCD_SOURCE"]
 FIELDS = ["wlan.fc.type", "wlan.fc.type_subtype", "wlan_radio.channel", "wlan_radio.signal_dbm", "wlan.ra",
           "wlan.ra_resolved", "wlan.da", "wlan.da_resolved", "wlan.ta", "wlan.ta_resolved", "wlan.sa",
-          "wlan.sa_resolved", "wlan.staa", "wlan.staa_resolved", "wlan.tag.vendor.oui.type", "wlan.tag.oui",
+          "wlan.sa_resolved", "wlan.staa", "wlan.staa_resolved", "wlan.tagged.all", "wlan.tag.vendor.oui.type", "wlan.tag.oui",
           "wlan.ssid", "wlan.country_info.code", "wps.device_name"]
 # both use Debian's name tables (/usr/share/wireshark/manuf and wka, from wireshark-common)
 import struct
