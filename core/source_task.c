@@ -63,27 +63,34 @@ typedef struct source_run {
     int64_t txn_records;
 } source_run;
 
-/* errors.tolerance: with all, a record failing a stage is logged and skipped, its offset
- * committable like a dropped record's; with none, the task fails. Returns the task's rc. */
 static void commit_record(source_run *s, kc_record *r, int32_t partition, int64_t offset) {
     kc_error err;
     if (s->ops->commit_record(s->state, r, partition, offset, &err))
         KC_WARN(s->t->ctx.logger, "Task commit_record() failed: %s", err.msg);
 }
 
-/* A record that will not be sent (dropped by a transform, skipped by errors.tolerance): its
- * offset is committable at once, as in Connect, and commit_record() hears of it with -1, -1. */
-static void settle_unsent(source_run *s, inflight *e) {
-    if (!e) return;
+/* Lets go of an entry's record; an entry in no queue (kept only for commit_record) goes with
+ * it. Returns the entry, or NULL when it was freed (or was NULL). */
+static inflight *drop_record(inflight *e) {
+    if (!e) return NULL;
     if (e->rec) {
-        commit_record(s, e->rec, -1, -1);
         kc_record_release(e->rec);
         e->rec = NULL;
     }
-    if (e->q) e->acked = 1;
-    else free(e);
+    if (e->q) return e;
+    free(e);
+    return NULL;
 }
 
+/* A record that will not be sent (dropped by a transform, skipped by errors.tolerance): its
+ * offset is committable at once, as in Connect, and commit_record() hears of it with -1, -1. */
+static void settle_unsent(source_run *s, inflight *e) {
+    if (e && e->rec) commit_record(s, e->rec, -1, -1);
+    if ((e = drop_record(e))) e->acked = 1;
+}
+
+/* errors.tolerance: with all, a record failing a stage is logged and skipped, its offset
+ * committable like a dropped record's; with none, the task fails. Returns the task's rc. */
 static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...) {
@@ -94,10 +101,7 @@ static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...
     va_end(ap);
     if (!s->tolerate_all || rc == KC_ENOMEM) {
         kc_task_fail(s->t, "%s", msg);
-        if (e && !e->q) { /* not in a queue: nothing else frees it */
-            if (e->rec) kc_record_release(e->rec);
-            free(e);
-        }
+        drop_record(e); /* an entry in a queue stays there, its offset never committable */
         return rc;
     }
     s->skipped++;
@@ -153,15 +157,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     source_run *s = opaque;
     inflight *e = m->_private;
     s->outstanding--;
-    if (e && e->rec) {
-        if (!m->err) commit_record(s, e->rec, m->partition, m->offset);
-        kc_record_release(e->rec);
-        e->rec = NULL;
-    }
-    if (e && !e->q) { /* tracked only for commit_record */
-        free(e);
-        e = NULL;
-    }
+    if (e && e->rec && !m->err) commit_record(s, e->rec, m->partition, m->offset);
+    e = drop_record(e);
     if (m->err && s->aborting) return;
     if (m->err) {
         if (!s->produce_failed && !kc_task_should_stop(s->t))
@@ -445,11 +442,7 @@ static int send_record(source_run *s, kc_record *r) {
         free(key);
         free(val);
         if (hdrs) rd_kafka_headers_destroy(hdrs);
-        if (e && e->rec) {
-            kc_record_release(e->rec);
-            e->rec = NULL;
-        }
-        if (e && !e->q) free(e);
+        drop_record(e);
         kc_task_fail(t, "Failed to produce to topic %s: %s", r->topic, rd_kafka_err2str(perr));
         return KC_EFATAL;
     }
@@ -479,8 +472,7 @@ static void drain_queues(source_run *s) {
 static int eos_configure(source_run *s, rd_kafka_conf_t *conf, kc_error *err) {
     kc_task *t = s->t;
     kc_worker *w = t->conn->worker;
-    const char *support = kc_config_get(&w->config, "exactly.once.source.support");
-    if (!support || strcasecmp(support, "enabled")) return KC_OK;
+    if (!kc_worker_exactly_once(&w->config)) return KC_OK;
     s->eos = 1;
     s->offsets_topic = kc_offset_topic_name(w);
     s->conn_offsets_topic = kc_config_get(&t->conn->config, "offsets.storage.topic");
