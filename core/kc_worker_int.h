@@ -158,6 +158,8 @@ extern const kc_config_def kc_source_common_defs[];
 /* Validates a worker config; problems get one line each. */
 int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
 int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems);
+/* exactly.once.source.support=enabled ("preparing" is disabled in standalone mode). */
+int kc_worker_exactly_once(const kc_config *worker_cfg);
 void kc_worker_free(kc_worker *w);
 /* Embedded default: creates a topic with one partition (Kafka's num.partitions default)
  * before anything auto-creates it with the mock cluster's four. No-op on a real cluster. */

@@ -124,8 +124,7 @@ static int cmd_standalone(int argc, char **argv) {
     if (status) goto out;
 
     offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
-    const char *eos = kc_config_get(&wcfg, "exactly.once.source.support");
-    int offsets_on_topic = eos && !strcasecmp(eos, "enabled");
+    int offsets_on_topic = kc_worker_exactly_once(&wcfg);
     if (!offsets_file && !offsets_on_topic)
         KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
     /* exactly-once: source offsets live on the offsets topic, written in each transaction */

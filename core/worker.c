@@ -437,11 +437,15 @@ static int known_sub_key(kc_worker *w, const kc_config *cfg, const char *key) {
     return has_prefix(key, connector_prefixes);
 }
 
+int kc_worker_exactly_once(const kc_config *worker_cfg) {
+    const char *support = kc_config_get(worker_cfg, "exactly.once.source.support");
+    return support && !strcasecmp(support, "enabled");
+}
+
 /* With exactly-once source support on, what the connector asks of it must be what its plugin
  * declares (Connect asks exactlyOnceSupport() and canDefineTransactionBoundaries()). */
 static void check_exactly_once(kc_worker *w, const kc_plugin *p, const kc_config *cfg, kc_strlist *problems) {
-    const char *support = kc_config_get(&w->config, "exactly.once.source.support");
-    if (!support || strcasecmp(support, "enabled")) return;
+    if (!kc_worker_exactly_once(&w->config)) return;
     uint32_t flags = kc_plugin_flags(p);
     const char *eos = kc_config_get(cfg, "exactly.once.support");
     if (eos && !strcasecmp(eos, "required") && !(flags & KC_PLUGIN_EXACTLY_ONCE))
