@@ -18,6 +18,8 @@ kc_offset_store *kc_offset_store_open(const char *path, kc_error *err);
 void kc_offset_store_close(kc_offset_store *s);
 /* The key bytes of one source partition: ["connector",{partition}] (handed over). */
 char *kc_offset_store_key(const char *connector, const kc_value *partition);
+/* What every key of the connector starts with: ["connector", (handed over). */
+char *kc_offset_store_key_prefix(const char *connector);
 /* KC_ENOTFOUND when nothing is stored for that partition. */
 int kc_offset_store_get(kc_offset_store *s, const char *connector, const kc_value *partition, kc_value *offset);
 /* Stages an offset (NULL offset: delete); kc_offset_store_flush makes staged offsets durable. */

@@ -33,13 +33,24 @@ struct kc_offset_store {
     int dirty;
 };
 
+/* ["connector", : what every key of the connector starts with */
+static void key_prefix(kc_buf *b, const char *connector) {
+    kc_buf_putc(b, '[');
+    kc_buf_json_string(b, connector, strlen(connector));
+    kc_buf_putc(b, ',');
+}
+
 char *kc_offset_store_key(const char *connector, const kc_value *partition) {
     kc_buf b = KC_BUF_INIT;
-    kc_buf_putc(&b, '[');
-    kc_buf_json_string(&b, connector, strlen(connector));
-    kc_buf_putc(&b, ',');
+    key_prefix(&b, connector);
     kc_json_write_value(&b, partition);
     kc_buf_putc(&b, ']');
+    return kc_buf_detach(&b);
+}
+
+char *kc_offset_store_key_prefix(const char *connector) {
+    kc_buf b = KC_BUF_INIT;
+    key_prefix(&b, connector);
     return kc_buf_detach(&b);
 }
 
@@ -300,18 +311,16 @@ int kc_offset_store_flush(kc_offset_store *s, kc_error *err) {
 }
 
 int kc_offset_store_list(kc_offset_store *s, const char *connector, kc_strlist *keys, kc_strlist *values) {
-    kc_buf prefix = KC_BUF_INIT;
-    kc_buf_putc(&prefix, '[');
-    kc_buf_json_string(&prefix, connector, strlen(connector));
-    kc_buf_putc(&prefix, ',');
-    if (prefix.failed) return KC_ENOMEM;
+    char *prefix = kc_offset_store_key_prefix(connector);
+    if (!prefix) return KC_ENOMEM;
+    size_t plen = strlen(prefix);
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->len; i++)
-        if (s->items[i].value && strncmp(s->items[i].key, prefix.data, prefix.len) == 0) {
+        if (s->items[i].value && strncmp(s->items[i].key, prefix, plen) == 0) {
             kc_strlist_add(keys, s->items[i].key);
             kc_strlist_add(values, s->items[i].value);
         }
     pthread_mutex_unlock(&s->lock);
-    kc_buf_free(&prefix);
+    free(prefix);
     return KC_OK;
 }

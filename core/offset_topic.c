@@ -14,18 +14,36 @@ const char *kc_offset_topic_name(const kc_worker *w) {
     return t && *t ? t : "connect-offsets";
 }
 
+/* A client of the offsets topic: the worker's producer.* or consumer.* settings, then `extra`
+ * (name, value, ..., NULL) and, for a producer, a delivery report callback (may be NULL). */
+static rd_kafka_t *offsets_client(kc_worker *w, rd_kafka_type_t type, const char *client_id,
+                                  const char *const *extra, void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                                  kc_error *err) {
+    rd_kafka_conf_t *conf =
+        kc_kafka_conf(w, NULL, type == RD_KAFKA_PRODUCER ? "producer." : "consumer.", "", client_id, err);
+    if (!conf) return NULL;
+    char errstr[512];
+    for (size_t i = 0; extra && extra[i]; i += 2)
+        if (rd_kafka_conf_set(conf, extra[i], extra[i + 1], errstr, sizeof errstr)) {
+            rd_kafka_conf_destroy(conf);
+            kc_error_set(err, KC_EINVAL, "%s: %s", client_id, errstr);
+            return NULL;
+        }
+    if (on_delivery) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        kc_error_set(err, KC_EFATAL, "%s: %s", client_id, errstr);
+    }
+    return rk;
+}
+
 int kc_offset_topic_create(kc_worker *w, kc_error *err) {
     int64_t partitions = 25, rf = -1;
     kc_config_get_long(&w->config, "offset.storage.partitions", &partitions);
     kc_config_get_long(&w->config, "offset.storage.replication.factor", &rf);
-    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "producer.", "", "kcd-offsets-admin", err);
-    if (!conf) return KC_EINVAL;
-    char errstr[512];
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        return kc_error_set(err, KC_EFATAL, "cannot create an admin client: %s", errstr);
-    }
+    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_PRODUCER, "kcd-offsets-admin", NULL, NULL, err);
+    if (!rk) return err->code;
     int rc = kc_kafka_create_topic(rk, kc_offset_topic_name(w), (int)partitions, (int)rf, "compact", err);
     rd_kafka_destroy(rk);
     return rc;
@@ -58,21 +76,11 @@ static int partition_count(rd_kafka_t *rk, const char *topic, int *out, kc_error
 int kc_offset_topic_read(kc_worker *w, const char *connector, int to_high_watermark, int64_t timeout_ms,
                          kc_offset_store *into, kc_error *err) {
     const char *topic = kc_offset_topic_name(w);
-    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "consumer.", "", "kcd-offsets-reader", err);
-    if (!conf) return KC_EINVAL;
-    char errstr[512];
     /* read_committed: offsets of aborted transactions never count */
-    if (rd_kafka_conf_set(conf, "isolation.level", "read_committed", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(conf, "group.id", "kcd-offsets-reader", errstr, sizeof errstr)) {
-        rd_kafka_conf_destroy(conf);
-        return kc_error_set(err, KC_EINVAL, "offsets reader: %s", errstr);
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        return kc_error_set(err, KC_EFATAL, "offsets reader: %s", errstr);
-    }
+    static const char *const settings[] = {"isolation.level", "read_committed", "enable.partition.eof", "true",
+                                           "group.id", "kcd-offsets-reader", NULL};
+    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_CONSUMER, "kcd-offsets-reader", settings, NULL, err);
+    if (!rk) return err->code;
     int nparts = 0, rc = partition_count(rk, topic, &nparts, err);
     int64_t *end = NULL;
     char *done = NULL;
@@ -83,11 +91,7 @@ int kc_offset_topic_read(kc_worker *w, const char *connector, int to_high_waterm
     end = calloc((size_t)nparts, sizeof *end);
     done = calloc((size_t)nparts, 1);
     parts = rd_kafka_topic_partition_list_new(nparts);
-    if (connector) {
-        kc_value empty = {0};
-        prefix = kc_offset_store_key(connector, &empty); /* ["connector",null] */
-        if (prefix) prefix_len = strlen(prefix) - 5;    /* keep ["connector", */
-    }
+    if (connector && (prefix = kc_offset_store_key_prefix(connector))) prefix_len = strlen(prefix);
     if (!end || !done || !parts || (connector && !prefix)) {
         rc = kc_error_set(err, KC_ENOMEM, "out of memory");
         goto out;
@@ -169,20 +173,9 @@ int kc_offset_topic_write(void *worker, const char *const *keys, const char *con
                           kc_error *err) {
     kc_worker *w = worker;
     const char *topic = kc_offset_topic_name(w);
-    rd_kafka_conf_t *conf = kc_kafka_conf(w, NULL, "producer.", "", "kcd-offsets-writer", err);
-    if (!conf) return KC_EINVAL;
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, "message.timeout.ms", "30000", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr)) {
-        rd_kafka_conf_destroy(conf);
-        return kc_error_set(err, KC_EINVAL, "offsets writer: %s", errstr);
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_offset_delivery);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        return kc_error_set(err, KC_EFATAL, "offsets writer: %s", errstr);
-    }
+    static const char *const settings[] = {"message.timeout.ms", "30000", "enable.idempotence", "true", NULL};
+    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_PRODUCER, "kcd-offsets-writer", settings, on_offset_delivery, err);
+    if (!rk) return err->code;
     rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (size_t i = 0; i < n && !first; i++) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
