@@ -691,6 +691,19 @@ static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
     return st;
 }
 
+/* Columns [from, to) of a row as `<lhs>c<op>c` joined by sep: "c = EXCLUDED.c, ...",
+ * "t.k = s.k AND ...". */
+static void pairs(task *t, pg_buf *b, const row *r0, size_t from, size_t to, const char *sep, const char *lhs,
+                  const char *op) {
+    for (size_t c = from; c < to; c++) {
+        if (c > from) pg_buf_puts(b, sep);
+        pg_buf_puts(b, lhs);
+        ident(t, b, r0->cells[c].name);
+        pg_buf_puts(b, op);
+        ident(t, b, r0->cells[c].name);
+    }
+}
+
 /* Writes rows[0..n) (all of one table and one column list) inside the open transaction. */
 static int write_run(task *t, row *rows, size_t n, kc_error *err) {
     table *tb = rows[0].tab;
@@ -741,31 +754,15 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
         }
     }
     if (!rc) { /* move the staged rows into the table */
-        pg_buf colsql = {0};
-        for (size_t c = 0; c < nc; c++) {
-            pg_buf_puts(&colsql, c ? "," : "");
-            ident(t, &colsql, r0->cells[c].name);
-        }
         if (t->mode == MODE_UPDATE) {
             pg_buf_printf(&sql, "UPDATE %s AS t SET ", tb->qname);
-            for (size_t c = nk; c < nc; c++) {
-                if (c > nk) pg_buf_puts(&sql, ", ");
-                ident(t, &sql, r0->cells[c].name);
-                pg_buf_puts(&sql, " = s.");
-                ident(t, &sql, r0->cells[c].name);
-            }
+            pairs(t, &sql, r0, nk, nc, ", ", "", " = s.");
             pg_buf_printf(&sql, " FROM pg_temp.%s AS s WHERE ", st->name);
-            for (size_t c = 0; c < nk; c++) {
-                if (c) pg_buf_puts(&sql, " AND ");
-                pg_buf_puts(&sql, "t.");
-                ident(t, &sql, r0->cells[c].name);
-                pg_buf_puts(&sql, " = s.");
-                ident(t, &sql, r0->cells[c].name);
-            }
+            pairs(t, &sql, r0, 0, nk, " AND ", "t.", " = s.");
             if (nk == nc) sql.len = 0; /* nothing to update but the key itself */
         } else {
-            pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, colsql.data,
-                          colsql.data, st->name);
+            pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, st->cols, st->cols,
+                          st->name);
             /* pk.mode=kafka: a row with the same topic, partition and offset is this very record,
              * written before a crash or a retry: replaying it changes nothing */
             if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) pg_buf_puts(&sql, " ON CONFLICT DO NOTHING");
@@ -776,15 +773,9 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
                     ident(t, &sql, r0->cells[c].name);
                 }
                 pg_buf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
-                for (size_t c = nk; c < nc; c++) {
-                    if (c > nk) pg_buf_puts(&sql, ", ");
-                    ident(t, &sql, r0->cells[c].name);
-                    pg_buf_puts(&sql, " = EXCLUDED.");
-                    ident(t, &sql, r0->cells[c].name);
-                }
+                pairs(t, &sql, r0, nk, nc, ", ", "", " = EXCLUDED.");
             }
         }
-        pg_buf_free(&colsql);
         if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
         else if (sql.len) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
     }
