@@ -191,6 +191,14 @@ static int parse_number(parser *ps, kc_value *out) {
 
 static int parse_value(parser *ps, kc_value *out);
 
+/* After an array element or object member: 1 when a ',' says another follows, KC_OK (0) at
+ * the closing bracket, FALLBACK for anything else. */
+static int next_member(parser *ps, unsigned char close) {
+    skip_ws(ps);
+    if (ps->p < ps->end && (*ps->p == ',' || *ps->p == close)) return *ps->p++ == ',';
+    return FALLBACK;
+}
+
 static int parse_array(parser *ps, kc_value *out) {
     ps->p++;
     kc_value_init_array(out);
@@ -203,20 +211,10 @@ static int parse_array(parser *ps, kc_value *out) {
         kc_value item;
         int rc = parse_value(ps, &item);
         if (rc || (rc = kc_array_push(out, &item))) {
-            if (rc != KC_OK) kc_value_clear(&item);
+            kc_value_clear(&item);
             return rc;
         }
-        skip_ws(ps);
-        if (ps->p >= ps->end) return FALLBACK;
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p == ']') {
-            ps->p++;
-            return KC_OK;
-        }
-        return FALLBACK;
+        if ((rc = next_member(ps, ']')) <= 0) return rc;
     }
 }
 
@@ -276,17 +274,7 @@ static int parse_object(parser *ps, kc_value *out) {
                 return rc;
             }
         }
-        skip_ws(ps);
-        if (ps->p >= ps->end) return FALLBACK;
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p == '}') {
-            ps->p++;
-            return KC_OK;
-        }
-        return FALLBACK;
+        if ((rc = next_member(ps, '}')) <= 0) return rc;
     }
 }
 
