@@ -234,12 +234,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "cast", "1.0.0", "Cast fields or the whole key/value to another type",
-    (const char *const[]){"org.apache.kafka.connect.transforms.Cast$Value",
-                          "org.apache.kafka.connect.transforms.Cast$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("cast", "Cast fields or the whole key/value to another type",
+    "org.apache.kafka.connect.transforms.Cast$Value", "org.apache.kafka.connect.transforms.Cast$Key")

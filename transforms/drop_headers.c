@@ -46,11 +46,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "drop-headers", "1.0.0", "Remove headers by name",
-    (const char *const[]){"org.apache.kafka.connect.transforms.DropHeaders", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("drop-headers", "Remove headers by name",
+    "org.apache.kafka.connect.transforms.DropHeaders")

@@ -96,12 +96,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "extract-field", "1.0.0", "Replace the key or value by one field",
-    (const char *const[]){"org.apache.kafka.connect.transforms.ExtractField$Value",
-                          "org.apache.kafka.connect.transforms.ExtractField$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("extract-field", "Replace the key or value by one field",
+    "org.apache.kafka.connect.transforms.ExtractField$Value", "org.apache.kafka.connect.transforms.ExtractField$Key")

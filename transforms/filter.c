@@ -18,11 +18,5 @@ static void close_state(void *s) { (void)s; }
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "filter", "1.0.0", "Drops all records (use with a predicate)",
-    (const char *const[]){"org.apache.kafka.connect.transforms.Filter", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("filter", "Drops all records (use with a predicate)",
+    "org.apache.kafka.connect.transforms.Filter")

@@ -129,12 +129,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "flatten", "1.0.0", "Flatten nested structs and maps",
-    (const char *const[]){"org.apache.kafka.connect.transforms.Flatten$Value",
-                          "org.apache.kafka.connect.transforms.Flatten$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("flatten", "Flatten nested structs and maps",
+    "org.apache.kafka.connect.transforms.Flatten$Value", "org.apache.kafka.connect.transforms.Flatten$Key")

@@ -23,11 +23,5 @@ static int test(void *s, const kc_record *r) {
 
 static const kc_predicate_ops ops = {configure, test, predicate_close};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "has-header-key", "1.0.0", "True when a header with the name exists",
-    (const char *const[]){"org.apache.kafka.connect.transforms.predicates.HasHeaderKey", NULL},
-    config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_PREDICATE_PLUGIN("has-header-key", "True when a header with the name exists",
+    "org.apache.kafka.connect.transforms.predicates.HasHeaderKey")

@@ -111,12 +111,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "header-from", "1.0.0", "Copy or move fields into headers",
-    (const char *const[]){"org.apache.kafka.connect.transforms.HeaderFrom$Value",
-                          "org.apache.kafka.connect.transforms.HeaderFrom$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("header-from", "Copy or move fields into headers",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Value", "org.apache.kafka.connect.transforms.HeaderFrom$Key")

@@ -53,12 +53,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "hoist-field", "1.0.0", "Wrap the key or value in a single field",
-    (const char *const[]){"org.apache.kafka.connect.transforms.HoistField$Value",
-                          "org.apache.kafka.connect.transforms.HoistField$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("hoist-field", "Wrap the key or value in a single field",
+    "org.apache.kafka.connect.transforms.HoistField$Value", "org.apache.kafka.connect.transforms.HoistField$Key")

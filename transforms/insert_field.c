@@ -149,13 +149,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "insert-field", "1.0.0",
-    "Insert topic, partition, offset, timestamp or a static value as fields",
-    (const char *const[]){"org.apache.kafka.connect.transforms.InsertField$Value",
-                          "org.apache.kafka.connect.transforms.InsertField$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("insert-field", "Insert topic, partition, offset, timestamp or a static value as fields",
+    "org.apache.kafka.connect.transforms.InsertField$Value", "org.apache.kafka.connect.transforms.InsertField$Key")

@@ -132,12 +132,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "mask-field", "1.0.0", "Mask fields with empty values or a replacement",
-    (const char *const[]){"org.apache.kafka.connect.transforms.MaskField$Value",
-                          "org.apache.kafka.connect.transforms.MaskField$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("mask-field", "Mask fields with empty values or a replacement",
+    "org.apache.kafka.connect.transforms.MaskField$Value", "org.apache.kafka.connect.transforms.MaskField$Key")

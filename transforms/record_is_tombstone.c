@@ -16,11 +16,5 @@ static int test(void *s, const kc_record *r) {
 
 static const kc_predicate_ops ops = {configure, test, predicate_close};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "record-is-tombstone", "1.0.0", "True for tombstones (null value)",
-    (const char *const[]){"org.apache.kafka.connect.transforms.predicates.RecordIsTombstone", NULL},
-    config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_PREDICATE_PLUGIN("record-is-tombstone", "True for tombstones (null value)",
+    "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone")

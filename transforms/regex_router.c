@@ -81,11 +81,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "regex-router", "1.0.0", "Rewrite the topic with a regex replacement",
-    (const char *const[]){"org.apache.kafka.connect.transforms.RegexRouter", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("regex-router", "Rewrite the topic with a regex replacement",
+    "org.apache.kafka.connect.transforms.RegexRouter")

@@ -165,13 +165,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "replace-field", "1.0.0",
-    "Filter or rename fields of the key or value",
-    (const char *const[]){"org.apache.kafka.connect.transforms.ReplaceField$Value",
-                          "org.apache.kafka.connect.transforms.ReplaceField$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("replace-field", "Filter or rename fields of the key or value",
+    "org.apache.kafka.connect.transforms.ReplaceField$Value", "org.apache.kafka.connect.transforms.ReplaceField$Key")

@@ -83,12 +83,6 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "set-schema-metadata", "1.0.0", "Set the schema name and version",
-    (const char *const[]){"org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
-                          "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("set-schema-metadata", "Set the schema name and version",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key")

@@ -216,13 +216,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "timestamp-converter", "1.0.0",
-    "Convert timestamps between strings, unix epochs, and Connect's Date, Time and Timestamp",
-    (const char *const[]){"org.apache.kafka.connect.transforms.TimestampConverter$Value",
-                          "org.apache.kafka.connect.transforms.TimestampConverter$Key", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("timestamp-converter", "Convert timestamps between strings, unix epochs, and Connect's Date, Time and Timestamp",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Value", "org.apache.kafka.connect.transforms.TimestampConverter$Key")

@@ -60,11 +60,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "timestamp-router", "1.0.0", "Route records to a topic named by time",
-    (const char *const[]){"org.apache.kafka.connect.transforms.TimestampRouter", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("timestamp-router", "Route records to a topic named by time",
+    "org.apache.kafka.connect.transforms.TimestampRouter")

@@ -50,11 +50,5 @@ static void close_re(void *s) {
 
 static const kc_predicate_ops ops = {configure, test, close_re};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, "topic-name-matches", "1.0.0", "True when the topic name matches a regex",
-    (const char *const[]){"org.apache.kafka.connect.transforms.predicates.TopicNameMatches", NULL},
-    config, transform_init, NULL, NULL, NULL, NULL, &ops, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_PREDICATE_PLUGIN("topic-name-matches", "True when the topic name matches a regex",
+    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches")

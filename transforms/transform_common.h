@@ -18,6 +18,21 @@ static int transform_init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
+/* The descriptor and entry point of a transform (its `config` table and `ops` defined before),
+ * answering to the Java class names given (NULL-terminated list built here). */
+#define KC_TRANSFORM_PLUGIN(name, summary, ...) \
+    static const kc_plugin_desc desc = {KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, name, "1.0.0", summary, \
+                                        (const char *const[]){__VA_ARGS__, NULL}, config, transform_init, \
+                                        NULL, NULL, NULL, &ops, NULL, NULL, 0}; \
+    KC_PLUGIN_DEFINE(desc)
+
+/* The same for a predicate. */
+#define KC_PREDICATE_PLUGIN(name, summary, ...) \
+    static const kc_plugin_desc desc = {KC_PLUGIN_HEADER, KC_PLUGIN_PREDICATE, name, "1.0.0", summary, \
+                                        (const char *const[]){__VA_ARGS__, NULL}, config, transform_init, \
+                                        NULL, NULL, NULL, NULL, &ops, NULL, 0}; \
+    KC_PLUGIN_DEFINE(desc)
+
 /* The part of the record a $Key or $Value variant works on. */
 typedef struct record_part {
     kc_schema **schema;

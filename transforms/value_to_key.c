@@ -84,11 +84,5 @@ static int apply(void *p, kc_record *r, kc_error *err) {
 
 static const kc_transform_ops ops = {configure, apply, close_state};
 
-static const kc_plugin_desc desc = {
-    KC_PLUGIN_HEADER, KC_PLUGIN_TRANSFORM, "value-to-key", "1.0.0", "Make the key from value fields",
-    (const char *const[]){"org.apache.kafka.connect.transforms.ValueToKey", NULL},
-    config, transform_init, NULL, NULL, NULL, &ops, NULL, NULL,
-    0, /* flags */
-};
-
-KC_PLUGIN_DEFINE(desc)
+KC_TRANSFORM_PLUGIN("value-to-key", "Make the key from value fields",
+    "org.apache.kafka.connect.transforms.ValueToKey")
