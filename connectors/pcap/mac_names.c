@@ -6,37 +6,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct entry {
-    uint64_t value; /* 48-bit address, masked to bits */
-    unsigned bits;  /* 1..48 */
-    char *name;
-} entry;
+/* Open-addressing table of 48-bit keys (masked addresses) to names; the last entry loaded for
+ * a key wins, as in Wireshark's hash tables. */
+typedef struct table {
+    uint64_t *keys; /* key + 1; 0 marks an empty slot */
+    char **names;
+    size_t cap, len;
+} table;
+
+#define CACHE_SLOTS 1024 /* captures repeat addresses: resolved names are remembered */
 
 struct mac_names {
-    entry *items;
-    size_t len, cap;
-    int sorted;
-    unsigned masks[49]; /* the distinct prefix lengths present, longest first */
-    size_t nmasks;
-    entry *ethers;
-    size_t nethers, capethers;
+    table exact;  /* ethers and 48-bit well-known addresses */
+    table manuf;  /* /24 manufacturer prefixes given without a mask */
+    table ranges; /* everything given with a mask (/28, /36 manufacturers, wka ranges), keyed by
+                     the address as written: Wireshark 4.0 looks them up at every mask length */
+    struct {
+        uint64_t key; /* address + 1 */
+        char name[80];
+    } cache[CACHE_SLOTS];
 };
 
 mac_names *mac_names_new(void) { return calloc(1, sizeof(mac_names)); }
 
+static void table_free(table *t) {
+    for (size_t i = 0; i < t->cap; i++) free(t->names[i]);
+    free(t->keys);
+    free(t->names);
+}
+
 void mac_names_free(mac_names *m) {
     if (!m) return;
-    for (size_t i = 0; i < m->len; i++) free(m->items[i].name);
-    for (size_t i = 0; i < m->nethers; i++) free(m->ethers[i].name);
-    free(m->items);
-    free(m->ethers);
+    table_free(&m->exact);
+    table_free(&m->manuf);
+    table_free(&m->ranges);
     free(m);
+}
+
+static size_t slot_of(uint64_t key, size_t cap) {
+    key ^= key >> 29, key *= 0xbf58476d1ce4e5b9ULL, key ^= key >> 32;
+    return (size_t)key & (cap - 1);
+}
+
+static const char *table_get(const table *t, uint64_t key) {
+    if (!t->cap) return NULL;
+    for (size_t i = slot_of(key, t->cap);; i = (i + 1) & (t->cap - 1)) {
+        if (!t->keys[i]) return NULL;
+        if (t->keys[i] == key + 1) return t->names[i];
+    }
+}
+
+static int table_put(table *t, uint64_t key, const char *name) {
+    if ((t->len + 1) * 2 > t->cap) { /* keep it at most half full */
+        table bigger = {0};
+        bigger.cap = t->cap ? t->cap * 2 : 1024;
+        bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
+        bigger.names = calloc(bigger.cap, sizeof *bigger.names);
+        if (!bigger.keys || !bigger.names) {
+            free(bigger.keys);
+            free(bigger.names);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->keys[i]) continue;
+            size_t j = slot_of(t->keys[i] - 1, bigger.cap);
+            while (bigger.keys[j]) j = (j + 1) & (bigger.cap - 1);
+            bigger.keys[j] = t->keys[i], bigger.names[j] = t->names[i];
+        }
+        bigger.len = t->len;
+        free(t->keys);
+        free(t->names);
+        *t = bigger;
+    }
+    char *copy = strdup(name);
+    if (!copy) return -1;
+    size_t i = slot_of(key, t->cap);
+    while (t->keys[i] && t->keys[i] != key + 1) i = (i + 1) & (t->cap - 1);
+    if (t->keys[i]) free(t->names[i]);
+    else t->len++;
+    t->keys[i] = key + 1, t->names[i] = copy;
+    return 0;
 }
 
 static uint64_t mask_of(unsigned bits) { return bits >= 48 ? 0xffffffffffffULL : (0xffffffffffffULL << (48 - bits)) & 0xffffffffffffULL; }
 
-/* "00:1B:C5:00:00:00/36", "01-00-5E/25", "00:00:0C": value and prefix length. */
-static int parse_address(const char *s, uint64_t *value, unsigned *bits) {
+/* "00:1B:C5:00:00:00/36", "01-00-5E/25", "00:00:0C": value, prefix length, and whether the
+ * length was written (a bare 3-byte prefix is a manufacturer; a written mask makes a range). */
+static int parse_address(const char *s, uint64_t *value, unsigned *bits, int *masked) {
     uint64_t v = 0;
     unsigned n = 0;
     const char *p = s;
@@ -54,6 +110,7 @@ static int parse_address(const char *s, uint64_t *value, unsigned *bits) {
     }
     v <<= 8 * (6 - n);
     unsigned b = n * 8;
+    *masked = *p == '/';
     if (*p == '/') {
         char *end;
         long l = strtol(p + 1, &end, 10);
@@ -62,22 +119,8 @@ static int parse_address(const char *s, uint64_t *value, unsigned *bits) {
         p = end;
     }
     if (*p && *p != '\t' && *p != ' ') return -1;
-    *value = v & mask_of(b);
+    *value = v; /* as written: Wireshark keys ranges by the written address */
     *bits = b;
-    return 0;
-}
-
-static int add(entry **items, size_t *len, size_t *cap, uint64_t value, unsigned bits, const char *name) {
-    if (*len == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 1024;
-        entry *p = realloc(*items, ncap * sizeof *p);
-        if (!p) return -1;
-        *items = p;
-        *cap = ncap;
-    }
-    char *copy = strdup(name);
-    if (!copy) return -1;
-    (*items)[(*len)++] = (entry){value, bits, copy};
     return 0;
 }
 
@@ -95,7 +138,8 @@ long mac_names_load(mac_names *m, const char *path, int is_ethers) {
         if (!*p) continue;
         uint64_t value;
         unsigned bits;
-        if (parse_address(p, &value, &bits)) continue;
+        int masked;
+        if (parse_address(p, &value, &bits, &masked)) continue;
         /* the name: the first non-empty column after the address (wka leaves the short one empty) */
         char *name = p + strcspn(p, "\t ");
         while (*name == '\t' || *name == ' ') name++;
@@ -103,64 +147,64 @@ long mac_names_load(mac_names *m, const char *path, int is_ethers) {
         while (nl && name[nl - 1] == ' ') nl--;
         if (!nl) continue;
         name[nl] = '\0';
-        int rc = is_ethers ? add(&m->ethers, &m->nethers, &m->capethers, value, 48, name)
-                           : add(&m->items, &m->len, &m->cap, value, bits, name);
-        if (rc) break;
+        table *t = is_ethers || bits == 48 ? &m->exact : masked ? &m->ranges : bits == 24 ? &m->manuf : NULL;
+        if (!t) continue; /* a bare prefix of another length: not a form these files use */
+        if (table_put(t, is_ethers ? value & mask_of(48) : value, name)) break;
         n++;
     }
     fclose(f);
-    m->sorted = 0;
+    memset(m->cache, 0, sizeof m->cache);
     return n;
 }
 
-static int by_bits_value(const void *a, const void *b) {
-    const entry *x = a, *y = b;
-    if (x->bits != y->bits) return x->bits > y->bits ? -1 : 1;
-    return x->value < y->value ? -1 : x->value > y->value;
+/* A range hit at a prefix of bits: its name, then the bytes from the one the prefix ends in
+ * (that byte masked to its uncovered bits), as Wireshark 4.0 prints it. */
+static void range_name(const char *name, const uint8_t a[6], unsigned bits, char *out, size_t outlen) {
+    unsigned first = bits / 8;
+    int w = snprintf(out, outlen, "%s_%02x", name, a[first] & (0xff >> (bits % 8)));
+    for (unsigned i = first + 1; i < 6 && w > 0 && (size_t)w < outlen; i++)
+        w += snprintf(out + w, outlen - (size_t)w, ":%02x", a[i]);
 }
 
-static void prepare(mac_names *m) {
-    if (m->len) qsort(m->items, m->len, sizeof *m->items, by_bits_value);
-    if (m->nethers) qsort(m->ethers, m->nethers, sizeof *m->ethers, by_bits_value);
-    m->nmasks = 0;
-    for (size_t i = 0; i < m->len; i++)
-        if (!m->nmasks || m->masks[m->nmasks - 1] != m->items[i].bits) m->masks[m->nmasks++] = m->items[i].bits;
-    m->sorted = 1;
-}
-
-static const entry *find(const entry *items, size_t len, uint64_t value, unsigned bits) {
-    entry key = {value, bits, NULL};
-    if (!len) return NULL; /* (no table: items is NULL, which bsearch may not take) */
-    return bsearch(&key, items, len, sizeof *items, by_bits_value);
+static void resolve(mac_names *m, const uint8_t a[6], char *out, size_t outlen) {
+    uint64_t v = 0;
+    for (int i = 0; i < 6; i++) v = v << 8 | a[i];
+    const char *name = table_get(&m->exact, v);
+    if (name) {
+        snprintf(out, outlen, "%s", name);
+        return;
+    }
+    /* ranges at prefixes of 47 down to 24 bits, then the manufacturer (with the group bit
+     * cleared when the address itself is not listed), then ranges of 23 bits down to 0 */
+    for (int bits = 47; bits >= 0; bits--) {
+        if (bits == 23) {
+            uint64_t oui = v >> 24;
+            if ((name = table_get(&m->manuf, oui << 24)) || ((oui & 0x010000) && (name = table_get(&m->manuf, (oui & 0xfeffff) << 24)))) {
+                snprintf(out, outlen, "%s_%02x:%02x:%02x", name, a[3], a[4], a[5]);
+                return;
+            }
+        }
+        uint64_t key = v & mask_of((unsigned)bits);
+        if (bits < 47 && key == (v & mask_of((unsigned)bits + 1))) continue; /* the same key missed already */
+        if ((name = table_get(&m->ranges, key))) {
+            range_name(name, a, (unsigned)bits, out, outlen);
+            return;
+        }
+    }
+    snprintf(out, outlen, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 void mac_names_resolve(mac_names *m, const uint8_t a[6], char *out, size_t outlen) {
-    if (!m->sorted) prepare(m);
     uint64_t v = 0;
     for (int i = 0; i < 6; i++) v = v << 8 | a[i];
-    const entry *e = find(m->ethers, m->nethers, v, 48);
-    if (e) {
-        snprintf(out, outlen, "%s", e->name);
+    size_t slot = (size_t)(v ^ v >> 24) & (CACHE_SLOTS - 1);
+    if (m->cache[slot].key == v + 1) {
+        snprintf(out, outlen, "%s", m->cache[slot].name);
         return;
     }
-    for (size_t k = 0; k < m->nmasks; k++) {
-        unsigned bits = m->masks[k];
-        if (!(e = find(m->items, m->len, v & mask_of(bits), bits))) continue;
-        if (bits == 48) {
-            snprintf(out, outlen, "%s", e->name);
-        } else if (bits == 24) {
-            snprintf(out, outlen, "%s_%02x:%02x:%02x", e->name, a[3], a[4], a[5]);
-        } else { /* the bytes after the prefix, leading zero bytes left out (at least one kept) */
-            uint8_t rest[6];
-            size_t first = bits / 8, n = 0;
-            for (size_t i = first; i < 6; i++) rest[n++] = i == first ? (uint8_t)(a[i] & (0xff >> (bits % 8))) : a[i];
-            size_t s = 0;
-            while (s + 1 < n && rest[s] == 0) s++;
-            int w = snprintf(out, outlen, "%s_", e->name);
-            for (size_t i = s; i < n && w > 0 && (size_t)w < outlen; i++)
-                w += snprintf(out + w, outlen - (size_t)w, i > s ? ":%02x" : "%02x", rest[i]);
-        }
-        return;
+    resolve(m, a, out, outlen);
+    if (strlen(out) < sizeof m->cache[slot].name) {
+        m->cache[slot].key = v + 1;
+        snprintf(m->cache[slot].name, sizeof m->cache[slot].name, "%s", out);
     }
-    snprintf(out, outlen, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -1,8 +1,12 @@
 /* mac_names.h - MAC address names as Wireshark 4.0 resolves them for the *_resolved fields:
- * ethers (full names), then the longest matching prefix of the manuf and well-known-address
- * (wka) tables. A /24 manufacturer prints "Short_xx:xx:xx"; any other prefix prints its name
- * and the bytes after the prefix without their leading zero bytes ("IPv6mcast_01"); a whole
- * address prints its name alone ("Broadcast"); no match prints the address. */
+ * ethers and whole well-known addresses print their name ("Broadcast"). Otherwise the address is
+ * cut to 47, 46, ... 24 bits and each cut looked up among the entries written with a mask (wka
+ * ranges, /28 and /36 manufacturers) by their written address, regardless of their own mask;
+ * then the /24 manufacturer ("Short_xx:xx:xx", retried with the group bit cleared); then cuts
+ * of 23 bits down to 0. A hit at a cut of b bits prints the name and the bytes from byte b/8 on
+ * ("IPv6mcast_01", "MS-NLB-PhysServer-32_0f:64:78:86:27"); no hit prints the address.
+ * Pinned against tshark 4.0 by tests/integration/pcap_vs_tshark.py. Not thread-safe: one per
+ * thread (lookups fill a cache). */
 #ifndef MAC_NAMES_H
 #define MAC_NAMES_H
 

@@ -8,6 +8,7 @@ static unsigned le16(const uint8_t *p) { return (unsigned)p[0] | (unsigned)p[1] 
 static uint32_t le32(const uint8_t *p) { return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16; }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 int wifi_channel_of_freq(unsigned mhz) {
     if (mhz == 2484) return 14;
@@ -30,6 +31,46 @@ static const struct { uint8_t align, size; } rt_fields[29] = {
 };
 
 #define RT_MAX_WORDS 64
+
+/* The PHY the channel flags name (Wireshark's table: IEEE80211_CHAN_A, _B, _G, ...); other
+ * combinations name none. */
+static void channel_phy(wifi_phy *p, unsigned cflags) {
+    enum { TURBO = 0x10, CCK = 0x20, OFDM = 0x40, GHZ2 = 0x80, GHZ5 = 0x100, DYN = 0x400, GFSK = 0x800 };
+    switch (cflags & (TURBO | CCK | OFDM | GHZ2 | GHZ5 | DYN | GFSK)) {
+    case GHZ2 | GFSK: p->phy = WIFI_PHY_FHSS; break;
+    case GHZ2: p->phy = WIFI_PHY_DSSS; break;
+    case GHZ5 | OFDM:
+    case GHZ5 | OFDM | TURBO: p->phy = WIFI_PHY_11A; break;
+    case GHZ2 | CCK: p->phy = WIFI_PHY_11B; break;
+    case GHZ2 | OFDM:
+    case GHZ2 | DYN:
+    case GHZ2 | OFDM | TURBO: p->phy = WIFI_PHY_11G; break;
+    default: break;
+    }
+}
+
+/* Radiotap MCS field: known, flags, index. */
+static void mcs_field(wifi_phy *p, const uint8_t *d) {
+    unsigned known = d[0], flags = d[1];
+    if (!known) return; /* nothing known: the channel's PHY stands */
+    p->phy = WIFI_PHY_11N;
+    if (known & 0x01) p->has_bw = 1, p->bw = flags & 3;
+    if (known & 0x02) p->has_mcs = 1, p->mcs = d[2];
+    if (known & 0x04) p->has_gi = 1, p->short_gi = (flags >> 2) & 1;
+    if (known & 0x08) p->has_greenfield = 1, p->greenfield = (flags >> 3) & 1;
+    if (known & 0x20) p->has_stbc = 1, p->stbc = (flags >> 5) & 3;
+    if (known & 0x40) p->has_ness = 1, p->ness = ((known & 0x80) >> 6) | ((flags & 0x80) >> 7);
+}
+
+/* Radiotap VHT field: known, flags, bandwidth, mcs_nss[4], coding, group id, partial AID. */
+static void vht_field(wifi_phy *p, const uint8_t *d) {
+    unsigned known = le16(d), flags = d[2];
+    p->phy = WIFI_PHY_11AC;
+    if (known & 0x0001) p->vht_has_stbc = 1, p->vht_stbc = flags & 1;
+    if (known & 0x0004) p->vht_has_gi = 1, p->vht_gi = (flags >> 2) & 1;
+    if (known & 0x0040) p->vht_has_bw = 1, p->vht_bw = d[3];
+    for (int i = 0; i < 4; i++) p->vht_mcs[i] = d[4 + i] >> 4, p->vht_nss[i] = d[4 + i] & 0x0f;
+}
 
 /* Returns the length of the radiotap header (where the 802.11 frame starts), or 0. */
 static size_t radiotap(const uint8_t *p, size_t caplen, wifi_frame *f) {
@@ -69,13 +110,28 @@ static size_t radiotap(const uint8_t *p, size_t caplen, wifi_frame *f) {
             }
             const uint8_t *d = p + off;
             switch (bit) {
-            case 1: f->fcs_at_end = (d[0] & 0x10) != 0; break;
+            case 0:
+                if (!f->phy.has_tsf) f->phy.has_tsf = 1, f->phy.tsf = le64(d);
+                break;
+            case 1: /* preamble and guard interval bits, for the duration */
+                f->fcs_at_end = (d[0] & 0x10) != 0;
+                f->phy.has_short_preamble = 1, f->phy.short_preamble = (d[0] & 0x02) != 0;
+                f->phy.has_gi = 1, f->phy.short_gi = (d[0] >> 7) & 1; /* an MCS field's GI bit overrides */
+                break;
+            case 2: /* 500 kb/s units (tshark 4.0 takes any value so, 0x80 and up included) */
+                if (!f->phy.has_rate) f->phy.has_rate = 1, f->phy.rate = d[0];
+                break;
             case 3:
                 if (!f->has_channel) {
                     int ch = wifi_channel_of_freq(le16(d));
                     if (ch) f->has_channel = 1, f->channel = ch;
+                    channel_phy(&f->phy, le16(d + 2));
                 }
                 break;
+            case 19: mcs_field(&f->phy, d); break;
+            case 21: vht_field(&f->phy, d); break;
+            case 23:
+            case 24: f->phy.phy = WIFI_PHY_11AX; break; /* HE, HE-MU: no duration in tshark 4.0 */
             case 5: /* one per antenna after the combined one: the last is what Wireshark shows */
                 f->has_signal = 1, f->signal_dbm = (int8_t)d[0];
                 break;
@@ -120,6 +176,7 @@ static size_t prism(const uint8_t *p, size_t caplen, wifi_frame *f) {
         if (status) continue; /* 1: no value */
         if (item == 3) f->has_channel = 1, f->channel = data;         /* channel */
         else if (item == 4) f->has_signal = 1, f->signal_dbm = data;  /* rssi: what Wireshark shows as dBm */
+        else if (item == 8 && data > 0) f->phy.has_rate = 1, f->phy.rate = (unsigned)data; /* 500 kb/s units */
     }
     return msglen;
 }
@@ -157,6 +214,17 @@ static int fixed_len(unsigned subtype) {
 
 static const uint8_t OUI_MICROSOFT[3] = {0x00, 0x50, 0xf2};
 
+/* Found by feeding tshark 4.0 a vendor element of every OUI in its manuf file with every type
+ * byte: these 18 never show wlan.tag.vendor.data, every other OUI always does. */
+int wifi_vendor_has_dissector(uint32_t oui) {
+    static const uint32_t decoded[] = {0x00037f, 0x000512, 0x00090f, 0x000b86, 0x000c42, 0x000ce6,
+                                       0x000fac, 0x001392, 0x001977, 0x001f32, 0x004096, 0x005043,
+                                       0x0050f2, 0x00904c, 0x00a0f8, 0x506f9a, 0x5c5b35, 0x6a5c35};
+    for (size_t i = 0; i < sizeof decoded / sizeof decoded[0]; i++)
+        if (decoded[i] == oui) return 1;
+    return 0;
+}
+
 /* WPS attributes (big-endian type, length): the Device Name. */
 static void wps(const uint8_t *d, size_t len, wifi_frame *f) {
     for (size_t off = 0; off + 4 <= len;) {
@@ -180,8 +248,8 @@ static void tags(const uint8_t *d, size_t len, wifi_frame *f) {
         case 0:
             if (!f->has_ssid) f->has_ssid = 1, f->ssid.ptr = v, f->ssid.len = tlen;
             break;
-        case 7:
-            if (tlen >= 2 && !f->has_country) {
+        case 7: /* shorter than country + environment: tshark reports the length, shows no code */
+            if (tlen >= 3 && !f->has_country) {
                 f->has_country = 1;
                 f->country[0] = (char)v[0], f->country[1] = (char)v[1], f->country[2] = '\0';
             }
@@ -192,7 +260,11 @@ static void tags(const uint8_t *d, size_t len, wifi_frame *f) {
                 f->vendor_oui[i] = (uint32_t)v[0] << 16 | (uint32_t)v[1] << 8 | v[2];
                 f->has_vendor_type[i] = tlen >= 4;
                 f->vendor_type[i] = tlen >= 4 ? v[3] : 0;
+                f->has_vendor_data[i] = tlen >= 4 && !wifi_vendor_has_dissector(f->vendor_oui[i]);
+                f->vendor_data[i].ptr = v + 3;
+                f->vendor_data[i].len = tlen - 3u;
                 if (tlen >= 4 && !memcmp(v, OUI_MICROSOFT, 3) && v[3] == 4) wps(v + 4, tlen - 4, f);
+                if (tlen == 3) return; /* no type byte: tshark's dissector throws, ending the list */
             }
             break;
         default: break;
@@ -281,7 +353,7 @@ static void mac(const uint8_t *p, size_t len, wifi_frame *f) {
 #undef SET
 }
 
-int wifi_decode(int linktype, const uint8_t *pkt, size_t caplen, wifi_frame *out) {
+int wifi_decode(wifi_radio_state *st, int linktype, const uint8_t *pkt, size_t caplen, size_t wirelen, wifi_frame *out) {
     memset(out, 0, sizeof *out);
     size_t hdr = 0;
     switch (linktype) {
@@ -297,6 +369,9 @@ int wifi_decode(int linktype, const uint8_t *pkt, size_t caplen, wifi_frame *out
         break;
     default: return -1;
     }
+    /* Wireshark times the frame as long as it was on the air, FCS included when captured */
+    if (hdr && wirelen >= hdr && wirelen - hdr <= UINT32_MAX)
+        out->has_duration = wifi_radio_duration(st, &out->phy, (unsigned)(wirelen - hdr), &out->duration);
     size_t len = caplen - hdr;
     if (out->fcs_at_end && len >= 4) len -= 4;
     mac(pkt + hdr, len, out);
