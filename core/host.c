@@ -85,6 +85,7 @@ const kc_host_api kc_host = {
     .array_push = kc_array_push,
     .map_put = kc_map_put,
     .map_put_str = kc_map_put_str,
+    .map_append = kc_map_append,
     .map_get_str = kc_map_get_str,
     .value_to_text = kc_value_to_text,
     .schema_new = kc_schema_new,

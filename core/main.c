@@ -19,7 +19,7 @@ static void usage(FILE *out) {
             "kcd %s - a native Kafka Connect worker\n\n"
             "usage:\n"
             "  kcd standalone WORKER.properties [CONNECTOR.properties|CONNECTOR.json ...]\n"
-            "  kcd plugins [--plugin-path DIR[,DIR...]]\n"
+            "  kcd plugins [--plugin-path DIR[,DIR...]] [--config PLUGIN]\n"
             "  kcd transform CONNECTOR.json|.properties [--input RECORDS.jsonl] [--plugin-path DIR[,DIR...]]\n"
             "  kcd version\n",
             KCD_VERSION);
@@ -32,16 +32,46 @@ static void print_list(const char *what, const kc_strlist *l, kc_log_level level
     }
 }
 
+/* A plugin's settings as a Markdown table, from its config definitions (the READMEs' tables). */
+static void print_config_table(const kc_plugin_desc *d) {
+    static const char *const importance[] = {"high", "medium", "low"};
+    printf("| key | type | default | importance | description |\n| --- | --- | --- | --- | --- |\n");
+    for (const kc_config_def *c = d->config; c && c->name; c++) {
+        const char *def = c->flags & KC_CFG_F_REQUIRED ? "required" : c->default_value ? c->default_value : "null";
+        int plain = !*def || !c->default_value; /* "", required, null */
+        printf("| `%s` | %s | %s%s%s | %s | %s", c->name, kc_config_type_name(c->type), plain ? "" : "`",
+               *def ? def : "\"\"", plain ? "" : "`", importance[c->importance], c->doc ? c->doc : "");
+        if (c->enum_values) {
+            printf(" (");
+            for (const char *const *e = c->enum_values; *e; e++) printf("%s%s", e == c->enum_values ? "" : ", ", *e);
+            printf(")");
+        }
+        printf(" |\n");
+    }
+}
+
 static int cmd_plugins(int argc, char **argv) {
-    const char *path = NULL;
-    for (int i = 0; i < argc; i++)
+    const char *path = NULL, *config_of = NULL;
+    for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--plugin-path") == 0 && i + 1 < argc) path = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_of = argv[++i];
+    }
     kc_config cfg = {0};
     if (path) kc_config_set(&cfg, "plugin.path", path);
     kc_strlist problems = {0};
     kc_worker w;
     kc_worker_init(&w, &cfg, &problems);
     print_list("plugins", &problems, KC_LOG_ERROR);
+    if (config_of) {
+        const kc_plugin *p = kc_registry_find(&w.registry, config_of, 0);
+        if (p) print_config_table(p->desc);
+        else fprintf(stderr, "kcd: no plugin named %s\n", config_of);
+        int rc = p ? 0 : 2;
+        kc_strlist_free(&problems);
+        kc_worker_free(&w);
+        kc_config_free(&cfg);
+        return rc;
+    }
     printf("%-22s %-15s %-8s %s\n", "NAME", "KIND", "VERSION", "ALIASES");
     for (size_t i = 0; i < w.registry.len; i++) {
         const kc_plugin_desc *d = w.registry.items[i].desc;

@@ -130,8 +130,8 @@ static void task_stop(void *state) {
     free(t);
 }
 
-static const kc_connector_ops connector_ops = {NULL, file_connector_start, file_connector_task_configs,
-                                                file_connector_stop};
+static const kc_connector_ops connector_ops = {NULL, config_connector_start, config_connector_task_configs,
+                                                config_connector_stop};
 static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
 
 static const kc_plugin_desc desc = {

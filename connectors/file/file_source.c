@@ -45,7 +45,7 @@ static int validate(const kc_config *cfg, kc_error *err) {
 
 static int source_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
     (void)max_tasks; /* one file, one task, as Kafka's FileStreamSourceConnector */
-    return file_connector_task_configs(state, 1, out, n, err);
+    return config_connector_copies(state, 1, out, n, err);
 }
 
 static void task_free(source_task *t) {
@@ -183,8 +183,8 @@ static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err
 
 static void task_stop(void *state) { task_free(state); }
 
-static const kc_connector_ops connector_ops = {validate, file_connector_start, source_task_configs,
-                                                file_connector_stop};
+static const kc_connector_ops connector_ops = {validate, config_connector_start, source_task_configs,
+                                                config_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 
 static const kc_plugin_desc desc = {

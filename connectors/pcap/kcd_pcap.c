@@ -64,6 +64,7 @@ int main(int argc, char **argv) {
     }
     int status = 0;
     pcap_out out = {0};
+    pcap_values values = {0};
     for (int i = first_file; i < argc; i++) {
         char errbuf[PCAP_ERRBUF_SIZE];
         pcap_t *pc = pcap_open_offline_with_tstamp_precision(argv[i], PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -84,8 +85,8 @@ int main(int argc, char **argv) {
             pkt.data = data, pkt.caplen = h->caplen, pkt.wirelen = h->len;
             pkt.ts_sec = h->ts.tv_sec, pkt.ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: opened so */
             out.len = 0;
-            if (pcap_record_render(&dec, &pkt, &fields, format, names, &out) || fputs(out.data, stdout) == EOF ||
-                putchar('\n') == EOF) {
+            if (pcap_record_values(&dec, &pkt, &fields, format, names, &values) || pcap_values_to_json(&values, &out) ||
+                (out.data[out.len++] = '\n', fwrite(out.data, 1, out.len, stdout) != out.len)) {
                 fprintf(stderr, "kcd-pcap: %s: packet %llu: out of memory or output closed\n", argv[i],
                         (unsigned long long)pkt.number);
                 status = 1;
@@ -99,6 +100,7 @@ int main(int argc, char **argv) {
         pcap_close(pc);
     }
     free(out.data);
+    pcap_values_free(&values);
     mac_names_free(names);
     return status;
 }

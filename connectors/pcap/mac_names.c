@@ -199,7 +199,10 @@ void mac_names_resolve(mac_names *m, const uint8_t a[6], char *out, size_t outle
     for (int i = 0; i < 6; i++) v = v << 8 | a[i];
     size_t slot = (size_t)(v ^ v >> 24) & (CACHE_SLOTS - 1);
     if (m->cache[slot].key == v + 1) {
-        snprintf(out, outlen, "%s", m->cache[slot].name);
+        size_t n = strlen(m->cache[slot].name);
+        if (n >= outlen) n = outlen - 1;
+        memcpy(out, m->cache[slot].name, n);
+        out[n] = '\0';
         return;
     }
     resolve(m, a, out, outlen);

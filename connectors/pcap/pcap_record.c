@@ -91,7 +91,155 @@ int pcap_fields_parse(const char *list, pcap_fields *out, char *err, size_t errl
     return 0;
 }
 
-/* ---- output ------------------------------------------------------------------------------- */
+/* ---- values ------------------------------------------------------------------------------- */
+
+static char field_keys[F_COUNT][48];
+static size_t field_key_lens[F_COUNT];
+
+const char *pcap_field_key(int id) {
+    if (!field_keys[id][0]) { /* racing threads write the same bytes */
+        size_t i = 0;
+        for (const char *c = field_names[id]; *c && i + 1 < sizeof field_keys[id]; c++)
+            field_keys[id][i++] = *c == '.' ? '_' : *c;
+        field_keys[id][i] = '\0';
+        field_key_lens[id] = i;
+    }
+    return field_keys[id];
+}
+
+void pcap_values_free(pcap_values *v) {
+    free(v->items);
+    free(v->text);
+    memset(v, 0, sizeof *v);
+}
+
+/* Room for max more bytes at the end of the text arena; NULL when out of memory. */
+static char *arena_room(pcap_values *v, size_t max) {
+    if (v->text_len + max > v->text_cap) {
+        size_t cap = v->text_cap ? v->text_cap : 1024;
+        while (cap < v->text_len + max) cap *= 2;
+        char *t = realloc(v->text, cap);
+        if (!t) return NULL;
+        v->text = t, v->text_cap = cap;
+    }
+    return v->text + v->text_len;
+}
+
+/* Starts field id; items follow. */
+static int begin(pcap_values *v, int id) {
+    pcap_field_value *f = &v->fields[v->nfields++];
+    f->id = id, f->first = v->nitems, f->n = 0;
+    return 0;
+}
+
+/* Makes the n bytes written at arena_room() the field's next item. */
+static int commit_item(pcap_values *v, size_t n) {
+    if (v->nitems == v->items_cap) {
+        size_t cap = v->items_cap ? v->items_cap * 2 : 64;
+        pcap_item *p = realloc(v->items, cap * sizeof *p);
+        if (!p) return -1;
+        v->items = p, v->items_cap = cap;
+    }
+    v->items[v->nitems++] = (pcap_item){(uint32_t)v->text_len, (uint32_t)n};
+    v->text_len += n;
+    v->fields[v->nfields - 1].n++;
+    return 0;
+}
+
+static int item(pcap_values *v, const char *s, size_t n) {
+    char *d = arena_room(v, n);
+    if (!d) return -1;
+    memcpy(d, s, n);
+    return commit_item(v, n);
+}
+
+/* Decimal digits of x at d; returns the end. (printf's machinery was most of the time spent
+ * per packet.) */
+static char *put_u64(char *d, uint64_t x) {
+    char tmp[20];
+    int n = 0;
+    do tmp[n++] = (char)('0' + x % 10), x /= 10;
+    while (x);
+    while (n) *d++ = tmp[--n];
+    return d;
+}
+
+static int item_u64(pcap_values *v, uint64_t x) {
+    char buf[24];
+    return item(v, buf, (size_t)(put_u64(buf, x) - buf));
+}
+
+static int item_int(pcap_values *v, int x) {
+    char buf[24], *d = buf;
+    if (x < 0) *d++ = '-';
+    d = put_u64(d, x < 0 ? (uint64_t)-(int64_t)x : (uint64_t)x);
+    return item(v, buf, (size_t)(d - buf));
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static int item_hex16(pcap_values *v, unsigned x) { /* 0x%04x */
+    char buf[6] = {'0', 'x', hexdigits[x >> 12 & 15], hexdigits[x >> 8 & 15], hexdigits[x >> 4 & 15], hexdigits[x & 15]};
+    return item(v, buf, 6);
+}
+
+/* aa:bb:cc:dd:ee:ff into d (17 bytes). */
+static void put_mac(char *d, const uint8_t *a) {
+    for (int i = 0; i < 6; i++) {
+        d[i * 3] = hexdigits[a[i] >> 4], d[i * 3 + 1] = hexdigits[a[i] & 15];
+        if (i < 5) d[i * 3 + 2] = ':';
+    }
+}
+
+/* One-item field. */
+static int single(pcap_values *v, int id, const char *s, size_t n) { return begin(v, id) || item(v, s, n); }
+
+/* Text bytes as Wireshark's format_text shows them: valid UTF-8 passes, a byte that is not
+ * UTF-8 becomes the four characters \xNN. */
+static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
+    char *d = arena_room(v, n * 4), *start = d;
+    if (!d) return -1;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        int valid = seq && i + seq <= n && !(seq == 2 && c < 0xc2);
+        for (size_t k = 1; valid && k < seq; k++) valid = (s[i + k] & 0xc0) == 0x80;
+        if (!valid) {
+            *d++ = '\\', *d++ = 'x', *d++ = "0123456789abcdef"[c >> 4], *d++ = "0123456789abcdef"[c & 15];
+            i++;
+        } else {
+            memcpy(d, s + i, seq);
+            d += seq, i += seq;
+        }
+    }
+    return commit_item(v, (size_t)(d - start));
+}
+
+static int hex_item(pcap_values *v, const uint8_t *s, size_t n, int colons) {
+    static const char digits[] = "0123456789abcdef";
+    char *d = arena_room(v, n * 3), *start = d;
+    if (!d) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (colons && i) *d++ = ':';
+        *d++ = digits[s[i] >> 4], *d++ = digits[s[i] & 15];
+    }
+    return commit_item(v, (size_t)(d - start));
+}
+
+static int mac_field(pcap_values *v, int id, const uint8_t *a) {
+    char buf[17];
+    put_mac(buf, a);
+    return begin(v, id) || item(v, buf, 17);
+}
+
+static int resolved_field(pcap_values *v, int id, const uint8_t *a, mac_names *names) {
+    char name[160];
+    if (names) mac_names_resolve(names, a, name, sizeof name);
+    else put_mac(name, a), name[17] = '\0';
+    return single(v, id, name, strlen(name));
+}
+
+/* ---- JSON text ---------------------------------------------------------------------------- */
 
 static int reserve(pcap_out *o, size_t more) {
     if (o->len + more + 1 <= o->cap) return 0;
@@ -104,89 +252,50 @@ static int reserve(pcap_out *o, size_t more) {
     return 0;
 }
 
-static int put(pcap_out *o, const char *s, size_t n) {
-    if (reserve(o, n)) return -1;
-    memcpy(o->data + o->len, s, n);
-    o->len += n;
-    o->data[o->len] = '\0';
-    return 0;
-}
-
-static int putf(pcap_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(pcap_out *o, const char *fmt, ...) {
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) return -1;
-    return put(o, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-/* ,"<field with _>":[ */
-static int key(pcap_out *o, int id) {
-    const char *name = field_names[id];
-    size_t n = strlen(name);
-    if (reserve(o, n + 6)) return -1;
-    char *d = o->data + o->len;
-    *d++ = ',', *d++ = '"';
-    for (size_t i = 0; i < n; i++) *d++ = name[i] == '.' ? '_' : name[i];
-    *d++ = '"', *d++ = ':', *d++ = '[';
-    o->len = (size_t)(d - o->data);
-    o->data[o->len] = '\0';
-    return 0;
-}
-
-/* A JSON string of text bytes: valid UTF-8 passes, control characters are escaped, and a byte
- * that is not UTF-8 prints as \xNN, as Wireshark's format_text shows it. */
-static int text(pcap_out *o, const uint8_t *s, size_t n) {
-    if (reserve(o, n * 6 + 2)) return -1;
+/* A JSON string; the text is UTF-8 already (text_item), so only quotes, backslashes and
+ * control characters need escaping. */
+static void json_string(pcap_out *o, const char *s, size_t n) {
     char *d = o->data + o->len;
     *d++ = '"';
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        int valid = seq && i + seq <= n && !(seq == 2 && c < 0xc2);
-        for (size_t k = 1; valid && k < seq; k++) valid = (s[i + k] & 0xc0) == 0x80;
-        if (!valid) {
-            d += sprintf(d, "\\\\x%02x", c);
-            i++;
-        } else if (seq > 1) {
-            memcpy(d, s + i, seq);
-            d += seq, i += seq;
-        } else {
-            if (c == '"' || c == '\\') *d++ = '\\', *d++ = (char)c;
-            else if (c < 0x20) d += sprintf(d, "\\u%04x", c);
-            else *d++ = (char)c;
-            i++;
-        }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') *d++ = '\\', *d++ = (char)c;
+        else if (c < 0x20) d += sprintf(d, "\\u%04x", c);
+        else *d++ = (char)c;
     }
     *d++ = '"';
     o->len = (size_t)(d - o->data);
+}
+
+int pcap_values_to_json(const pcap_values *v, pcap_out *o) {
+    size_t need = 32 + strlen(v->timestamp);
+    for (size_t k = 0; k < v->nfields; k++) {
+        pcap_field_key(v->fields[k].id); /* fills its length */
+        need += field_key_lens[v->fields[k].id] + 8;
+    }
+    need += v->text_len * 6 + v->nitems * 3;
+    if (reserve(o, need)) return -1;
+    size_t tl = strlen(v->timestamp);
+    memcpy(o->data + o->len, "{\"timestamp\":\"", 14), o->len += 14;
+    memcpy(o->data + o->len, v->timestamp, tl), o->len += tl;
+    o->data[o->len++] = '"';
+    for (size_t k = 0; k < v->nfields; k++) {
+        const pcap_field_value *f = &v->fields[k];
+        const char *key = pcap_field_key(f->id);
+        size_t kl = field_key_lens[f->id];
+        o->data[o->len++] = ',', o->data[o->len++] = '"';
+        memcpy(o->data + o->len, key, kl), o->len += kl;
+        memcpy(o->data + o->len, "\":[", 3), o->len += 3;
+        for (size_t i = 0; i < f->n; i++) {
+            const pcap_item *it = &v->items[f->first + i];
+            if (i) o->data[o->len++] = ',';
+            json_string(o, v->text + it->off, it->len);
+        }
+        o->data[o->len++] = ']';
+    }
+    o->data[o->len++] = '}';
     o->data[o->len] = '\0';
     return 0;
-}
-
-static int hex(pcap_out *o, const uint8_t *s, size_t n, int colons) {
-    if (reserve(o, n * 3 + 2)) return -1;
-    char *d = o->data + o->len;
-    *d++ = '"';
-    for (size_t i = 0; i < n; i++) d += sprintf(d, colons && i ? ":%02x" : "%02x", s[i]);
-    *d++ = '"';
-    o->len = (size_t)(d - o->data);
-    o->data[o->len] = '\0';
-    return 0;
-}
-
-static int mac_value(pcap_out *o, int id, const uint8_t *a) {
-    return key(o, id) || putf(o, "\"%02x:%02x:%02x:%02x:%02x:%02x\"]", a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
-static int resolved_value(pcap_out *o, int id, const uint8_t *a, mac_names *names) {
-    char name[160];
-    if (names) mac_names_resolve(names, a, name, sizeof name);
-    else snprintf(name, sizeof name, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
-    return key(o, id) || text(o, (const uint8_t *)name, strlen(name)) || put(o, "]", 1);
 }
 
 /* ---- decoding ----------------------------------------------------------------------------- */
@@ -215,19 +324,19 @@ typedef struct decoded {
     unsigned eth_type;
 } decoded;
 
-static int wifi_value(pcap_out *o, int id, const decoded *d, pcap_format format, mac_names *names) {
+static int wifi_fields(pcap_values *v, int id, const decoded *d, pcap_format format, mac_names *names) {
     const wifi_frame *f = &d->f;
-#define MAC(has, addr) ((has) ? mac_value(o, id, addr) : 0)
-#define RESOLVED(has, addr) ((has) ? resolved_value(o, id, addr, names) : 0)
+#define MAC(has, addr) ((has) ? mac_field(v, id, addr) : 0)
+#define RESOLVED(has, addr) ((has) ? resolved_field(v, id, addr, names) : 0)
     switch (id) {
-    case F_FC_TYPE: return f->has_fc ? key(o, id) || putf(o, "\"%u\"]", f->type) : 0;
+    case F_FC_TYPE: return f->has_fc ? begin(v, id) || item_u64(v, f->type) : 0;
     case F_FC_TYPE_SUBTYPE:
         if (!f->has_fc) return 0;
-        return key(o, id) || (format == PCAP_FORMAT_TSHARK40 ? putf(o, "\"0x%04x\"]", f->type << 4 | f->subtype)
-                                                              : putf(o, "\"%u\"]", f->type << 4 | f->subtype));
-    case F_RADIO_CHANNEL: return f->has_channel ? key(o, id) || putf(o, "\"%d\"]", f->channel) : 0;
-    case F_RADIO_SIGNAL_DBM: return f->has_signal ? key(o, id) || putf(o, "\"%d\"]", f->signal_dbm) : 0;
-    case F_RADIO_DURATION: return f->has_duration ? key(o, id) || putf(o, "\"%u\"]", f->duration) : 0;
+        return begin(v, id) || (format == PCAP_FORMAT_TSHARK40 ? item_hex16(v, f->type << 4 | f->subtype)
+                                                               : item_u64(v, f->type << 4 | f->subtype));
+    case F_RADIO_CHANNEL: return f->has_channel ? begin(v, id) || item_int(v, f->channel) : 0;
+    case F_RADIO_SIGNAL_DBM: return f->has_signal ? begin(v, id) || item_int(v, f->signal_dbm) : 0;
+    case F_RADIO_DURATION: return f->has_duration ? begin(v, id) || item_u64(v, f->duration) : 0;
     case F_RA: return MAC(f->has_ra, f->ra);
     case F_TA: return MAC(f->has_ta, f->ta);
     case F_DA: return MAC(f->has_da, f->da);
@@ -240,42 +349,34 @@ static int wifi_value(pcap_out *o, int id, const decoded *d, pcap_format format,
     case F_SA_RESOLVED: return RESOLVED(f->has_sa, f->sa);
     case F_STAA_RESOLVED: return RESOLVED(f->has_staa, f->staa);
     case F_BSSID_RESOLVED: return RESOLVED(f->has_bssid, f->bssid);
-    case F_TAGGED_ALL: return f->has_tagged ? key(o, id) || put(o, "\"1\"]", 4) : 0; /* a tree item */
+    case F_TAGGED_ALL: return f->has_tagged ? single(v, id, "1", 1) : 0; /* a tree item: tshark prints 1 */
     case F_SSID:
         if (!f->has_ssid) return 0;
-        if (key(o, id)) return -1;
-        if (format == PCAP_FORMAT_TSHARK3) { /* text; a wildcard probe's empty SSID is "" */
-            if (text(o, f->ssid.ptr, f->ssid.len)) return -1;
-        } else if (!f->ssid.len) { /* tshark 4.0 prints bytes as hex, and empty bytes so */
-            if (put(o, "\"<MISSING>\"", 11)) return -1;
-        } else if (hex(o, f->ssid.ptr, f->ssid.len, 0)) return -1;
-        return put(o, "]", 1);
-    case F_COUNTRY:
-        return f->has_country ? key(o, id) || text(o, (const uint8_t *)f->country, strlen(f->country)) || put(o, "]", 1) : 0;
-    case F_TAG_OUI: {
-        if (!f->nvendor) return 0;
-        if (key(o, id)) return -1;
+        if (format == PCAP_FORMAT_TSHARK3) /* text; a wildcard probe's empty SSID is "" */
+            return begin(v, id) || text_item(v, f->ssid.ptr, f->ssid.len);
+        if (!f->ssid.len) return single(v, id, "<MISSING>", 9); /* tshark 4.0: bytes as hex, empty so */
+        return begin(v, id) || hex_item(v, f->ssid.ptr, f->ssid.len, 0);
+    case F_COUNTRY: return f->has_country ? begin(v, id) || text_item(v, (const uint8_t *)f->country, strlen(f->country)) : 0;
+    case F_TAG_OUI:
+        if (!f->nvendor || begin(v, id)) return f->nvendor ? -1 : 0;
         for (size_t i = 0; i < f->nvendor; i++)
-            if (putf(o, "%s\"%u\"", i ? "," : "", (unsigned)f->vendor_oui[i])) return -1;
-        return put(o, "]", 1);
-    }
+            if (item_u64(v, f->vendor_oui[i])) return -1;
+        return 0;
     case F_VENDOR_OUI_TYPE:
     case F_VENDOR_DATA: {
         int first = 1;
         for (size_t i = 0; i < f->nvendor; i++) {
             if (id == F_VENDOR_OUI_TYPE ? !f->has_vendor_type[i] : !f->has_vendor_data[i]) continue;
-            if (first && key(o, id)) return -1;
-            if (!first && put(o, ",", 1)) return -1;
-            int rc = id == F_VENDOR_OUI_TYPE
-                         ? putf(o, "\"%u\"", f->vendor_type[i])
-                         : hex(o, f->vendor_data[i].ptr, f->vendor_data[i].len, format == PCAP_FORMAT_TSHARK3);
-            if (rc) return -1;
+            if (first && begin(v, id)) return -1;
             first = 0;
+            int rc = id == F_VENDOR_OUI_TYPE
+                         ? item_u64(v, f->vendor_type[i])
+                         : hex_item(v, f->vendor_data[i].ptr, f->vendor_data[i].len, format == PCAP_FORMAT_TSHARK3);
+            if (rc) return -1;
         }
-        return first ? 0 : put(o, "]", 1);
+        return 0;
     }
-    case F_WPS_DEVICE_NAME:
-        return f->has_wps_name ? key(o, id) || text(o, f->wps_name.ptr, f->wps_name.len) || put(o, "]", 1) : 0;
+    case F_WPS_DEVICE_NAME: return f->has_wps_name ? begin(v, id) || text_item(v, f->wps_name.ptr, f->wps_name.len) : 0;
     default: return 0;
     }
 #undef MAC
@@ -296,29 +397,35 @@ static void decode(pcap_decoder *dec, const pcap_packet *pkt, decoded *d) {
     d->wifi = wifi_decode(&dec->radio, pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen, &d->f) == 0;
 }
 
-int pcap_record_render(pcap_decoder *dec, const pcap_packet *pkt, const pcap_fields *fields, pcap_format format,
-                       mac_names *names, pcap_out *out) {
+int pcap_record_values(pcap_decoder *dec, const pcap_packet *pkt, const pcap_fields *fields, pcap_format format,
+                       mac_names *names, pcap_values *v) {
     decoded d;
     decode(dec, pkt, &d);
-    /* "seconds then 3 millisecond digits", as tshark -T ek writes it */
-    if (putf(out, "{\"timestamp\":\"%lld%03u\"", (long long)pkt->ts_sec, pkt->ts_nsec / 1000000)) return -1;
+    v->nfields = v->nitems = v->text_len = 0;
+    /* seconds then 3 millisecond digits, as tshark -T ek writes "timestamp" */
+    v->timestamp_ms = pkt->ts_sec * 1000 + pkt->ts_nsec / 1000000;
+    if (pkt->ts_sec >= 0) *put_u64(v->timestamp, (uint64_t)v->timestamp_ms) = '\0'; /* = "%lld%03u" */
+    else snprintf(v->timestamp, sizeof v->timestamp, "%lld%03u", (long long)pkt->ts_sec, pkt->ts_nsec / 1000000);
     for (size_t k = 0; k < fields->n; k++) {
         int id = fields->ids[k], rc = 0;
         switch (id) {
-        case F_FRAME_NUMBER: rc = key(out, id) || putf(out, "\"%llu\"]", (unsigned long long)pkt->number); break;
-        case F_FRAME_LEN: rc = key(out, id) || putf(out, "\"%u\"]", pkt->wirelen); break;
-        case F_FRAME_CAP_LEN: rc = key(out, id) || putf(out, "\"%u\"]", pkt->caplen); break;
-        case F_FRAME_TIME_EPOCH:
-            rc = key(out, id) || putf(out, "\"%lld.%09u\"]", (long long)pkt->ts_sec, pkt->ts_nsec);
+        case F_FRAME_NUMBER: rc = begin(v, id) || item_u64(v, pkt->number); break;
+        case F_FRAME_LEN: rc = begin(v, id) || item_u64(v, pkt->wirelen); break;
+        case F_FRAME_CAP_LEN: rc = begin(v, id) || item_u64(v, pkt->caplen); break;
+        case F_FRAME_TIME_EPOCH: {
+            char buf[40];
+            int n = snprintf(buf, sizeof buf, "%lld.%09u", (long long)pkt->ts_sec, pkt->ts_nsec);
+            rc = begin(v, id) || item(v, buf, (size_t)n);
             break;
-        case F_ETH_DST: rc = d.eth ? mac_value(out, id, d.eth_dst) : 0; break;
-        case F_ETH_SRC: rc = d.eth ? mac_value(out, id, d.eth_src) : 0; break;
-        case F_ETH_DST_RESOLVED: rc = d.eth ? resolved_value(out, id, d.eth_dst, names) : 0; break;
-        case F_ETH_SRC_RESOLVED: rc = d.eth ? resolved_value(out, id, d.eth_src, names) : 0; break;
-        case F_ETH_TYPE: rc = d.eth ? key(out, id) || putf(out, "\"0x%04x\"]", d.eth_type) : 0; break;
-        default: rc = d.wifi ? wifi_value(out, id, &d, format, names) : 0; break;
+        }
+        case F_ETH_DST: rc = d.eth ? mac_field(v, id, d.eth_dst) : 0; break;
+        case F_ETH_SRC: rc = d.eth ? mac_field(v, id, d.eth_src) : 0; break;
+        case F_ETH_DST_RESOLVED: rc = d.eth ? resolved_field(v, id, d.eth_dst, names) : 0; break;
+        case F_ETH_SRC_RESOLVED: rc = d.eth ? resolved_field(v, id, d.eth_src, names) : 0; break;
+        case F_ETH_TYPE: rc = d.eth ? begin(v, id) || item_hex16(v, d.eth_type) : 0; break;
+        default: rc = d.wifi ? wifi_fields(v, id, &d, format, names) : 0; break;
         }
         if (rc) return -1;
     }
-    return put(out, "}", 1);
+    return 0;
 }

@@ -57,15 +57,47 @@ typedef struct pcap_decoder {
  * Ethernet, BSD loopback, Linux cooked): the others get frame.* fields only. */
 int pcap_linktype_known(int linktype);
 
+/* A packet's record value, field by field: each field a list of string items (tshark's
+ * "every occurrence is a string in an array"). Reused across packets; free with
+ * pcap_values_free. Items point into the text arena (not NUL-terminated). */
+typedef struct pcap_item {
+    uint32_t off, len;
+} pcap_item;
+
+typedef struct pcap_field_value {
+    int id;          /* name: pcap_field_key(id) */
+    size_t first, n; /* items[first .. first+n-1] */
+} pcap_field_value;
+
+typedef struct pcap_values {
+    char timestamp[32]; /* "<epoch seconds><3 ms digits>", as tshark -T ek writes it */
+    int64_t timestamp_ms;
+    pcap_field_value fields[PCAP_MAX_FIELDS];
+    size_t nfields;
+    pcap_item *items;
+    size_t nitems, items_cap;
+    char *text;
+    size_t text_len, text_cap;
+} pcap_values;
+
+/* Decodes the packet into v (emptied first): the fields asked, in their order, absent ones left
+ * out. names may be NULL (addresses print unresolved). 0, or -1 when out of memory. */
+int pcap_record_values(pcap_decoder *dec, const pcap_packet *pkt, const pcap_fields *fields, pcap_format format,
+                       mac_names *names, pcap_values *v);
+
+void pcap_values_free(pcap_values *v);
+
+/* The record key of a field: its tshark name with dots as underscores ("wlan_fc_type"). */
+const char *pcap_field_key(int id);
+
 /* A growable output buffer, owned by the caller (free data when done). */
 typedef struct pcap_out {
     char *data;
     size_t len, cap;
 } pcap_out;
 
-/* Appends the packet's record value (no newline) to out. names may be NULL (addresses print
- * unresolved). 0, or -1 when out of memory. */
-int pcap_record_render(pcap_decoder *dec, const pcap_packet *pkt, const pcap_fields *fields, pcap_format format,
-                       mac_names *names, pcap_out *out);
+/* Appends {"timestamp":"...","<key>":["...",...],...} (no newline) to out. 0, or -1 when out
+ * of memory. */
+int pcap_values_to_json(const pcap_values *v, pcap_out *out);
 
 #endif

@@ -17,6 +17,7 @@
 #include "pg_sql.h"
 
 static const kc_host_api *host;
+#include "../common/config_connector.h"
 
 static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
 static const char *const pk_modes[] = {"none", "kafka", "record_key", "record_value", NULL};
@@ -135,28 +136,6 @@ static int validate(const kc_config *cfg, kc_error *err) {
     return rc;
 }
 
-static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
-    (void)ctx;
-    kc_config *c = calloc(1, sizeof *c);
-    if (!c || host->config_copy(c, cfg)) {
-        free(c);
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
-    *state = c;
-    return KC_OK;
-}
-
-static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    for (int i = 0; i < max_tasks; i++)
-        if (host->config_copy(&out[i], state)) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    *n = max_tasks;
-    return KC_OK;
-}
-
-static void conn_stop(void *state) {
-    host->config_free(state);
-    free(state);
-}
 
 /* ---- task state --------------------------------------------------------------------------- */
 
@@ -1022,7 +1001,7 @@ static int plugin_init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
-static const kc_connector_ops connector_ops = {validate, conn_start, conn_task_configs, conn_stop};
+static const kc_connector_ops connector_ops = {validate, config_connector_start, config_connector_task_configs, config_connector_stop};
 static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
 
 static const kc_plugin_desc desc = {

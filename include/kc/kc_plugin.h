@@ -26,7 +26,7 @@ extern "C" {
 
 #define KC_PLUGIN_MAGIC 0x4b434450u /* "KCDP" */
 #define KC_ABI_MAJOR 1
-#define KC_ABI_MINOR 1
+#define KC_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define KC_EXPORT __attribute__((visibility("default")))
@@ -149,6 +149,10 @@ typedef struct kc_host_api {
      * otherwise an error comes back and the task should fail its put() with the message.
      * Only during put(), for the records of that call (borrowed). */
     int (*report_errant)(kc_task_ctx *ctx, const kc_record *record, const char *message);
+    /* ABI 1.2. Appends key -> val (both moved) to a map or struct without looking for the key
+     * first, for builders that know their keys are distinct (map_put and map_put_str replace an
+     * existing key, which costs a search per entry). */
+    int (*map_append)(kc_value *map, kc_value *key, kc_value *val);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 

@@ -41,12 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     pcap_packet p = {.linktype = linktype, .data = pkt, .caplen = (uint32_t)len, .wirelen = (uint32_t)wirelen, .number = 1};
     pcap_out out = {0};
+    pcap_values values = {0};
     for (int format = 0; format < 2; format++) {
         out.len = 0;
-        if (pcap_record_render(&dec, &p, &all, (pcap_format)format, NULL, &out) == 0) {
+        if (pcap_record_values(&dec, &p, &all, (pcap_format)format, NULL, &values) == 0 &&
+            pcap_values_to_json(&values, &out) == 0) {
             if (out.len < 2 || out.data[0] != '{' || out.data[out.len - 1] != '}' || strlen(out.data) != out.len) abort();
         }
     }
+    pcap_values_free(&values);
     free(out.data);
     free(pkt);
     return 0;

@@ -24,7 +24,8 @@ transforms=bad
 transforms.bad.type=com.example.BadAbiTransform
 P
 expect_exit2 abi "$WORK/w-abi.properties" "$WORK/c-abi.properties"
-expect_line abi "kcd-test-bad-abi\.so.*plugin built for ABI 2\.0, kcd provides ABI 1\.1"
+ABI_MINOR=$(awk '/#define KC_ABI_MINOR/ {print $3}' "$KCD_SOURCE/include/kc/kc_plugin.h")
+expect_line abi "kcd-test-bad-abi\.so.*plugin built for ABI 2\.0, kcd provides ABI 1\.$ABI_MINOR"
 expect_line abi "transforms\.bad\.type: Class com\.example\.BadAbiTransform could not be found"
 
 # 2. A connector.class no plugin provides names the class and the plugin.path searched.

@@ -6,6 +6,7 @@
  *   testkit produce BOOTSTRAP TOPIC FILE   one record per line of FILE (bytes as they are, no key)
  *   testkit produce-keyed BOOTSTRAP TOPIC FILE   lines KEY<TAB>VALUE; a VALUE of \N is a tombstone
  *   testkit dump-headers BOOTSTRAP TOPIC   "partition<TAB>offset<TAB>value<TAB>k=v|k=v..." per record
+ *   testkit dump-timestamps BOOTSTRAP TOPIC "partition<TAB>offset<TAB>timestamp ms<TAB>key<TAB>value" per record
  *   testkit committed BOOTSTRAP GROUP TOPIC   "partition<TAB>committed offset" (-1001: none) */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
@@ -200,7 +201,11 @@ static int dump(const char *bootstrap, const char *topic, int count_only) {
                 return 1;
             }
             else {
-                printf("%d\t%lld\t%.*s", (int)m->partition, (long long)m->offset, (int)m->len, (const char *)m->payload);
+                printf("%d\t%lld\t", (int)m->partition, (long long)m->offset);
+                if (count_only == 3)
+                    printf("%lld\t%.*s\t", (long long)rd_kafka_message_timestamp(m, NULL), (int)m->key_len,
+                           m->key ? (const char *)m->key : "");
+                printf("%.*s", (int)m->len, (const char *)m->payload);
                 rd_kafka_headers_t *h = NULL;
                 if (count_only == 2 && !rd_kafka_message_headers(m, &h)) {
                     const char *name;
@@ -231,6 +236,7 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
     if (argc == 4 && strcmp(argv[1], "count") == 0) return dump(argv[2], argv[3], 1);
     if (argc == 4 && strcmp(argv[1], "dump-headers") == 0) return dump(argv[2], argv[3], 2);
+    if (argc == 4 && strcmp(argv[1], "dump-timestamps") == 0) return dump(argv[2], argv[3], 3);
     if (argc == 4 && strcmp(argv[1], "delete-topic") == 0) return delete_topic(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4], 0);
     if (argc == 5 && strcmp(argv[1], "produce-keyed") == 0) return produce_file(argv[2], argv[3], argv[4], 1);
