@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     const char *fields_arg = PCAP_DEFAULT_FIELDS, *manuf = NULL, *wka = NULL, *ethers = NULL;
     pcap_format format = PCAP_FORMAT_TSHARK3;
     int first_file = 1;
-    for (; first_file < argc && !strncmp(argv[first_file], "--", 2); first_file++) {
+    while (first_file < argc && !strncmp(argv[first_file], "--", 2)) { /* --option value pairs */
         const char *opt = argv[first_file], *val = first_file + 1 < argc ? argv[first_file + 1] : NULL;
         if (!val) break;
         if (!strcmp(opt, "--fields")) fields_arg = val;
@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
                 return 2;
             }
         } else break;
-        first_file++;
+        first_file += 2;
     }
     if (first_file >= argc || !strncmp(argv[first_file], "--", 2)) {
         fputs(USAGE, stderr);
