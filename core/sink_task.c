@@ -24,6 +24,10 @@ typedef struct sink_run {
     /* next offsets to commit: advanced only after put() returned OK */
     rd_kafka_topic_partition_list_t *offsets;
     int dirty;            /* offsets advanced since the last commit */
+    /* the first offset read of each partition since it was assigned: where a rewind goes for a
+     * partition that has no committed offset yet */
+    rd_kafka_topic_partition_list_t *started;
+    int revoking;         /* in the revocation callback: no rewind, the next owner reads on */
     int generation;       /* bumped on every revocation: a batch from an older one is dropped */
     int failed_in_rebalance;
     /* error handling (errors.* settings) */
@@ -60,6 +64,43 @@ static kc_topic_partition_offset *offsets_view(rd_kafka_topic_partition_list_t *
     return v;
 }
 
+/* After a flush() that could not make the records durable: seek every partition delivered
+ * since the last commit back to its committed offset, so put() sees those records again (as
+ * Connect's WorkerSinkTask rewinds). A partition never committed goes back to where this task
+ * began reading it. */
+static void rewind_to_committed(sink_run *s) {
+    kc_task *t = s->t;
+    if (s->revoking) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(s->offsets);
+    if (!l) return;
+    if (rd_kafka_committed(s->consumer, l, 10000)) {
+        KC_WARN(t->ctx.logger, "Cannot read the committed offsets to rewind to; records since them are delivered "
+                               "again after a restart or rebalance");
+        rd_kafka_topic_partition_list_destroy(l);
+        return;
+    }
+    for (int i = 0; i < l->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &l->elems[i];
+        rd_kafka_topic_partition_t *start = rd_kafka_topic_partition_list_find(s->started, p->topic, p->partition);
+        if (p->offset < 0 && start) p->offset = start->offset;
+        if (p->offset < 0) p->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(s->consumer, l, 10000);
+    if (e) {
+        KC_WARN(t->ctx.logger, "Rewinding to the committed offsets failed: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    } else {
+        for (int i = 0; i < l->cnt; i++)
+            if (l->elems[i].err) KC_WARN(t->ctx.logger, "Rewinding %s [%d] failed: %s", l->elems[i].topic,
+                                         (int)l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
+        /* what is to commit is what was committed: nothing new until put() succeeds again */
+        rd_kafka_topic_partition_list_destroy(s->offsets);
+        s->offsets = rd_kafka_topic_partition_list_new(8);
+        s->dirty = 0;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
 /* flush() the task, then commit the offsets it made durable. */
 static int flush_and_commit(sink_run *s) {
     kc_task *t = s->t;
@@ -85,7 +126,9 @@ static int flush_and_commit(sink_run *s) {
     if (rc) {
         /* nothing is committed; records since the last commit will be delivered again */
         if (rc == KC_ERETRY) {
-            KC_WARN(t->ctx.logger, "flush() asked to retry: %s; offsets not committed", err.msg);
+            KC_WARN(t->ctx.logger, "flush() asked to retry: %s; offsets not committed, rewinding to the last "
+                                   "committed ones", err.msg);
+            rewind_to_committed(s);
             return rc;
         }
         kc_task_fail(t, "Commit of offsets threw an unexpected exception: flush() failed: %s", err.msg);
@@ -130,12 +173,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
          * cannot commit any more: just close). */
         int lost = rd_kafka_assignment_lost(rk);
         KC_INFO(t->ctx.logger, "Partitions %s: %d", lost ? "lost" : "revoked", parts->cnt);
+        s->revoking = 1;
         if (!lost && kc_task_alive(t)) flush_and_commit(s);
+        s->revoking = 0;
         if (s->ops->close && v && s->ops->close(s->state, v, (size_t)parts->cnt, &e))
             KC_WARN(t->ctx.logger, "close() failed: %s", e.msg);
         rd_kafka_assign(rk, NULL);
         rd_kafka_topic_partition_list_destroy(s->offsets);
         s->offsets = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_topic_partition_list_destroy(s->started);
+        s->started = rd_kafka_topic_partition_list_new(8);
         s->dirty = 0;
         s->generation++;
     }
@@ -374,6 +421,7 @@ void *kc_sink_task_run(void *arg) {
     snprintf(client_id, sizeof client_id, "connector-consumer-%s-%d", t->conn->name, t->id);
     snprintf(group, sizeof group, "connect-%s", t->conn->name);
     s.offsets = rd_kafka_topic_partition_list_new(8);
+    s.started = rd_kafka_topic_partition_list_new(8);
     rd_kafka_conf_t *conf = kc_kafka_conf(w, &t->conn->config, "consumer.", "consumer.override.", client_id, &err);
     if (!conf) {
         kc_task_fail(t, "%s", err.msg);
@@ -490,6 +538,8 @@ void *kc_sink_task_run(void *arg) {
                 kc_task_fail(t, "%s", err.msg);
                 break;
             }
+            if (!rd_kafka_topic_partition_list_find(s.started, rd_kafka_topic_name(m->rkt), m->partition))
+                rd_kafka_topic_partition_list_add(s.started, rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
             pos[npos].topic = strdup(rd_kafka_topic_name(m->rkt));
             pos[npos].partition = m->partition;
             pos[npos].next = m->offset + 1;
@@ -564,6 +614,7 @@ done:
     }
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     rd_kafka_topic_partition_list_destroy(s.offsets);
+    rd_kafka_topic_partition_list_destroy(s.started);
     if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Sink task stopped");
     __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);

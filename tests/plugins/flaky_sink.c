@@ -1,5 +1,8 @@
 /* A test sink ("flaky-sink") that answers KC_ERETRY to every fail.every-th put() and writes
- * nothing of that batch, to prove the worker pauses, backs off and redelivers the same batch. */
+ * nothing of that batch, to prove the worker pauses, backs off and redelivers the same batch.
+ * With flush.fail.every=N it is a sink that makes records durable only in flush(): put() keeps
+ * them in memory, flush() writes them, and every Nth flush() loses them and asks to retry, to
+ * prove the worker rewinds to the committed offsets and delivers them again. */
 #define _GNU_SOURCE
 #include <kc/kc_plugin.h>
 #include <stdio.h>
@@ -13,6 +16,8 @@ static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "Output file", NULL, NULL},
     {"fail.every", KC_CFG_INT, "3", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "Every Nth put() asks to be retried", NULL, NULL},
+    {"flush.fail.every", KC_CFG_INT, "0", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "0: put() writes; N: put() buffers, every Nth flush() drops the buffer and asks to retry", NULL, NULL},
     {"secret", KC_CFG_PASSWORD, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "Unused; proves passwords are shown as [hidden]", NULL, NULL},
     KC_CONFIG_END,
@@ -21,6 +26,9 @@ static const kc_config_def config[] = {
 typedef struct task {
     FILE *out;
     int64_t every, calls, retries;
+    int64_t flush_every, flushes, flush_retries;
+    char *pending; /* buffered lines (flush.fail.every mode) */
+    size_t pending_len, pending_cap;
     kc_task_ctx *ctx;
 } task;
 
@@ -59,6 +67,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
         return kc_error_set(err, KC_EFATAL, "cannot open output");
     }
     host->config_get_long(cfg, "fail.every", &t->every);
+    host->config_get_long(cfg, "flush.fail.every", &t->flush_every);
     *state = t;
     return KC_OK;
 }
@@ -70,22 +79,49 @@ static int task_put(void *state, kc_record *const *recs, size_t n, kc_error *err
         return kc_error_set(err, KC_ERETRY, "flaky-sink: retry #%lld (first offset %lld)", (long long)t->retries,
                             (long long)recs[0]->offset);
     }
-    for (size_t i = 0; i < n; i++)
-        fprintf(t->out, "%.*s\n", (int)recs[i]->value.u.str.len, recs[i]->value.u.str.ptr);
+    for (size_t i = 0; i < n; i++) {
+        const char *v = recs[i]->value.u.str.ptr;
+        size_t len = recs[i]->value.u.str.len;
+        if (!t->flush_every) {
+            fprintf(t->out, "%.*s\n", (int)len, v);
+            continue;
+        }
+        if (t->pending_len + len + 1 > t->pending_cap) {
+            size_t cap = (t->pending_cap + len + 1) * 2;
+            char *p = realloc(t->pending, cap);
+            if (!p) return kc_error_set(err, KC_ENOMEM, "out of memory");
+            t->pending = p, t->pending_cap = cap;
+        }
+        memcpy(t->pending + t->pending_len, v, len);
+        t->pending[t->pending_len + len] = '\n';
+        t->pending_len += len + 1;
+    }
     return KC_OK;
 }
 
 static int task_flush(void *state, const kc_topic_partition_offset *o, size_t n, kc_error *err) {
     (void)o, (void)n;
     task *t = state;
+    if (t->flush_every && t->pending_len && t->flushes++ % t->flush_every == 0) { /* the 1st, N+1st, ... */
+        t->flush_retries++;
+        size_t lost = t->pending_len;
+        t->pending_len = 0; /* as a target that lost an uncommitted transaction */
+        return kc_error_set(err, KC_ERETRY, "flaky-sink: flush retry #%lld (%zu buffered bytes lost)",
+                            (long long)t->flush_retries, lost);
+    }
+    if (t->pending_len && fwrite(t->pending, 1, t->pending_len, t->out) != t->pending_len)
+        return kc_error_set(err, KC_ERETRY, "write failed");
+    t->pending_len = 0;
     if (fflush(t->out) || fsync(fileno(t->out))) return kc_error_set(err, KC_ERETRY, "flush failed");
     return KC_OK;
 }
 
 static void task_stop(void *state) {
     task *t = state;
-    host->log(t->ctx, KC_LOG_INFO, "flaky-sink: %lld retries asked", (long long)t->retries);
+    host->log(t->ctx, KC_LOG_INFO, "flaky-sink: %lld retries asked, %lld flush retries", (long long)t->retries,
+              (long long)t->flush_retries);
     fclose(t->out);
+    free(t->pending);
     free(t);
 }
 
