@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "pcap_record.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,17 +47,33 @@ int pcap_format_parse(const char *name, pcap_format *out) {
     return 0;
 }
 
-const char *pcap_fields_known(void) {
-    static char all[1024];
-    if (!all[0]) {
-        size_t n = 0;
-        for (int i = 0; i < F_COUNT && n < sizeof all; i++)
-            n += (size_t)snprintf(all + n, sizeof all - n, "%s%s", i ? "," : "", field_names[i]);
+/* Tables derived from field_names once, before any use (tasks of several connectors may run
+ * this code on their threads at the same time). */
+static char fields_known[1024];
+static char field_keys[F_COUNT][48];
+static size_t field_key_lens[F_COUNT];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void make_tables(void) {
+    size_t n = 0;
+    for (int i = 0; i < F_COUNT && n < sizeof fields_known; i++)
+        n += (size_t)snprintf(fields_known + n, sizeof fields_known - n, "%s%s", i ? "," : "", field_names[i]);
+    for (int id = 0; id < F_COUNT; id++) { /* the record key: dots as underscores */
+        size_t k = 0;
+        for (const char *c = field_names[id]; *c && k + 1 < sizeof field_keys[id]; c++)
+            field_keys[id][k++] = *c == '.' ? '_' : *c;
+        field_keys[id][k] = '\0';
+        field_key_lens[id] = k;
     }
-    return all;
+}
+
+const char *pcap_fields_known(void) {
+    pthread_once(&tables_once, make_tables);
+    return fields_known;
 }
 
 int pcap_fields_parse(const char *list, pcap_fields *out, char *err, size_t errlen) {
+    pthread_once(&tables_once, make_tables); /* field ids are only ever had from here */
     out->n = 0;
     const char *p = list;
     while (*p) {
@@ -93,19 +110,7 @@ int pcap_fields_parse(const char *list, pcap_fields *out, char *err, size_t errl
 
 /* ---- values ------------------------------------------------------------------------------- */
 
-static char field_keys[F_COUNT][48];
-static size_t field_key_lens[F_COUNT];
-
-const char *pcap_field_key(int id) {
-    if (!field_keys[id][0]) { /* racing threads write the same bytes */
-        size_t i = 0;
-        for (const char *c = field_names[id]; *c && i + 1 < sizeof field_keys[id]; c++)
-            field_keys[id][i++] = *c == '.' ? '_' : *c;
-        field_keys[id][i] = '\0';
-        field_key_lens[id] = i;
-    }
-    return field_keys[id];
-}
+const char *pcap_field_key(int id) { return field_keys[id]; }
 
 void pcap_values_free(pcap_values *v) {
     free(v->items);
@@ -269,10 +274,7 @@ static void json_string(pcap_out *o, const char *s, size_t n) {
 
 int pcap_values_to_json(const pcap_values *v, pcap_out *o) {
     size_t need = 32 + strlen(v->timestamp);
-    for (size_t k = 0; k < v->nfields; k++) {
-        pcap_field_key(v->fields[k].id); /* fills its length */
-        need += field_key_lens[v->fields[k].id] + 8;
-    }
+    for (size_t k = 0; k < v->nfields; k++) need += field_key_lens[v->fields[k].id] + 8;
     need += v->text_len * 6 + v->nitems * 3;
     if (reserve(o, need)) return -1;
     size_t tl = strlen(v->timestamp);
