@@ -108,14 +108,7 @@ int kc_map_put(kc_value *map, kc_value *key, kc_value *val) {
             return KC_OK;
         }
     }
-    if (grow((void **)&map->u.map.items, &map->u.map.cap, map->u.map.len + 1, sizeof(kc_entry)))
-        return KC_ENOMEM;
-    kc_entry *e = &map->u.map.items[map->u.map.len++];
-    e->key = *key;
-    e->val = *val;
-    memset(key, 0, sizeof *key);
-    memset(val, 0, sizeof *val);
-    return KC_OK;
+    return kc_map_append(map, key, val);
 }
 
 int kc_map_append(kc_value *map, kc_value *key, kc_value *val) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 static const kc_host_api *host;
+#include "../../connectors/common/config_connector.h"
 
 static const kc_config_def config[] = {
     {"topic", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "Target topic", NULL, NULL},
@@ -32,24 +33,10 @@ static int init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
-static int conn_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
-    (void)ctx;
-    kc_config *c = calloc(1, sizeof *c);
-    if (!c || host->config_copy(c, cfg)) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    *state = c;
-    return KC_OK;
-}
-
-static int conn_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+/* One task, with the connector's config. */
+static int one_task(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
     (void)max_tasks;
-    if (host->config_copy(&out[0], state)) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    *n = 1;
-    return KC_OK;
-}
-
-static void conn_stop(void *state) {
-    host->config_free(state);
-    free(state);
+    return config_connector_copies(state, 1, out, n, err);
 }
 
 static void partition_of(kc_value *p) {
@@ -120,7 +107,7 @@ static void task_stop(void *state) {
     free(t);
 }
 
-static const kc_connector_ops connector_ops = {NULL, conn_start, conn_task_configs, conn_stop};
+static const kc_connector_ops connector_ops = {NULL, config_connector_start, one_task, config_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_SOURCE, "txn-source", "1.0.0", "test source that commits and aborts transactions",
