@@ -33,6 +33,13 @@ static inline int config_connector_task_configs(void *state, int max_tasks, kc_c
     return config_connector_copies(state, max_tasks, out, n, err);
 }
 
+/* kc_connector_ops::task_configs for connectors whose work is one sequence (a file, a capture
+ * handle): one task, whatever tasks.max says. */
+static inline int config_connector_one_task(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
+    (void)max_tasks;
+    return config_connector_copies(state, 1, out, n, err);
+}
+
 /* kc_connector_ops::stop. */
 static inline void config_connector_stop(void *state) {
     host->config_free(state);

@@ -43,11 +43,6 @@ static int validate(const kc_config *cfg, kc_error *err) {
     return KC_OK;
 }
 
-static int source_task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    (void)max_tasks; /* one file, one task, as Kafka's FileStreamSourceConnector */
-    return config_connector_copies(state, 1, out, n, err);
-}
-
 static void task_free(source_task *t) {
     if (t->in && t->in != stdin) fclose(t->in);
     host->value_clear(&t->partition);
@@ -183,7 +178,8 @@ static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err
 
 static void task_stop(void *state) { task_free(state); }
 
-static const kc_connector_ops connector_ops = {validate, config_connector_start, source_task_configs,
+/* one file, one task, as Kafka's FileStreamSourceConnector */
+static const kc_connector_ops connector_ops = {validate, config_connector_start, config_connector_one_task,
                                                 config_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 

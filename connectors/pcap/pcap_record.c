@@ -158,6 +158,8 @@ static int item(pcap_values *v, const char *s, size_t n) {
     return commit_item(v, n);
 }
 
+static const char hexdigits[] = "0123456789abcdef";
+
 /* Decimal digits of x at d; returns the end. (printf's machinery was most of the time spent
  * per packet.) */
 static char *put_u64(char *d, uint64_t x) {
@@ -180,8 +182,6 @@ static int item_int(pcap_values *v, int x) {
     d = put_u64(d, x < 0 ? (uint64_t)-(int64_t)x : (uint64_t)x);
     return item(v, buf, (size_t)(d - buf));
 }
-
-static const char hexdigits[] = "0123456789abcdef";
 
 static int item_hex16(pcap_values *v, unsigned x) { /* 0x%04x */
     char buf[6] = {'0', 'x', hexdigits[x >> 12 & 15], hexdigits[x >> 8 & 15], hexdigits[x >> 4 & 15], hexdigits[x & 15]};
@@ -210,7 +210,7 @@ static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
         int valid = seq && i + seq <= n && !(seq == 2 && c < 0xc2);
         for (size_t k = 1; valid && k < seq; k++) valid = (s[i + k] & 0xc0) == 0x80;
         if (!valid) {
-            *d++ = '\\', *d++ = 'x', *d++ = "0123456789abcdef"[c >> 4], *d++ = "0123456789abcdef"[c & 15];
+            *d++ = '\\', *d++ = 'x', *d++ = hexdigits[c >> 4], *d++ = hexdigits[c & 15];
             i++;
         } else {
             memcpy(d, s + i, seq);
@@ -221,12 +221,11 @@ static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
 }
 
 static int hex_item(pcap_values *v, const uint8_t *s, size_t n, int colons) {
-    static const char digits[] = "0123456789abcdef";
     char *d = arena_room(v, n * 3), *start = d;
     if (!d) return -1;
     for (size_t i = 0; i < n; i++) {
         if (colons && i) *d++ = ':';
-        *d++ = digits[s[i] >> 4], *d++ = digits[s[i] & 15];
+        *d++ = hexdigits[s[i] >> 4], *d++ = hexdigits[s[i] & 15];
     }
     return commit_item(v, (size_t)(d - start));
 }

@@ -136,12 +136,6 @@ static int validate(const kc_config *cfg, kc_error *err) {
     return KC_OK;
 }
 
-/* One task: a capture handle, or a sequence of files, is read in order by one thread. */
-static int task_configs(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    (void)max_tasks;
-    return config_connector_copies(state, 1, out, n, err);
-}
-
 /* ---- task --------------------------------------------------------------------------------- */
 
 typedef struct pcap_task {
@@ -702,7 +696,8 @@ static void task_stop(void *state) {
     task_free(t);
 }
 
-static const kc_connector_ops connector_ops = {validate, config_connector_start, task_configs, config_connector_stop};
+/* one task: a capture handle, or a sequence of files, is read in order by one thread */
+static const kc_connector_ops connector_ops = {validate, config_connector_start, config_connector_one_task, config_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 
 static const kc_plugin_desc desc = {

@@ -39,12 +39,6 @@ static int init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
-/* One task, with the connector's config. */
-static int one_task(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    (void)max_tasks;
-    return config_connector_copies(state, 1, out, n, err);
-}
-
 static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
     task *t = calloc(1, sizeof *t);
     t->ctx = ctx;
@@ -112,7 +106,7 @@ static void task_stop(void *state) {
     free(t);
 }
 
-static const kc_connector_ops connector_ops = {NULL, config_connector_start, one_task, config_connector_stop};
+static const kc_connector_ops connector_ops = {NULL, config_connector_start, config_connector_one_task, config_connector_stop};
 static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
 static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_SINK, "flaky-sink", "1.0.0", "test sink that asks for retries",

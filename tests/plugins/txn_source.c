@@ -33,12 +33,6 @@ static int init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
-/* One task, with the connector's config. */
-static int one_task(void *state, int max_tasks, kc_config *out, int *n, kc_error *err) {
-    (void)max_tasks;
-    return config_connector_copies(state, 1, out, n, err);
-}
-
 static void partition_of(kc_value *p) {
     host->value_init_map(p);
     kc_value v = {0};
@@ -107,7 +101,7 @@ static void task_stop(void *state) {
     free(t);
 }
 
-static const kc_connector_ops connector_ops = {NULL, config_connector_start, one_task, config_connector_stop};
+static const kc_connector_ops connector_ops = {NULL, config_connector_start, config_connector_one_task, config_connector_stop};
 static const kc_source_task_ops task_ops = {task_start, task_poll, NULL, NULL, task_stop};
 static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER, KC_PLUGIN_SOURCE, "txn-source", "1.0.0", "test source that commits and aborts transactions",
