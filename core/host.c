@@ -70,6 +70,10 @@ static int host_report_errant(kc_task_ctx *ctx, const kc_record *r, const char *
     return ctx->report_errant(ctx->runner, r, message ? message : "");
 }
 
+static void host_request_commit(kc_task_ctx *ctx) {
+    if (ctx) __atomic_store_n(&ctx->commit_requested, 1, __ATOMIC_RELEASE);
+}
+
 const kc_host_api kc_host = {
     .size = sizeof(kc_host_api),
     .abi_minor = KC_ABI_MINOR,
@@ -120,4 +124,5 @@ const kc_host_api kc_host = {
     .transaction_abort = host_transaction_abort,
     .decimal_to_text = host_decimal_to_text,
     .report_errant = host_report_errant,
+    .request_commit = host_request_commit,
 };

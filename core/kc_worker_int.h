@@ -45,6 +45,7 @@ struct kc_task_ctx {
     /* sink tasks: the runner answering report_errant (set while put() runs) */
     int (*report_errant)(void *runner, const kc_record *r, const char *message);
     void *runner;
+    int commit_requested; /* sink tasks: request_commit() was called (atomics) */
 };
 
 /* A converter instance (per task and per key/value, as in Connect). */

@@ -1,7 +1,9 @@
 /* sink_task.c - WorkerSinkTask: consumer (group connect-<name>) -> converters -> transforms ->
  * put(); every offset.flush.interval.ms flush() then a synchronous commit of what was put.
  * Offsets move only after put() succeeded, so a commit never covers an undelivered record.
- * KC_ERETRY from put() pauses the partitions and redelivers the same batch after a backoff. */
+ * KC_ERETRY from put() pauses the partitions and redelivers the same batch after a backoff;
+ * from flush() it rewinds them to the committed offsets. request_commit() brings the next
+ * flush forward to right after the current put(). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,7 +369,7 @@ static void advance(sink_run *s, const char *topic, int32_t partition, int64_t n
 /* The Kafka coordinates of a pending batch, kept so offsets advance only after put(); the
  * message itself is kept until then too, for the dead letter queue. */
 typedef struct pending_pos {
-    char *topic;
+    const char *topic; /* the message's own (valid while msg is) */
     int32_t partition;
     int64_t next;
     rd_kafka_message_t *msg;
@@ -540,7 +542,7 @@ void *kc_sink_task_run(void *arg) {
             }
             if (!rd_kafka_topic_partition_list_find(s.started, rd_kafka_topic_name(m->rkt), m->partition))
                 rd_kafka_topic_partition_list_add(s.started, rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
-            pos[npos].topic = strdup(rd_kafka_topic_name(m->rkt));
+            pos[npos].topic = rd_kafka_topic_name(m->rkt);
             pos[npos].partition = m->partition;
             pos[npos].next = m->offset + 1;
             pos[npos].msg = m;
@@ -560,7 +562,8 @@ void *kc_sink_task_run(void *arg) {
             s.put_messages = msgs;
             s.put_len = n;
             for (;;) {
-                int rc = n ? s.ops->put(s.state, batch, n, &err) : KC_OK;
+                /* also with no records, as Connect does: a task holding records can act on time */
+                int rc = s.ops->put(s.state, batch, n, &err);
                 if (rc == KC_OK) {
                     delivered = 1;
                     break;
@@ -579,15 +582,16 @@ void *kc_sink_task_run(void *arg) {
             }
             s.put_len = 0;
             if (paused && gen == s.generation) set_paused(&s, 0);
-            if (delivered && gen == s.generation)
-                for (size_t i = 0; i < npos; i++) advance(&s, pos[i].topic, pos[i].partition, pos[i].next);
+            if (delivered && gen == s.generation) /* once per run of a partition: its last offset */
+                for (size_t i = 0; i < npos; i++)
+                    if (i + 1 == npos || pos[i + 1].partition != pos[i].partition || pos[i + 1].topic != pos[i].topic)
+                        advance(&s, pos[i].topic, pos[i].partition, pos[i].next);
         }
         for (size_t i = 0; i < n; i++) kc_record_release(batch[i]);
-        for (size_t i = 0; i < npos; i++) {
-            free(pos[i].topic);
-            rd_kafka_message_destroy(pos[i].msg);
-        }
-        if (kc_task_alive(t) && kc_now_ms() >= next_commit) {
+        for (size_t i = 0; i < npos; i++) rd_kafka_message_destroy(pos[i].msg);
+        /* request_commit(): the task holds records until flush() and wants them written now */
+        int requested = __atomic_exchange_n(&t->ctx.commit_requested, 0, __ATOMIC_ACQ_REL);
+        if (kc_task_alive(t) && (requested || kc_now_ms() >= next_commit)) {
             flush_and_commit(&s);
             next_commit = kc_now_ms() + w->flush_interval_ms;
         }

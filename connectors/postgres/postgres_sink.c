@@ -4,7 +4,9 @@
  * with one INSERT ... ON CONFLICT (pk) DO UPDATE (or plain INSERT, or UPDATE ... FROM), keys
  * repeated inside a run collapsed so the last record wins. Tables are created and widened
  * from the records (auto.create, auto.evolve). The transaction commits before put() returns,
- * so the worker commits consumer offsets only for rows PostgreSQL already committed. */
+ * so the worker commits consumer offsets only for rows PostgreSQL already committed.
+ * With buffer.max.ms (a kcd extension) rows are held across put() calls instead, one per key,
+ * and flush() writes them in one transaction before the worker commits the offsets. */
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "pg_sql.h"
 
@@ -62,6 +66,13 @@ static const kc_config_def config[] = {
      "Quote table and column names (keeps their case)", NULL, NULL},
     {"table.types", KC_CFG_LIST, "TABLE", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "DDL Support",
      "Accepted for compatibility: rows are written to tables", NULL, NULL},
+    {"buffer.max.ms", KC_CFG_LONG, "0", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Writes",
+     "kcd: hold rows across put() calls for up to this long, one per key (the last record's), and write them in "
+     "one transaction when offsets are committed (the sink asks for a commit when this time or buffer.max.rows "
+     "is reached, or when a poll brings no records); needs insert.mode upsert or update. 0: each put() is "
+     "written before it returns, as the JDBC sink does", NULL, NULL},
+    {"buffer.max.rows", KC_CFG_INT, "200000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Writes",
+     "kcd: with buffer.max.ms, distinct keys held before they are written", NULL, NULL},
     {"max.retries", KC_CFG_INT, "10", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Retries",
      "Retriable failures (lost connection, server restart) in a row before the task fails", NULL, NULL},
     {"retry.backoff.ms", KC_CFG_INT, "3000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Retries",
@@ -70,6 +81,7 @@ static const kc_config_def config[] = {
 };
 
 enum { MODE_INSERT, MODE_UPSERT, MODE_UPDATE };
+enum { MAX_HELD_SEGMENTS = 256 }; /* segments held before a flush is asked for (see segment_for) */
 enum { PK_NONE, PK_KAFKA, PK_RECORD_KEY, PK_RECORD_VALUE };
 
 static int enum_index(const char *v, const char *const *values) {
@@ -118,6 +130,11 @@ static int validate(const kc_config *cfg, kc_error *err) {
     if (del && pk != PK_RECORD_KEY)
         return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration delete.enabled: deletes need "
                             "pk.mode=record_key");
+    int64_t buffer_ms = 0;
+    host->config_get_long(cfg, "buffer.max.ms", &buffer_ms);
+    if (buffer_ms > 0 && mode == MODE_INSERT)
+        return kc_error_set(err, KC_EINVAL, "Invalid value %lld for configuration buffer.max.ms: holding rows keeps "
+                            "one per key, so it needs insert.mode upsert or update", (long long)buffer_ms);
     const char *dialect = host->config_get(cfg, "dialect.name");
     if (dialect && *dialect && strcmp(dialect, "PostgreSqlDatabaseDialect"))
         return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration dialect.name: this sink writes to "
@@ -176,6 +193,12 @@ typedef struct task {
     int64_t retries; /* retriable failures in a row */
     int stage_seq;
     int warned_tombstone;
+    /* buffer.max.ms > 0: rows held across put() calls, written by flush() */
+    int64_t buffer_ms, buffer_rows;
+    struct segment *held, *held_tail;
+    size_t held_rows, held_segments;
+    int64_t held_since; /* when the first held row (or the first put() of an isolating window) came */
+    int isolate;        /* a held batch was refused: write put() by put() until the next flush() */
 } task;
 
 /* One column value of a row being written. */
@@ -403,8 +426,11 @@ static void row_free(row *r) {
     memset(r, 0, sizeof *r);
 }
 
-static int push_cell(row *r, size_t *cap, const char *name, const kc_value *v, const kc_schema *s, int pk) {
-    for (size_t i = 0; i < r->ncells; i++) /* a key column wins over a value field of its name */
+/* Adds a cell unless one of the first `known` cells has its name (a key column wins over a
+ * value field of its name; the fields of one map have distinct names already). */
+static int push_cell(row *r, size_t *cap, size_t known, const char *name, const kc_value *v, const kc_schema *s,
+                     int pk) {
+    for (size_t i = 0; i < known; i++)
         if (!strcmp(r->cells[i].name, name)) return KC_OK;
     if (r->ncells == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
@@ -426,6 +452,7 @@ static int in_list(char **l, size_t n, const char *s) {
 /* The cells of a struct or map value (fields with string names), filtered by `keep`. */
 static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *s, char **keep, size_t nkeep, int pk,
                        kc_error *err) {
+    size_t known = r->ncells;
     for (size_t i = 0; i < v->u.map.len; i++) {
         const kc_entry *e = &v->u.map.items[i];
         if (e->key.type != KC_VAL_STRING)
@@ -433,9 +460,11 @@ static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *
         const char *name = e->key.u.str.ptr;
         if (nkeep && !in_list(keep, nkeep, name)) continue;
         const kc_schema *fs = NULL;
-        for (size_t f = 0; s && s->type == KC_SCHEMA_STRUCT && f < s->nfields; f++)
+        if (s && s->type == KC_SCHEMA_STRUCT && i < s->nfields && !strcmp(s->fields[i].name, name))
+            fs = s->fields[i].schema; /* a struct's fields come in schema order */
+        for (size_t f = 0; !fs && s && s->type == KC_SCHEMA_STRUCT && f < s->nfields; f++)
             if (!strcmp(s->fields[f].name, name)) fs = s->fields[f].schema;
-        if (push_cell(r, cap, name, &e->val, fs, pk)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+        if (push_cell(r, cap, known, name, &e->val, fs, pk)) return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     return KC_OK;
 }
@@ -484,7 +513,7 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         r->kafka_vals[1] = (kc_value){.type = KC_VAL_INT, .u.i = rec->partition};
         r->kafka_vals[2] = (kc_value){.type = KC_VAL_INT, .u.i = rec->offset};
         for (int i = 0; i < 3 && !rc; i++)
-            rc = push_cell(r, &cap, t->npk_fields == 3 ? t->pk_fields[i] : defaults[i], &r->kafka_vals[i], NULL, 1);
+            rc = push_cell(r, &cap, r->ncells, t->npk_fields == 3 ? t->pk_fields[i] : defaults[i], &r->kafka_vals[i], NULL, 1);
         break;
     }
     case PK_RECORD_KEY:
@@ -493,7 +522,7 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         if (is_fields(&rec->key))
             rc = push_fields(r, &cap, &rec->key, rec->key_schema, t->pk_fields, t->npk_fields, 1, err);
         else
-            rc = push_cell(r, &cap, t->npk_fields ? t->pk_fields[0] : "__connect_key", &rec->key, rec->key_schema, 1);
+            rc = push_cell(r, &cap, r->ncells, t->npk_fields ? t->pk_fields[0] : "__connect_key", &rec->key, rec->key_schema, 1);
         break;
     default: break;
     }
@@ -683,83 +712,134 @@ static void pairs(task *t, pg_buf *b, const row *r0, size_t from, size_t to, con
     }
 }
 
-/* Writes rows[0..n) (all of one table and one column list) inside the open transaction. */
-static int write_run(task *t, row *rows, size_t n, kc_error *err) {
-    table *tb = rows[0].tab;
-    row *r0 = &rows[0];
-    size_t nc = r0->ncells, nk = key_count(r0);
-    column **cols = calloc(nc, sizeof *cols);
-    if (!cols) return kc_error_set(err, KC_ENOMEM, "out of memory");
+/* The target's column of each cell of r0 (the run's column list); NULL with err set when the
+ * table lacks one. Handed over. */
+static column **run_columns(task *t, table *tb, const row *r0, kc_error *err) {
+    column **cols = calloc(r0->ncells ? r0->ncells : 1, sizeof *cols);
+    if (!cols) {
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t c = 0; c < r0->ncells; c++)
+        if (!(cols[c] = find_column(tb, r0->cells[c].name, t->quote))) {
+            kc_error_set(err, KC_EFATAL, "Table %s has no column %s", tb->qname, r0->cells[c].name);
+            free(cols);
+            return NULL;
+        }
+    return cols;
+}
+
+/* Starts a COPY into the staging table of r0's columns (emptied first when the open
+ * transaction used it already). */
+static stage *stage_begin(task *t, table *tb, const row *r0, kc_error *err) {
+    stage *st = stage_for(t, tb, r0, err);
+    if (!st) return NULL;
+    pg_buf sql = {0};
     int rc = KC_OK;
-    for (size_t c = 0; c < nc && !rc; c++)
-        if (!(cols[c] = find_column(tb, r0->cells[c].name, t->quote)))
-            rc = kc_error_set(err, KC_EFATAL, "Table %s has no column %s", tb->qname, r0->cells[c].name);
-    stage *st = rc ? NULL : stage_for(t, tb, r0, err);
-    if (!st && !rc) rc = err->code;
-    pg_buf sql = {0}, data = {0};
-    if (!rc && st->used) { /* a second use inside one transaction: empty it first */
+    if (st->used) { /* a second use inside one transaction */
         pg_buf_printf(&sql, "DELETE FROM pg_temp.%s", st->name);
-        rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+        rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
         sql.len = 0;
     }
-    if (!rc) st->used = 1;
+    st->used = 1;
     if (!rc) {
         pg_buf_printf(&sql, "COPY pg_temp.%s (%s) FROM STDIN", st->name, st->cols);
-        rc = exec(t, sql.data, PGRES_COPY_IN, NULL, err);
-        sql.len = 0;
+        rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COPY_IN, NULL, err);
     }
-    if (!rc) { /* rows, flushed to the server about every 256 kB */
-        for (size_t i = 0; i < n && !rc; i++) {
-            if (rows[i].skip) continue;
-            for (size_t c = 0; c < nc && !rc; c++) {
-                if (c) pg_buf_puts(&data, "\t");
-                rc = pg_copy_field(&data, rows[i].cells[c].value, cols[c]->type, host);
-            }
-            pg_buf_puts(&data, "\n");
-            if (!rc && (data.len >= 256 * 1024 || i + 1 == n)) {
-                if (data.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-                else if (data.len && PQputCopyData(t->conn, data.data, (int)data.len) != 1)
-                    rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
-                data.len = 0;
-            }
-        }
-        if (rc == KC_ENOMEM) kc_error_set(err, KC_ENOMEM, "out of memory");
-        if (PQputCopyEnd(t->conn, rc ? "kcd: encoding failed" : NULL) != 1 && !rc)
-            rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
-        PGresult *res;
-        while ((res = PQgetResult(t->conn))) {
-            if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK) rc = result_error(t, res, err);
-            PQclear(res);
-        }
+    pg_buf_free(&sql);
+    return rc ? NULL : st;
+}
+
+/* Sends the COPY data gathered in `data` and empties it. */
+static int stage_send(task *t, pg_buf *data, kc_error *err) {
+    int rc = KC_OK;
+    if (data->failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    else if (data->len && PQputCopyData(t->conn, data->data, (int)data->len) != 1)
+        rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
+    data->len = 0;
+    return rc;
+}
+
+/* Ends the COPY (aborting it when rc is an error already) and reads its result. */
+static int stage_end(task *t, int rc, kc_error *err) {
+    if (PQputCopyEnd(t->conn, rc ? "kcd: encoding failed" : NULL) != 1 && !rc)
+        rc = kc_error_set(err, KC_ERETRY, "COPY: %s", PQerrorMessage(t->conn));
+    PGresult *res;
+    while ((res = PQgetResult(t->conn))) {
+        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK) rc = result_error(t, res, err);
+        PQclear(res);
     }
-    if (!rc) { /* move the staged rows into the table */
-        if (t->mode == MODE_UPDATE) {
+    return rc;
+}
+
+/* Moves the staged rows into the table: INSERT (ON CONFLICT for upserts), UPDATE ... FROM,
+ * or, for tombstones (r0 holds the key columns only), DELETE ... USING. */
+static int stage_merge(task *t, table *tb, stage *st, const row *r0, kc_error *err) {
+    size_t nc = r0->ncells, nk = key_count(r0);
+    pg_buf sql = {0};
+    if (r0->tombstone) {
+        pg_buf_printf(&sql, "DELETE FROM %s AS t USING pg_temp.%s AS s WHERE ", tb->qname, st->name);
+        pairs(t, &sql, r0, 0, nk, " AND ", "t.", " = s.");
+    } else if (t->mode == MODE_UPDATE) {
+        if (nk < nc) { /* else nothing to update but the key itself */
             pg_buf_printf(&sql, "UPDATE %s AS t SET ", tb->qname);
             pairs(t, &sql, r0, nk, nc, ", ", "", " = s.");
             pg_buf_printf(&sql, " FROM pg_temp.%s AS s WHERE ", st->name);
             pairs(t, &sql, r0, 0, nk, " AND ", "t.", " = s.");
-            if (nk == nc) sql.len = 0; /* nothing to update but the key itself */
-        } else {
-            pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, st->cols, st->cols,
-                          st->name);
-            /* pk.mode=kafka: a row with the same topic, partition and offset is this very record,
-             * written before a crash or a retry: replaying it changes nothing */
-            if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) pg_buf_puts(&sql, " ON CONFLICT DO NOTHING");
-            if (t->mode == MODE_UPSERT) {
-                pg_buf_puts(&sql, " ON CONFLICT (");
-                for (size_t c = 0; c < nk; c++) {
-                    if (c) pg_buf_puts(&sql, ",");
-                    ident(t, &sql, r0->cells[c].name);
-                }
-                pg_buf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
-                pairs(t, &sql, r0, nk, nc, ", ", "", " = EXCLUDED.");
-            }
         }
-        if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-        else if (sql.len) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
+    } else {
+        pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, st->cols, st->cols, st->name);
+        /* pk.mode=kafka: a row with the same topic, partition and offset is this very record,
+         * written before a crash or a retry: replaying it changes nothing */
+        if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) pg_buf_puts(&sql, " ON CONFLICT DO NOTHING");
+        if (t->mode == MODE_UPSERT) {
+            pg_buf_puts(&sql, " ON CONFLICT (");
+            for (size_t c = 0; c < nk; c++) {
+                if (c) pg_buf_puts(&sql, ",");
+                ident(t, &sql, r0->cells[c].name);
+            }
+            pg_buf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
+            pairs(t, &sql, r0, nk, nc, ", ", "", " = EXCLUDED.");
+        }
     }
+    int rc = KC_OK;
+    if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    else if (sql.len) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
     pg_buf_free(&sql);
-    pg_buf_free(&data);
+    return rc;
+}
+
+/* Appends a row's cells as one line of COPY text. */
+static int encode_row(pg_buf *b, const row *r, column *const *cols) {
+    for (size_t c = 0; c < r->ncells; c++) {
+        if (c) pg_buf_append(b, "\t", 1);
+        int rc = pg_copy_field(b, r->cells[c].value, cols[c]->type, host);
+        if (rc) return rc;
+    }
+    pg_buf_append(b, "\n", 1);
+    return b->failed ? KC_ENOMEM : KC_OK;
+}
+
+/* Writes rows[0..n) (all of one table and one column list) inside the open transaction. */
+static int write_run(task *t, row *rows, size_t n, kc_error *err) {
+    table *tb = rows[0].tab;
+    column **cols = run_columns(t, tb, &rows[0], err);
+    if (!cols) return err->code;
+    stage *st = stage_begin(t, tb, &rows[0], err);
+    int rc = st ? KC_OK : err->code;
+    if (st) {
+        pg_buf data = {0};
+        for (size_t i = 0; i < n && !rc; i++) { /* sent to the server about every 256 kB */
+            if (rows[i].skip) continue;
+            if ((rc = encode_row(&data, &rows[i], cols)) == KC_ENOMEM) kc_error_set(err, rc, "out of memory");
+            else if (rc) kc_error_set(err, rc, "%s", "a value cannot be encoded for COPY");
+            if (!rc && data.len >= 256 * 1024) rc = stage_send(t, &data, err);
+        }
+        if (!rc) rc = stage_send(t, &data, err);
+        pg_buf_free(&data);
+        rc = stage_end(t, rc, err);
+        if (!rc) rc = stage_merge(t, tb, st, &rows[0], err);
+    }
     free(cols);
     return rc;
 }
@@ -786,6 +866,249 @@ static int write_delete(task *t, row *r, kc_error *err) {
     }
     if (!rc) rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
     pg_buf_free(&sql);
+    return rc;
+}
+
+/* ---- rows held across put() calls (buffer.max.ms > 0) ---------------------------------------- */
+
+/* Held rows are kept per table in segments, each of one column list (or of tombstones), with one
+ * COPY line per key: the last record's. A row joins the newest segment of its table with its
+ * column list unless a later segment holds its key, so the order in which a key was written,
+ * widened or deleted is kept while most rows fall into one segment. */
+typedef struct held_row {
+    char *text;        /* the key text, NUL, then the COPY line */
+    uint32_t key_len, line_len;
+    uint64_t hash;
+} held_row;
+
+typedef struct segment {
+    struct segment *next;
+    char *table_name;
+    char *sig;
+    row tmpl;           /* the column list: cells named (names owned), without values */
+    char **names;
+    held_row *rows;
+    size_t nrows, cap;
+    uint64_t *index;    /* open addressing over rows: hash's top 32 bits << 32 | position + 1; 0 empty */
+    size_t index_cap;
+} segment;
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t key_hash(const char *k) {
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static void segment_free(segment *sg) {
+    for (size_t i = 0; i < sg->nrows; i++) free(sg->rows[i].text);
+    for (size_t c = 0; c < sg->tmpl.ncells; c++) free(sg->names[c]);
+    free(sg->names);
+    free(sg->tmpl.cells);
+    free(sg->rows);
+    free(sg->index);
+    free(sg->table_name);
+    free(sg->sig);
+    free(sg);
+}
+
+static void held_clear(task *t) {
+    for (segment *sg = t->held, *n; sg; sg = n) {
+        n = sg->next;
+        segment_free(sg);
+    }
+    t->held = t->held_tail = NULL;
+    t->held_rows = t->held_segments = 0;
+    t->held_since = 0;
+}
+
+static segment *segment_new(task *t, const row *r0) {
+    segment *sg = calloc(1, sizeof *sg);
+    if (!sg) return NULL;
+    sg->table_name = strdup(r0->tab->name);
+    sg->sig = strdup(r0->sig);
+    sg->names = calloc(r0->ncells, sizeof *sg->names);
+    sg->tmpl.cells = calloc(r0->ncells, sizeof *sg->tmpl.cells);
+    int ok = sg->table_name && sg->sig && sg->names && sg->tmpl.cells;
+    for (size_t c = 0; ok && c < r0->ncells; c++) {
+        if (!(sg->names[c] = strdup(r0->cells[c].name))) ok = 0;
+        else sg->tmpl.ncells++;
+        sg->tmpl.cells[c] = r0->cells[c];
+        sg->tmpl.cells[c].name = sg->names[c];
+        sg->tmpl.cells[c].value = NULL;
+        sg->tmpl.cells[c].schema = NULL;
+    }
+    sg->tmpl.tombstone = r0->tombstone;
+    if (!ok) {
+        segment_free(sg);
+        return NULL;
+    }
+    if (t->held_tail) t->held_tail->next = sg;
+    else t->held = sg;
+    t->held_tail = sg;
+    t->held_segments++;
+    return sg;
+}
+
+/* The position of key in sg, or -1. */
+static ssize_t segment_find(const segment *sg, const char *key, uint64_t h) {
+    if (!sg->index_cap) return -1;
+    for (size_t j = h & (sg->index_cap - 1);; j = (j + 1) & (sg->index_cap - 1)) {
+        uint64_t e = sg->index[j];
+        if (!e) return -1;
+        if (e >> 32 != h >> 32) continue; /* most misses end here, without touching the row */
+        size_t p = (uint32_t)e - 1;
+        if (!strcmp(sg->rows[p].text, key)) return (ssize_t)p;
+    }
+}
+
+static int segment_grow(segment *sg) {
+    if (sg->nrows == sg->cap) {
+        size_t ncap = sg->cap ? sg->cap * 2 : 256;
+        held_row *r = realloc(sg->rows, ncap * sizeof *r);
+        if (!r) return KC_ENOMEM;
+        sg->rows = r;
+        sg->cap = ncap;
+    }
+    if ((sg->nrows + 1) * 2 > sg->index_cap) { /* keep the index at most half full */
+        size_t ncap = sg->index_cap ? sg->index_cap * 2 : 512;
+        uint64_t *idx = calloc(ncap, sizeof *idx);
+        if (!idx) return KC_ENOMEM;
+        for (size_t i = 0; i < sg->nrows; i++) {
+            uint64_t h = sg->rows[i].hash;
+            size_t j = h & (ncap - 1);
+            while (idx[j]) j = (j + 1) & (ncap - 1);
+            idx[j] = (h >> 32 << 32) | (i + 1);
+        }
+        free(sg->index);
+        sg->index = idx;
+        sg->index_cap = ncap;
+    }
+    return KC_OK;
+}
+
+/* Holds one row's COPY line under its key, replacing the key's earlier line in sg. */
+static int segment_put(task *t, segment *sg, const char *key, uint64_t h, const char *line, size_t len) {
+    size_t klen = strlen(key);
+    ssize_t at = segment_find(sg, key, h);
+    held_row *hr;
+    if (at >= 0) {
+        hr = &sg->rows[at];
+        if (hr->line_len < len) {
+            char *grown = realloc(hr->text, klen + 1 + len);
+            if (!grown) return KC_ENOMEM;
+            hr->text = grown;
+        }
+    } else {
+        if (segment_grow(sg)) return KC_ENOMEM;
+        hr = &sg->rows[sg->nrows];
+        if (!(hr->text = malloc(klen + 1 + len))) return KC_ENOMEM;
+        memcpy(hr->text, key, klen + 1);
+        hr->key_len = (uint32_t)klen;
+        hr->hash = h;
+        size_t j = h & (sg->index_cap - 1);
+        while (sg->index[j]) j = (j + 1) & (sg->index_cap - 1);
+        sg->index[j] = (h >> 32 << 32) | ++sg->nrows;
+        t->held_rows++;
+    }
+    memcpy(hr->text + klen + 1, line, len);
+    hr->line_len = (uint32_t)len;
+    return KC_OK;
+}
+
+/* The segment a row goes into: the newest of its table with its column list, unless a later
+ * segment of the table holds the key (then a new one at the end). */
+static segment *segment_for(task *t, const row *r, uint64_t h) {
+    segment *fit = NULL, *later_has_key = NULL;
+    for (segment *sg = t->held; sg; sg = sg->next) {
+        if (strcmp(sg->table_name, r->tab->name)) continue;
+        if (!strcmp(sg->sig, r->sig)) {
+            fit = sg;
+            later_has_key = NULL;
+        } else if (fit && !later_has_key && segment_find(sg, r->key, h) >= 0) {
+            later_has_key = sg;
+        }
+    }
+    if (fit && !later_has_key) return fit;
+    return segment_new(t, r);
+}
+
+/* Holds rows[0..n) (one table, one column list) until flush(). */
+static int hold_run(task *t, row *rows, size_t n, kc_error *err) {
+    table *tb = rows[0].tab;
+    if (rows[0].tombstone && !tb->ncols) return KC_OK; /* no table: nothing to delete */
+    column **cols = run_columns(t, tb, &rows[0], err);
+    if (!cols) return err->code;
+    pg_buf line = {0};
+    int rc = KC_OK;
+    segment *sg = NULL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        line.len = 0;
+        if ((rc = encode_row(&line, &rows[i], cols))) {
+            rc = rc == KC_ENOMEM ? kc_error_set(err, rc, "out of memory")
+                                 : kc_error_set(err, rc, "%s", "a value cannot be encoded for COPY");
+            break;
+        }
+        uint64_t h = key_hash(rows[i].key);
+        /* the newest segment of all stays right for the rest of its run; another is looked up */
+        if (!sg || sg != t->held_tail) sg = segment_for(t, &rows[i], h);
+        if (!sg || segment_put(t, sg, rows[i].key, h, line.data, line.len))
+            rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    }
+    pg_buf_free(&line);
+    free(cols);
+    return rc;
+}
+
+/* Writes every held row in one transaction, segment after segment. */
+static int write_held(task *t, kc_error *err) {
+    int rc = KC_OK;
+    /* tables and staging tables exist before the transaction, so a rollback keeps them */
+    for (segment *sg = t->held; sg && !rc; sg = sg->next) {
+        table *tb = table_for(t, sg->table_name, err);
+        if (!tb) return err->code;
+        if (tb->ncols && !stage_for(t, tb, &sg->tmpl, err)) rc = err->code;
+    }
+    if (rc || exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return rc ? rc : err->code;
+    pg_buf data = {0};
+    for (segment *sg = t->held; sg && !rc; sg = sg->next) {
+        table *tb = table_for(t, sg->table_name, err);
+        if (!tb) {
+            rc = err->code;
+            break;
+        }
+        if (!tb->ncols) {
+            if (sg->tmpl.tombstone) continue; /* the table is gone: nothing to delete */
+            rc = kc_error_set(err, KC_EFATAL, "Table %s is missing", tb->qname);
+            break;
+        }
+        stage *st = stage_begin(t, tb, &sg->tmpl, err);
+        if (!st) {
+            rc = err->code;
+            break;
+        }
+        for (size_t i = 0; i < sg->nrows && !rc; i++) {
+            const held_row *hr = &sg->rows[i];
+            pg_buf_append(&data, hr->text + hr->key_len + 1, hr->line_len);
+            if (data.len >= 256 * 1024) rc = stage_send(t, &data, err);
+        }
+        if (!rc) rc = stage_send(t, &data, err);
+        rc = stage_end(t, rc, err);
+        if (!rc) rc = stage_merge(t, tb, st, &sg->tmpl, err);
+    }
+    pg_buf_free(&data);
+    if (!rc) rc = exec(t, "COMMIT", PGRES_COMMAND_OK, NULL, err);
+    for (table *tb = t->tables; tb; tb = tb->next)
+        for (stage *st = tb->stages; st; st = st->next) st->used = 0;
+    if (rc) {
+        kc_error ignored;
+        if (PQstatus(t->conn) == CONNECTION_OK) exec(t, "ROLLBACK", PGRES_COMMAND_OK, NULL, &ignored);
+    }
     return rc;
 }
 
@@ -845,11 +1168,10 @@ static int same_run(const row *a, const row *b) {
     return a->tab == b->tab && !a->tombstone && !b->tombstone && !strcmp(a->sig, b->sig);
 }
 
-/* One transaction for the whole put(). */
-static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
+/* DDL first, in autocommit: tables, columns and staging tables exist before the data's
+ * transaction, so its rollbacks never take them away. */
+static int prepare_runs(task *t, row *rows, size_t n, kc_error *err) {
     int rc = KC_OK;
-    /* DDL first, in autocommit: tables, columns and staging tables exist before the data's
-     * transaction, so its rollbacks never take them away */
     for (size_t i = 0; i < n && !rc;) {
         size_t j = i + 1;
         while (j < n && same_run(&rows[i], &rows[j])) j++;
@@ -859,6 +1181,24 @@ static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
         }
         i = j;
     }
+    return rc;
+}
+
+/* buffer.max.ms: the rows of a put() join the held ones; flush() writes them. */
+static int hold_rows(task *t, row *rows, size_t n, kc_error *err) {
+    int rc = prepare_runs(t, rows, n, err);
+    for (size_t i = 0; i < n && !rc;) {
+        size_t j = i + 1;
+        while (j < n && same_run(&rows[i], &rows[j])) j++;
+        rc = hold_run(t, rows + i, j - i, err);
+        i = j;
+    }
+    return rc;
+}
+
+/* One transaction for the whole put(). */
+static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
+    int rc = prepare_runs(t, rows, n, err);
     if (rc) return rc;
     if (exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return err->code;
     for (size_t i = 0; i < n && !rc;) {
@@ -915,6 +1255,13 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     host->config_get_long(cfg, "connection.backoff.ms", &t->backoff_ms);
     host->config_get_long(cfg, "max.retries", &t->max_retries);
     host->config_get_long(cfg, "retry.backoff.ms", &t->retry_backoff_ms);
+    t->buffer_rows = 200000;
+    host->config_get_long(cfg, "buffer.max.ms", &t->buffer_ms);
+    host->config_get_long(cfg, "buffer.max.rows", &t->buffer_rows);
+    if (t->buffer_ms > 0 && host->size < offsetof(kc_host_api, request_commit) + sizeof host->request_commit) {
+        task_stop(t);
+        return kc_error_set(err, KC_EFATAL, "buffer.max.ms needs a worker with ABI 1.3 (request_commit)");
+    }
     if (!t->tz) t->tz = "UTC";
     if (!t->table_format) t->table_format = "${topic}";
     if (split_list(host->config_get(cfg, "pk.fields"), &t->pk_fields, &t->npk_fields) ||
@@ -931,11 +1278,29 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     return KC_OK;
 }
 
+/* KC_ERETRY after a backoff (the connection dropped when it broke), until max.retries
+ * failures in a row make it fatal; KC_OK resets the count. */
+static int retry_or_fail(task *t, int rc, kc_error *err) {
+    if (rc == KC_OK) t->retries = 0;
+    if (rc != KC_ERETRY) return rc;
+    if (t->conn && PQstatus(t->conn) != CONNECTION_OK) disconnect(t);
+    if (++t->retries > t->max_retries) {
+        char msg[KC_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return kc_error_set(err, KC_EFATAL, "giving up after %lld retries (max.retries): %s", (long long)t->max_retries,
+                            msg);
+    }
+    host->log(t->ctx, KC_LOG_WARN, "Write failed, retry %lld of %lld in %lld ms: %s", (long long)t->retries,
+              (long long)t->max_retries, (long long)t->retry_backoff_ms, err->msg);
+    sleep_ms(t->retry_backoff_ms);
+    return KC_ERETRY;
+}
+
 static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {
     task *t = state;
     row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows) return kc_error_set(err, KC_ERETRY, "out of memory");
-    int rc = connect_db(t, err);
+    int rc = n ? connect_db(t, err) : KC_OK;
     size_t nrows = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         kc_error rerr;
@@ -958,34 +1323,68 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
             rc = kc_error_set(err, brc, "%s", rerr.msg);
         }
     }
-    if (!rc && nrows) rc = write_rows(t, rows, nrows, err);
+    int hold = t->buffer_ms > 0 && !t->isolate;
+    if (!rc && nrows) rc = hold ? hold_rows(t, rows, nrows, err) : write_rows(t, rows, nrows, err);
     for (size_t i = 0; i < nrows; i++) row_free(&rows[i]);
     free(rows);
-    if (rc == KC_ERETRY) {
-        if (t->conn && PQstatus(t->conn) != CONNECTION_OK) disconnect(t);
-        if (++t->retries > t->max_retries) {
-            char msg[KC_ERROR_MSG_MAX];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            return kc_error_set(err, KC_EFATAL, "giving up after %lld retries (max.retries): %s",
-                                (long long)t->max_retries, msg);
-        }
-        host->log(t->ctx, KC_LOG_WARN, "Write failed, retry %lld of %lld in %lld ms: %s", (long long)t->retries,
-                  (long long)t->max_retries, (long long)t->retry_backoff_ms, err->msg);
-        sleep_ms(t->retry_backoff_ms);
-        return KC_ERETRY;
+    if (rc == KC_OK && t->buffer_ms > 0) { /* bound what is held: ask the worker to flush() soon */
+        int64_t now = now_ms();
+        if (!t->held_since && (t->held_rows || t->isolate)) t->held_since = now;
+        /* n == 0: the topics went quiet, nothing more to collapse: write now rather than late */
+        if (t->held_since && (n == 0 || now - t->held_since >= t->buffer_ms ||
+                              t->held_rows >= (size_t)t->buffer_rows || t->held_segments >= MAX_HELD_SEGMENTS))
+            host->request_commit(t->ctx);
     }
-    if (rc == KC_OK) t->retries = 0;
-    return rc;
+    return retry_or_fail(t, rc, err);
 }
 
+/* Writes the held rows (buffer.max.ms); put() wrote everything else before returning. */
 static int task_flush(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err) {
-    (void)state, (void)offsets, (void)n, (void)err;
-    return KC_OK; /* put() committed its transaction before returning */
+    task *t = state;
+    (void)offsets, (void)n;
+    if (!t->held) {
+        t->isolate = 0; /* the window written put() by put() is committed: hold again */
+        t->held_since = 0;
+        return KC_OK;
+    }
+    size_t rows = t->held_rows, segments = t->held_segments;
+    int rc = connect_db(t, err);
+    if (!rc) rc = write_held(t, err);
+    /* written or not, the held rows go: on failure the worker rewinds to the committed offsets
+     * and put() sees the records again */
+    held_clear(t);
+    if (rc == KC_OK) {
+        host->log(t->ctx, KC_LOG_DEBUG, "Wrote %zu held rows in %zu segments", rows, segments);
+        t->isolate = 0;
+    } else if (rc == KC_EINVAL) {
+        /* a row was refused: the records come again and are written put() by put(), where the
+         * bad one goes through errors.tolerance with the database's message */
+        host->log(t->ctx, KC_LOG_WARN, "%zu held rows were refused (%s); writing the records again put() by put() "
+                  "to find the bad one", rows, err->msg);
+        t->isolate = 1;
+        char msg[KC_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return kc_error_set(err, KC_ERETRY, "held rows refused: %s", msg);
+    }
+    return retry_or_fail(t, rc, err);
+}
+
+/* Partitions taken away: after a normal revocation flush() has written everything already; after
+ * lost ones it has not, and their next owner reads from the committed offsets, so rows still
+ * held (from records whose offsets were never committed) are dropped rather than written late
+ * over newer ones. */
+static int task_close(void *state, const kc_topic_partition *tps, size_t n, kc_error *err) {
+    (void)tps, (void)n, (void)err;
+    task *t = state;
+    if (t->held) host->log(t->ctx, KC_LOG_INFO, "Dropping %zu held rows of partitions no longer assigned", t->held_rows);
+    held_clear(t);
+    return KC_OK;
 }
 
 static void task_stop(void *state) {
     task *t = state;
     if (!t) return;
+    held_clear(t); /* not flushed: their offsets were not committed either */
     disconnect(t);
     free(t->conninfo);
     free_list(t->pk_fields, t->npk_fields);
@@ -1002,7 +1401,7 @@ static int plugin_init(const kc_host_api *h, kc_error *err) {
 }
 
 static const kc_connector_ops connector_ops = {validate, config_connector_start, config_connector_task_configs, config_connector_stop};
-static const kc_sink_task_ops task_ops = {task_start, NULL, NULL, task_put, task_flush, task_stop};
+static const kc_sink_task_ops task_ops = {task_start, NULL, task_close, task_put, task_flush, task_stop};
 
 static const kc_plugin_desc desc = {
     KC_PLUGIN_HEADER,

@@ -26,7 +26,7 @@ extern "C" {
 
 #define KC_PLUGIN_MAGIC 0x4b434450u /* "KCDP" */
 #define KC_ABI_MAJOR 1
-#define KC_ABI_MINOR 2
+#define KC_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define KC_EXPORT __attribute__((visibility("default")))
@@ -153,6 +153,11 @@ typedef struct kc_host_api {
      * first, for builders that know their keys are distinct (map_put and map_put_str replace an
      * existing key, which costs a search per entry). */
     int (*map_append)(kc_value *map, kc_value *key, kc_value *val);
+    /* ABI 1.3. Sink tasks (Connect's SinkTaskContext.requestCommit): flush() and commit the
+     * offsets soon after the current put() returns instead of waiting for
+     * offset.flush.interval.ms; for tasks that hold records until flush() and want to bound
+     * what they hold. Any thread; a no-op for other tasks. */
+    void (*request_commit)(kc_task_ctx *ctx);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 
@@ -186,7 +191,8 @@ typedef struct kc_sink_task_ops {
     int (*start)(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err);
     int (*open)(void *state, const kc_topic_partition *tps, size_t n, kc_error *err);  /* optional */
     int (*close)(void *state, const kc_topic_partition *tps, size_t n, kc_error *err); /* optional */
-    /* Records are borrowed. KC_ERETRY: the worker pauses and redelivers the same batch. */
+    /* Records are borrowed. KC_ERETRY: the worker pauses and redelivers the same batch. Called
+     * after every poll of the consumer, with n = 0 when nothing came (as Connect does). */
     int (*put)(void *state, kc_record *const *records, size_t n, kc_error *err);
     /* Make everything put so far durable; offsets are what will be committed next. */
     int (*flush)(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err);

@@ -6,6 +6,9 @@
 # With FAULT=kill9 kcd itself is killed with -9 at that moment instead, and started again:
 # every key still ends with its last value (rows committed before the kill are never undone,
 # records after the last committed offset are written again).
+# With BUFFER_MS (and BUFFER_ROWS, small enough that the run takes many commits and the fault
+# finds rows held) the sink holds rows across put() calls and writes them at the offset
+# commit: the same must hold.
 . "$(dirname "$0")/lib.sh"
 need_kafka
 need_postgres
@@ -31,7 +34,8 @@ cat >"$WORK/sink.json" <<J
   "connection.password": "postgres", "connection.attempts": "5", "connection.backoff.ms": "1000",
   "topics": "$TOPIC", "key.converter": "org.apache.kafka.connect.storage.StringConverter",
   "auto.create": "true", "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "ID",
-  "max.retries": "100", "retry.backoff.ms": "1000"}}
+  "max.retries": "100", "retry.backoff.ms": "1000", "buffer.max.ms": "${BUFFER_MS:-0}",
+  "buffer.max.rows": "${BUFFER_ROWS:-200000}"}}
 J
 TARGET=$(( (RANDOM * 32768 + RANDOM) % (N * 8 / 10) + N / 10 ))
 start_kcd "$WORK/worker.properties" "$WORK/sink.json"
