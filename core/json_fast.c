@@ -170,6 +170,14 @@ static int parse_number(parser *ps, kc_value *out) {
         while (q < ps->end && *q >= '0' && *q <= '9') q++;
     }
     size_t n = (size_t)(q - s);
+    if (!is_real && n <= 18) { /* up to 18 digits cannot overflow int64: no strtoll needed */
+        const unsigned char *d = s + (*s == '-');
+        int64_t v = 0;
+        for (; d < q; d++) v = v * 10 + (*d - '0');
+        kc_value_set_int(out, *s == '-' ? -v : v);
+        ps->p = q;
+        return KC_OK;
+    }
     char num[64];
     if (n >= sizeof num) return FALLBACK;
     memcpy(num, s, n);
@@ -226,6 +234,8 @@ static int parse_object(parser *ps, kc_value *out) {
         ps->p++;
         return KC_OK;
     }
+    /* room for a record's usual handful of fields at once, not 2, 4, 8, ... */
+    if (kc_value_reserve(out, 8)) return KC_ENOMEM;
     for (;;) {
         skip_ws(ps);
         if (ps->p >= ps->end || *ps->p != '"') return FALLBACK;

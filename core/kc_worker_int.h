@@ -81,8 +81,10 @@ typedef struct kc_retry_policy {
 } kc_retry_policy;
 
 void kc_retry_policy_init(kc_retry_policy *p, const kc_config *conn_cfg);
-/* Sleeps before the next attempt; returns 0 to retry, -1 when the time is up. */
-int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t started_ms);
+/* Sleeps before the next attempt; returns 0 to retry, -1 when the time is up. *started_ms is
+ * when the operation first failed: 0 on the first call, which sets it (no clock read on the
+ * path that does not fail). */
+int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t *started_ms);
 
 /* A converter call under errors.retry.*: KC_ERETRY answers are tried again with backoff. */
 int kc_converter_to_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "kc_log.h"
@@ -30,7 +31,7 @@ typedef struct sink_run {
      * partition that has no committed offset yet */
     rd_kafka_topic_partition_list_t *started;
     int revoking;         /* in the revocation callback: no rewind, the next owner reads on */
-    int generation;       /* bumped on every revocation: a batch from an older one is dropped */
+    int generation;       /* bumped on every revocation and rewind: a batch from an older one is dropped */
     int failed_in_rebalance;
     /* error handling (errors.* settings) */
     int tolerate_all, log_errors, log_messages, dlq_context_headers;
@@ -95,7 +96,9 @@ static void rewind_to_committed(sink_run *s) {
         for (int i = 0; i < l->cnt; i++)
             if (l->elems[i].err) KC_WARN(t->ctx.logger, "Rewinding %s [%d] failed: %s", l->elems[i].topic,
                                          (int)l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
-        /* what is to commit is what was committed: nothing new until put() succeeds again */
+        /* what is to commit is what was committed: nothing new until put() succeeds again;
+         * a batch read before the rewind is dropped (its records come again) */
+        s->generation++;
         rd_kafka_topic_partition_list_destroy(s->offsets);
         s->offsets = rd_kafka_topic_partition_list_new(8);
         s->dirty = 0;
@@ -366,14 +369,6 @@ static void advance(sink_run *s, const char *topic, int32_t partition, int64_t n
     s->dirty = 1;
 }
 
-/* The Kafka coordinates of a pending batch, kept so offsets advance only after put(); the
- * message itself is kept until then too, for the dead letter queue. */
-typedef struct pending_pos {
-    const char *topic; /* the message's own (valid while msg is) */
-    int32_t partition;
-    int64_t next;
-    rd_kafka_message_t *msg;
-} pending_pos;
 
 /* host->report_errant: a record put() could not write (KIP-610's ErrantRecordReporter). */
 static int report_errant(void *runner, const kc_record *r, const char *message) {
@@ -411,6 +406,222 @@ static void wait_serving(sink_run *s, int64_t ms) {
             }
             rd_kafka_message_destroy(m);
         }
+    }
+}
+
+/* ---- the batch pipeline ---------------------------------------------------------------------
+ * The task thread reads batch k+1 from the consumer while nothing else runs (rebalance
+ * callbacks come from the poll), then a helper thread converts it (converters, transforms)
+ * and frees batch k-1 while the task thread put()s batch k: a record's CPU is spread over two
+ * cores. A batch read before a revocation or a rewind is dropped unput, as before. */
+
+typedef struct batch_failure {
+    size_t msg; /* index in msgs */
+    failure f;
+} batch_failure;
+
+typedef struct sink_batch {
+    rd_kafka_message_t **msgs; /* every message read, in order: offsets and the DLQ */
+    size_t nmsgs;
+    kc_record **recs;          /* what put() gets (records transforms dropped are not here) */
+    rd_kafka_message_t **rec_msgs;
+    size_t nrecs;
+    batch_failure *fails;      /* conversions errors.tolerance=all skips, reported in order */
+    size_t nfails, fails_cap;
+    int fatal;                 /* a conversion failure that fails the task (fatal_err) */
+    kc_error fatal_err;
+    int generation;            /* s->generation when it was read */
+    int waited;                /* its poll waited for records (an empty one means the topics are quiet) */
+} sink_batch;
+
+static int batch_alloc(sink_batch *b, size_t max) {
+    b->msgs = calloc(max, sizeof *b->msgs);
+    b->recs = calloc(max, sizeof *b->recs);
+    b->rec_msgs = calloc(max, sizeof *b->rec_msgs);
+    return b->msgs && b->recs && b->rec_msgs;
+}
+
+/* Releases the records and messages (the arrays stay for the next batch). */
+static void batch_clear(sink_batch *b) {
+    for (size_t i = 0; i < b->nrecs; i++) kc_record_release(b->recs[i]);
+    for (size_t i = 0; i < b->nmsgs; i++) rd_kafka_message_destroy(b->msgs[i]);
+    b->nrecs = b->nmsgs = b->nfails = 0;
+    b->fatal = 0;
+}
+
+static void batch_free(sink_batch *b) {
+    batch_clear(b);
+    free(b->msgs);
+    free(b->recs);
+    free(b->rec_msgs);
+    free(b->fails);
+}
+
+/* Reads up to max messages into b; the first poll waits up to wait_ms. */
+static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
+    kc_task *t = s->t;
+    b->generation = s->generation;
+    b->waited = wait_ms > 0;
+    for (size_t i = 0; i < max; i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, i == 0 ? wait_ms : 0);
+        if (!m) break;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (rd_kafka_fatal_error(s->consumer, NULL, 0)) {
+                    kc_task_fail(t, "Consumer fatal error: %s", rd_kafka_message_errstr(m));
+                    rd_kafka_message_destroy(m);
+                    break;
+                }
+                KC_WARN(t->ctx.logger, "Consumer error: %s", rd_kafka_message_errstr(m));
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (!rd_kafka_topic_partition_list_find(s->started, topic, m->partition))
+            rd_kafka_topic_partition_list_add(s->started, topic, m->partition)->offset = m->offset;
+        b->msgs[b->nmsgs++] = m;
+    }
+}
+
+/* Converts b's messages to records (any thread: it touches only the converters, the transform
+ * chain and b). */
+static void convert_batch(sink_run *s, sink_batch *b) {
+    for (size_t i = 0; i < b->nmsgs; i++) {
+        kc_record *r = NULL;
+        failure f = {0};
+        int rc = to_record(s, b->msgs[i], &r, &b->fatal_err, &f);
+        if (rc && s->tolerate_all && f.stage) {
+            if (b->nfails == b->fails_cap) {
+                size_t cap = b->fails_cap ? b->fails_cap * 2 : 8;
+                batch_failure *grown = realloc(b->fails, cap * sizeof *grown);
+                if (!grown) {
+                    b->fatal = 1;
+                    kc_error_set(&b->fatal_err, KC_ENOMEM, "out of memory");
+                    return;
+                }
+                b->fails = grown;
+                b->fails_cap = cap;
+            }
+            b->fails[b->nfails++] = (batch_failure){i, f};
+        } else if (rc) {
+            b->fatal = 1;
+            return;
+        } else if (r) {
+            b->recs[b->nrecs] = r;
+            b->rec_msgs[b->nrecs++] = b->msgs[i];
+        }
+    }
+}
+
+/* The helper thread converting one batch at a time. */
+typedef struct converter {
+    sink_run *s;
+    pthread_t thread;
+    int running; /* 0: batches are converted inline */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sink_batch *job;   /* to convert: set by the task thread, cleared by the helper when done */
+    sink_batch *spent; /* to free along with it (may be NULL) */
+    int quit;
+} converter;
+
+static void *converter_main(void *arg) {
+    converter *c = arg;
+    pthread_setname_np(pthread_self(), "kcd:convert"); /* seen in top -H and perf */
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->job && !c->quit) pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->job) break;
+        sink_batch *b = c->job, *spent = c->spent;
+        pthread_mutex_unlock(&c->mu);
+        convert_batch(c->s, b);
+        if (spent) batch_clear(spent);
+        pthread_mutex_lock(&c->mu);
+        c->job = NULL;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+static void converter_open(converter *c, sink_run *s) {
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->running = pthread_create(&c->thread, NULL, converter_main, c) == 0;
+    if (!c->running) KC_WARN(s->t->ctx.logger, "No converter thread: records are converted on the task thread");
+}
+
+/* Converts b and frees spent, on the helper; small batches at once, since a hand-over costs
+ * more than they do. */
+static void converter_start(converter *c, sink_batch *b, sink_batch *spent) {
+    if (!c->running || b->nmsgs + spent->nmsgs < 64) {
+        convert_batch(c->s, b);
+        batch_clear(spent);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->job = b;
+    c->spent = spent;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void converter_wait(converter *c) {
+    pthread_mutex_lock(&c->mu);
+    while (c->job) pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void converter_close(converter *c) {
+    converter_wait(c);
+    if (c->running) {
+        pthread_mutex_lock(&c->mu);
+        c->quit = 1;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->thread, NULL);
+    }
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+}
+
+/* put() of a converted batch (retried while it asks to), then its offsets move on. */
+static void put_batch(sink_run *s, sink_batch *b) {
+    kc_task *t = s->t;
+    kc_error err;
+    int gen = b->generation, paused = 0, delivered = 0;
+    s->put_records = b->recs;
+    s->put_messages = b->rec_msgs;
+    s->put_len = b->nrecs;
+    for (;;) {
+        /* also with no records, as Connect does: a task holding records can act on time */
+        int rc = s->ops->put(s->state, b->recs, b->nrecs, &err);
+        if (rc == KC_OK) {
+            delivered = 1;
+            break;
+        }
+        if (rc != KC_ERETRY) {
+            kc_task_fail(t, "put() failed: %s", err.msg);
+            break;
+        }
+        KC_WARN(t->ctx.logger, "put() asked to retry: %s; pausing and redelivering the batch in %d ms", err.msg,
+                SINK_RETRY_BACKOFF_MS);
+        if (!paused) set_paused(s, 1);
+        paused = 1;
+        wait_serving(s, SINK_RETRY_BACKOFF_MS);
+        /* stopping mid-retry: the batch was not delivered and its offsets stay behind */
+        if (kc_task_should_stop(t) || gen != s->generation) break;
+    }
+    s->put_len = 0;
+    if (paused && gen == s->generation) set_paused(s, 0);
+    if (!delivered || gen != s->generation) return;
+    for (size_t i = 0; i < b->nmsgs; i++) { /* once per run of a partition: its last offset */
+        rd_kafka_message_t *m = b->msgs[i], *n = i + 1 < b->nmsgs ? b->msgs[i + 1] : NULL;
+        if (!n || n->partition != m->partition || n->rkt != m->rkt)
+            advance(s, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
     }
 }
 
@@ -489,11 +700,16 @@ void *kc_sink_task_run(void *arg) {
     if (kc_config_get_long(&t->conn->config, "consumer.override.max.poll.records", &max_batch))
         kc_config_get_long(&w->config, "consumer.max.poll.records", &max_batch);
     if (max_batch < 1 || max_batch > 1000000) max_batch = SINK_DEFAULT_BATCH;
-    kc_record **batch = calloc((size_t)max_batch, sizeof *batch);
-    rd_kafka_message_t **msgs = calloc((size_t)max_batch, sizeof *msgs);
-    pending_pos *pos = calloc((size_t)max_batch, sizeof *pos);
+    sink_batch batches[3] = {{0}};
+    int ready = 1;
+    for (int i = 0; i < 3; i++) ready = ready && batch_alloc(&batches[i], (size_t)max_batch);
+    /* cur: converted, to put; next: read, then converted; spent: put, to free */
+    sink_batch *cur = &batches[0], *next = &batches[1], *spent = &batches[2];
+    cur->generation = s.generation;
+    converter conv;
+    converter_open(&conv, &s);
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
-    while (batch && msgs && pos && !kc_task_should_stop(t) && kc_task_alive(t)) {
+    while (ready && !kc_task_should_stop(t) && kc_task_alive(t)) {
         if (kc_task_paused(t)) { /* paused: keep the assignment and the group, fetch nothing */
             if (t->state != KC_STATE_PAUSED) {
                 set_paused(&s, 1);
@@ -512,83 +728,28 @@ void *kc_sink_task_run(void *arg) {
             __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
             KC_INFO(t->ctx.logger, "Sink task resumed");
         }
-        size_t n = 0, npos = 0;
-        int gen = s.generation;
-        for (int64_t i = 0; i < max_batch; i++) {
-            rd_kafka_message_t *m = rd_kafka_consumer_poll(s.consumer, i == 0 ? 100 : 0);
-            if (!m) break;
-            if (m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    if (rd_kafka_fatal_error(s.consumer, NULL, 0)) {
-                        kc_task_fail(t, "Consumer fatal error: %s", rd_kafka_message_errstr(m));
-                        rd_kafka_message_destroy(m);
-                        break;
-                    }
-                    KC_WARN(t->ctx.logger, "Consumer error: %s", rd_kafka_message_errstr(m));
-                }
-                rd_kafka_message_destroy(m);
-                continue;
-            }
-            kc_record *r = NULL;
-            failure f = {0};
-            int rc = to_record(&s, m, &r, &err, &f);
-            if (rc && s.tolerate_all && f.stage) {
-                report_failure(&s, m, &f); /* skipped: its offset still moves on */
-                rc = KC_OK;
-            } else if (rc) {
-                rd_kafka_message_destroy(m);
-                kc_task_fail(t, "%s", err.msg);
-                break;
-            }
-            if (!rd_kafka_topic_partition_list_find(s.started, rd_kafka_topic_name(m->rkt), m->partition))
-                rd_kafka_topic_partition_list_add(s.started, rd_kafka_topic_name(m->rkt), m->partition)->offset = m->offset;
-            pos[npos].topic = rd_kafka_topic_name(m->rkt);
-            pos[npos].partition = m->partition;
-            pos[npos].next = m->offset + 1;
-            pos[npos].msg = m;
-            npos++;
-            if (r) {
-                msgs[n] = m;
-                batch[n++] = r;
-            }
+        /* read the next batch while nothing else runs (rebalance callbacks come from the poll),
+         * without waiting when a batch is ready to put; then convert it beside put() */
+        poll_batch(&s, next, (size_t)max_batch, cur->nmsgs ? 0 : 100);
+        converter_start(&conv, next, spent);
+        if (cur->generation != s.generation) {
+            /* a revocation or a rewind happened since the batch was read: those records are
+             * read again from the committed offsets, here or by the partitions' next owner */
+            if (cur->nmsgs) KC_DEBUG(t->ctx.logger, "Dropping a batch of %zu records read before a rebalance or rewind",
+                                     cur->nrecs);
+        } else if (kc_task_alive(t) && (cur->nmsgs || cur->waited)) {
+            put_batch(&s, cur); /* empty only after a poll that waited: the topics are quiet */
         }
-        if (gen != s.generation) {
-            /* a revocation happened while the batch was read: those records belong to the
-             * partitions' next owner now, which reads them from the committed offsets */
-            KC_DEBUG(t->ctx.logger, "Dropping a batch of %zu records read across a rebalance", n);
-        } else if (kc_task_alive(t)) {
-            int paused = 0, delivered = 0;
-            s.put_records = batch;
-            s.put_messages = msgs;
-            s.put_len = n;
-            for (;;) {
-                /* also with no records, as Connect does: a task holding records can act on time */
-                int rc = s.ops->put(s.state, batch, n, &err);
-                if (rc == KC_OK) {
-                    delivered = 1;
-                    break;
-                }
-                if (rc != KC_ERETRY) {
-                    kc_task_fail(t, "put() failed: %s", err.msg);
-                    break;
-                }
-                KC_WARN(t->ctx.logger, "put() asked to retry: %s; pausing and redelivering the batch in %d ms",
-                        err.msg, SINK_RETRY_BACKOFF_MS);
-                if (!paused) set_paused(&s, 1);
-                paused = 1;
-                wait_serving(&s, SINK_RETRY_BACKOFF_MS);
-                /* stopping mid-retry: the batch was not delivered and its offsets stay behind */
-                if (kc_task_should_stop(t) || gen != s.generation) break;
-            }
-            s.put_len = 0;
-            if (paused && gen == s.generation) set_paused(&s, 0);
-            if (delivered && gen == s.generation) /* once per run of a partition: its last offset */
-                for (size_t i = 0; i < npos; i++)
-                    if (i + 1 == npos || pos[i + 1].partition != pos[i].partition || pos[i + 1].topic != pos[i].topic)
-                        advance(&s, pos[i].topic, pos[i].partition, pos[i].next);
+        converter_wait(&conv);
+        if (next->generation == s.generation && kc_task_alive(t)) {
+            for (size_t i = 0; i < next->nfails; i++) /* skipped: their offsets still move on */
+                report_failure(&s, next->msgs[next->fails[i].msg], &next->fails[i].f);
+            if (next->fatal) kc_task_fail(t, "%s", next->fatal_err.msg);
         }
-        for (size_t i = 0; i < n; i++) kc_record_release(batch[i]);
-        for (size_t i = 0; i < npos; i++) rd_kafka_message_destroy(pos[i].msg);
+        sink_batch *freed = spent;
+        spent = cur;
+        cur = next;
+        next = freed;
         /* request_commit(): the task holds records until flush() and wants them written now */
         int requested = __atomic_exchange_n(&t->ctx.commit_requested, 0, __ATOMIC_ACQ_REL);
         if (kc_task_alive(t) && (requested || kc_now_ms() >= next_commit)) {
@@ -596,9 +757,8 @@ void *kc_sink_task_run(void *arg) {
             next_commit = kc_now_ms() + w->flush_interval_ms;
         }
     }
-    free(batch);
-    free(msgs);
-    free(pos);
+    converter_close(&conv);
+    for (int i = 0; i < 3; i++) batch_free(&batches[i]);
     if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
     /* Close first: the revocation it triggers runs close() while the task is still alive. */

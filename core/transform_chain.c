@@ -29,8 +29,10 @@ void kc_retry_policy_init(kc_retry_policy *p, const kc_config *cfg) {
     kc_config_get_long(cfg, "errors.retry.delay.max.ms", &p->delay_max_ms);
 }
 
-int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t started_ms) {
+int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t *started) {
     int64_t now = kc_now_ms();
+    if (!*started) *started = now;
+    int64_t started_ms = *started;
     if (p->timeout_ms == 0 || (p->timeout_ms > 0 && now - started_ms >= p->timeout_ms)) return -1;
     int64_t delay = 300;
     for (int i = 0; i < attempt && delay < p->delay_max_ms; i++) delay *= 2;
@@ -138,8 +140,8 @@ int kc_transform_chain_apply(kc_transform_chain *chain, kc_record *r, kc_error *
             if (match == s->negate) continue;
         }
         int rc = s->plugin->desc->transform->apply(s->state, r, err);
-        int64_t started = kc_now_ms();
-        for (int attempt = 0; rc == KC_ERETRY && kc_retry_wait(&chain->retry, attempt, started) == 0; attempt++)
+        int64_t started = 0;
+        for (int attempt = 0; rc == KC_ERETRY && kc_retry_wait(&chain->retry, attempt, &started) == 0; attempt++)
             rc = s->plugin->desc->transform->apply(s->state, r, err);
         if (rc == KC_DROP) return KC_DROP;
         if (rc < 0) {

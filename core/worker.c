@@ -340,11 +340,11 @@ int kc_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions, int
 int kc_converter_to_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
                            const uint8_t *data, size_t len, kc_schema **schema, kc_value *v, kc_error *err) {
     const kc_converter_ops *ops = c->plugin->desc->converter;
-    int64_t started = kc_now_ms();
+    int64_t started = 0;
     for (int attempt = 0;; attempt++) {
         *schema = NULL;
         int rc = ops->to_connect(c->state, topic, data, len, schema, v, err);
-        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, started)) return rc;
+        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, &started)) return rc;
         kc_schema_release(*schema); /* whatever a failed attempt left */
         kc_value_clear(v);
     }
@@ -353,12 +353,12 @@ int kc_converter_to_connect(const kc_converter *c, const kc_retry_policy *retry,
 int kc_converter_from_connect(const kc_converter *c, const kc_retry_policy *retry, const char *topic,
                               const kc_schema *schema, const kc_value *v, uint8_t **out, size_t *len, kc_error *err) {
     const kc_converter_ops *ops = c->plugin->desc->converter;
-    int64_t started = kc_now_ms();
+    int64_t started = 0;
     for (int attempt = 0;; attempt++) {
         *out = NULL;
         *len = 0;
         int rc = ops->from_connect(c->state, topic, schema, v, out, len, err);
-        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, started)) return rc;
+        if (rc != KC_ERETRY || kc_retry_wait(retry, attempt, &started)) return rc;
         free(*out);
     }
 }

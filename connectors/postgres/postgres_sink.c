@@ -199,6 +199,8 @@ typedef struct task {
     size_t held_rows, held_segments;
     int64_t held_since; /* when the first held row (or the first put() of an isolating window) came */
     int isolate;        /* a held batch was refused: write put() by put() until the next flush() */
+    char *last_topic;   /* the topic of the last record and its table (NULL: none cached) */
+    table *last_table;
 } task;
 
 /* One column value of a row being written. */
@@ -217,8 +219,9 @@ typedef struct row {
     size_t ncells;
     int tombstone;
     kc_value kafka_vals[3]; /* pk.mode=kafka */
-    char *sig;              /* column names, for grouping runs */
+    uint64_t sig;           /* a cheap digest of the column names, to tell column lists apart quickly */
     char *key;              /* primary key text, for collapsing duplicates */
+    uint64_t key_hash;      /* str_hash(key) */
     int skip;               /* superseded by a later record with the same key in its run */
 } row;
 
@@ -251,6 +254,7 @@ static void free_tables(task *t) {
         free(tb);
     }
     t->tables = NULL;
+    t->last_table = NULL;
 }
 
 static void disconnect(task *t) {
@@ -419,9 +423,23 @@ static column *find_column(table *tb, const char *name, int quote) {
 
 /* ---- rows --------------------------------------------------------------------------------- */
 
+/* FNV-1a */
+static uint64_t str_hash(const char *k) {
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* The same column list (names in order), both tombstones or neither. */
+static int same_columns(const row *a, const row *b) {
+    if (a->sig != b->sig || a->ncells != b->ncells || a->tombstone != b->tombstone) return 0;
+    for (size_t c = 0; c < a->ncells; c++)
+        if (a->cells[c].name != b->cells[c].name && strcmp(a->cells[c].name, b->cells[c].name)) return 0;
+    return 1;
+}
+
 static void row_free(row *r) {
     free(r->cells);
-    free(r->sig);
     free(r->key);
     memset(r, 0, sizeof *r);
 }
@@ -492,11 +510,22 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
     r->rec = rec;
     size_t cap = 0;
     int rc = KC_OK;
-    char *tname = table_name(t, rec->topic ? rec->topic : "");
-    if (!tname) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    r->tab = table_for(t, tname, err);
-    free(tname);
-    if (!r->tab) return err->code;
+    const char *topic = rec->topic ? rec->topic : "";
+    if (t->last_table && !strcmp(t->last_topic, topic)) { /* records mostly come topic by topic */
+        r->tab = t->last_table;
+    } else {
+        char *tname = table_name(t, topic);
+        if (!tname) return kc_error_set(err, KC_ENOMEM, "out of memory");
+        r->tab = table_for(t, tname, err);
+        free(tname);
+        if (!r->tab) return err->code;
+        char *copy = strdup(topic);
+        if (copy) {
+            free(t->last_topic);
+            t->last_topic = copy;
+            t->last_table = r->tab;
+        }
+    }
     if (rec->value.type == KC_VAL_NULL) {
         if (!t->delete_enabled) return KC_DROP;
         r->tombstone = 1;
@@ -550,23 +579,22 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
     }
     if (!r->ncells) return kc_error_set(err, KC_EINVAL, "the record has no fields to write");
     /* the signature groups rows into runs; the key text collapses repeated keys */
-    pg_buf sig = {0}, key = {0};
-    pg_buf_puts(&sig, r->tombstone ? "D" : "U");
+    r->sig = r->ncells * 2 + (uint64_t)r->tombstone; /* equal digests are compared name by name */
     for (size_t i = 0; i < r->ncells; i++) {
-        pg_buf_puts(&sig, "\x1f");
-        pg_buf_puts(&sig, r->cells[i].name);
+        const unsigned char *nm = (const unsigned char *)r->cells[i].name;
+        r->sig = r->sig * 31 + (uint64_t)nm[0] * 257 + (nm[0] ? nm[1] : 0);
     }
+    pg_buf key = {0};
     for (size_t i = 0; i < nkeys; i++) {
         pg_buf_puts(&key, "\x1f");
         pg_copy_field(&key, r->cells[i].value, pg_type_of_value(r->cells[i].value), host);
     }
-    if (sig.failed || key.failed) {
-        pg_buf_free(&sig);
+    if (key.failed) {
         pg_buf_free(&key);
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
-    r->sig = sig.data;
     r->key = key.data;
+    r->key_hash = key.data ? str_hash(key.data) : 0; /* no key columns: pk.mode=none */
     return KC_OK;
 }
 
@@ -884,7 +912,6 @@ typedef struct held_row {
 typedef struct segment {
     struct segment *next;
     char *table_name;
-    char *sig;
     row tmpl;           /* the column list: cells named (names owned), without values */
     char **names;
     held_row *rows;
@@ -899,12 +926,6 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t key_hash(const char *k) {
-    uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *p = (const unsigned char *)k; *p; p++) h = (h ^ *p) * 1099511628211ULL;
-    return h;
-}
-
 static void segment_free(segment *sg) {
     for (size_t i = 0; i < sg->nrows; i++) free(sg->rows[i].text);
     for (size_t c = 0; c < sg->tmpl.ncells; c++) free(sg->names[c]);
@@ -913,7 +934,6 @@ static void segment_free(segment *sg) {
     free(sg->rows);
     free(sg->index);
     free(sg->table_name);
-    free(sg->sig);
     free(sg);
 }
 
@@ -931,10 +951,10 @@ static segment *segment_new(task *t, const row *r0) {
     segment *sg = calloc(1, sizeof *sg);
     if (!sg) return NULL;
     sg->table_name = strdup(r0->tab->name);
-    sg->sig = strdup(r0->sig);
+    sg->tmpl.sig = r0->sig;
     sg->names = calloc(r0->ncells, sizeof *sg->names);
     sg->tmpl.cells = calloc(r0->ncells, sizeof *sg->tmpl.cells);
-    int ok = sg->table_name && sg->sig && sg->names && sg->tmpl.cells;
+    int ok = sg->table_name && sg->names && sg->tmpl.cells;
     for (size_t c = 0; ok && c < r0->ncells; c++) {
         if (!(sg->names[c] = strdup(r0->cells[c].name))) ok = 0;
         else sg->tmpl.ncells++;
@@ -1027,7 +1047,7 @@ static segment *segment_for(task *t, const row *r, uint64_t h) {
     segment *fit = NULL, *later_has_key = NULL;
     for (segment *sg = t->held; sg; sg = sg->next) {
         if (strcmp(sg->table_name, r->tab->name)) continue;
-        if (!strcmp(sg->sig, r->sig)) {
+        if (same_columns(&sg->tmpl, r)) {
             fit = sg;
             later_has_key = NULL;
         } else if (fit && !later_has_key && segment_find(sg, r->key, h) >= 0) {
@@ -1054,7 +1074,9 @@ static int hold_run(task *t, row *rows, size_t n, kc_error *err) {
                                  : kc_error_set(err, rc, "%s", "a value cannot be encoded for COPY");
             break;
         }
-        uint64_t h = key_hash(rows[i].key);
+        uint64_t h = rows[i].key_hash;
+        if (sg && sg->index_cap && i + 4 < n) /* the index is a cache miss per row: ask for it early */
+            __builtin_prefetch(&sg->index[rows[i + 4].key_hash & (sg->index_cap - 1)]);
         /* the newest segment of all stays right for the rest of its run; another is looked up */
         if (!sg || sg != t->held_tail) sg = segment_for(t, &rows[i], h);
         if (!sg || segment_put(t, sg, rows[i].key, h, line.data, line.len))
@@ -1120,8 +1142,7 @@ static void collapse_keys(row *rows, size_t n) {
     if (!seen) return; /* then duplicates go to the server, which refuses them: retried */
     for (size_t i = n; i-- > 0;) {
         const char *k = rows[i].key;
-        size_t h = 14695981039346656037ULL;
-        for (const char *p = k; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        size_t h = (size_t)rows[i].key_hash;
         for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
             if (!seen[j]) {
                 seen[j] = k;
@@ -1165,7 +1186,7 @@ static int write_run_isolating(task *t, row *rows, size_t n, kc_error *err) {
 }
 
 static int same_run(const row *a, const row *b) {
-    return a->tab == b->tab && !a->tombstone && !b->tombstone && !strcmp(a->sig, b->sig);
+    return a->tab == b->tab && !a->tombstone && !b->tombstone && same_columns(a, b);
 }
 
 /* DDL first, in autocommit: tables, columns and staging tables exist before the data's
@@ -1348,13 +1369,15 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
         return KC_OK;
     }
     size_t rows = t->held_rows, segments = t->held_segments;
+    int64_t started = now_ms();
     int rc = connect_db(t, err);
     if (!rc) rc = write_held(t, err);
     /* written or not, the held rows go: on failure the worker rewinds to the committed offsets
      * and put() sees the records again */
     held_clear(t);
     if (rc == KC_OK) {
-        host->log(t->ctx, KC_LOG_DEBUG, "Wrote %zu held rows in %zu segments", rows, segments);
+        host->log(t->ctx, KC_LOG_DEBUG, "Wrote %zu held rows in %zu segments in %lld ms", rows, segments,
+                  (long long)(now_ms() - started));
         t->isolate = 0;
     } else if (rc == KC_EINVAL) {
         /* a row was refused: the records come again and are written put() by put(), where the
@@ -1386,6 +1409,7 @@ static void task_stop(void *state) {
     if (!t) return;
     held_clear(t); /* not flushed: their offsets were not committed either */
     disconnect(t);
+    free(t->last_topic);
     free(t->conninfo);
     free_list(t->pk_fields, t->npk_fields);
     free_list(t->whitelist, t->nwhitelist);

@@ -39,6 +39,9 @@ json.dump({"name": "pg-keyed", "config": dict(base, **{
     "topics": t3, "key.converter": "org.apache.kafka.connect.storage.StringConverter", "auto.create": "true",
     "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "SOURCE", "delete.enabled": "true",
     "table.name.format": "keyed"})}, open(work + "/keyed.json", "w"))
+json.dump({"name": "pg-plain", "config": dict(base, **{  # the JDBC sink's defaults: insert, pk.mode=none
+    "topics": t3, "key.converter": "org.apache.kafka.connect.storage.StringConverter", "auto.create": "true",
+    "table.name.format": "plain"})}, open(work + "/plain.json", "w"))
 for i in (1, 2):  # two connectors writing the same records by Kafka coordinates: the second replays the first
     json.dump({"name": "pg-coords-%d" % i, "config": dict(base, **{
         "topics": t3, "key.converter": "org.apache.kafka.connect.storage.StringConverter", "auto.create": "true",
@@ -66,7 +69,7 @@ printf '{"ID": 1, "N": 5}\n{"ID": 2, "N": "five"}\n{"ID": 3, "N": 7}\n' >"$WORK/
 "$TESTKIT" produce "$BOOTSTRAP" "$T4" "$WORK/bad.jsonl" || fail "cannot produce"
 
 start_kcd "$WORK/worker.properties" "$WORK/stats.json" "$WORK/probes.json" "$WORK/arrays.json" "$WORK/keyed.json" \
-  "$WORK/bad.json" "$WORK/coords1.json" "$WORK/coords2.json"
+  "$WORK/bad.json" "$WORK/coords1.json" "$WORK/coords2.json" "$WORK/plain.json"
 wait_sql() { # wait_sql WANT SQL: until the query answers WANT
   local deadline=$((SECONDS + 60)) got=""
   while :; do
@@ -109,6 +112,8 @@ wait_sql 3 "SELECT count(*) FROM by_coords"
 sleep 1
 [ "$(psql_q "SELECT count(*) || ' ' || min(__connect_offset) || ' ' || max(__connect_offset) FROM by_coords")" = "3 0 2" ] ||
   fail "by_coords should hold the 3 non-tombstone records once each"
+# insert with no key: every non-tombstone record is a row
+wait_sql "a 1|b 2|c 3" "SELECT string_agg(\"SOURCE\" || ' ' || \"N\", '|' ORDER BY \"SOURCE\") FROM plain"
 # a record the database refuses: the DLQ, with the database's message; its neighbours written
 wait_sql "1,3" "SELECT string_agg(\"ID\"::text, ',' ORDER BY \"ID\") FROM bad"
 deadline=$((SECONDS + 30))
