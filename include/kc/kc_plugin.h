@@ -192,7 +192,9 @@ typedef struct kc_sink_task_ops {
     int (*open)(void *state, const kc_topic_partition *tps, size_t n, kc_error *err);  /* optional */
     int (*close)(void *state, const kc_topic_partition *tps, size_t n, kc_error *err); /* optional */
     /* Records are borrowed. KC_ERETRY: the worker pauses and redelivers the same batch. Called
-     * after every poll of the consumer, with n = 0 when nothing came (as Connect does). */
+     * for every batch read, and with n = 0 when a read that waited brought nothing (as Connect
+     * calls put() after every poll), so a task holding records can act on time. Only one
+     * thread calls a task's put/flush/open/close, never two at once. */
     int (*put)(void *state, kc_record *const *records, size_t n, kc_error *err);
     /* Make everything put so far durable; offsets are what will be committed next. */
     int (*flush)(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err);
