@@ -542,7 +542,8 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         r->kafka_vals[1] = (kc_value){.type = KC_VAL_INT, .u.i = rec->partition};
         r->kafka_vals[2] = (kc_value){.type = KC_VAL_INT, .u.i = rec->offset};
         for (int i = 0; i < 3 && !rc; i++)
-            rc = push_cell(r, &cap, r->ncells, t->npk_fields == 3 ? t->pk_fields[i] : defaults[i], &r->kafka_vals[i], NULL, 1);
+            rc = push_cell(r, &cap, r->ncells, t->npk_fields == 3 ? t->pk_fields[i] : defaults[i], &r->kafka_vals[i],
+                           NULL, 1);
         break;
     }
     case PK_RECORD_KEY:
@@ -551,7 +552,8 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         if (is_fields(&rec->key))
             rc = push_fields(r, &cap, &rec->key, rec->key_schema, t->pk_fields, t->npk_fields, 1, err);
         else
-            rc = push_cell(r, &cap, r->ncells, t->npk_fields ? t->pk_fields[0] : "__connect_key", &rec->key, rec->key_schema, 1);
+            rc = push_cell(r, &cap, r->ncells, t->npk_fields ? t->pk_fields[0] : "__connect_key", &rec->key,
+                           rec->key_schema, 1);
         break;
     default: break;
     }
@@ -1399,7 +1401,8 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
 static int task_close(void *state, const kc_topic_partition *tps, size_t n, kc_error *err) {
     (void)tps, (void)n, (void)err;
     task *t = state;
-    if (t->held) host->log(t->ctx, KC_LOG_INFO, "Dropping %zu held rows of partitions no longer assigned", t->held_rows);
+    if (t->held)
+        host->log(t->ctx, KC_LOG_INFO, "Dropping %zu held rows of partitions no longer assigned", t->held_rows);
     held_clear(t);
     return KC_OK;
 }
