@@ -276,11 +276,11 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         if (!rc) rc = conf_set(conf, "enable.auto.offset.store", "false", err);
         if (!rc) rc = conf_set(conf, "auto.offset.reset", "earliest", err);
         if (!rc) rc = conf_set(conf, "enable.partition.eof", "false", err);
-        /* The prefetch queue must hold more than a second of put() work: librdkafka 2.0 (Debian
-         * 12's) looks at a full queue again only about once a second, so a smaller one stalls a
-         * sink that is catching up (with 16 MB, 300,000 records of 200 bytes took a file sink
-         * 3.2 s instead of 1.5 s). This is librdkafka's byte default, with room for small
-         * records; consumer.override.queued.* lowers it where memory is short. */
+        /* librdkafka 2.0 (Debian 12's) looks at a full prefetch queue again only about once a
+         * second, so a sink catching up reads at most about the queue's size per second (with
+         * 16 MB, 300,000 records of 200 bytes took a file sink 3.2 s instead of 1.5 s). This is
+         * librdkafka's byte default, 64 MB/s, with room for small records;
+         * consumer.override.queued.* changes it where memory is short or plenty. */
         if (!rc) rc = conf_set(conf, "queued.max.messages.kbytes", "65536", err);
         if (!rc) rc = conf_set(conf, "queued.min.messages", "500000", err);
     }
