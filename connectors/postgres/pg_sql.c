@@ -300,21 +300,26 @@ static void civil(int64_t secs, struct tm *tm) {
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 /* A scalar's text, unescaped (the caller escapes it for COPY or an array literal). */
+static void append_int(pg_buf *b, int64_t i) {
+    char num[24], *p = num + sizeof num;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do *--p = (char)('0' + u % 10); while (u /= 10);
+    if (i < 0) *--p = '-';
+    pg_buf_append(b, p, (size_t)(num + sizeof num - p));
+}
+
 static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
     struct tm tm;
     switch (v->type) {
     case KC_VAL_BOOL: pg_buf_puts(b, v->u.b ? "t" : "f"); break;
-    case KC_VAL_INT: {
-        char num[24], *p = num + sizeof num;
-        uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
-        do *--p = (char)('0' + u % 10); while (u /= 10);
-        if (v->u.i < 0) *--p = '-';
-        pg_buf_append(b, p, (size_t)(num + sizeof num - p));
-        break;
-    }
+    case KC_VAL_INT: append_int(b, v->u.i); break;
     case KC_VAL_DOUBLE:
         if (isnan(v->u.d)) pg_buf_puts(b, "NaN");
         else if (isinf(v->u.d)) pg_buf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");
+        /* a whole number (counts sent as 12.0) is exact as an integer, and far cheaper to print */
+        else if (fabs(v->u.d) < 9007199254740992.0 && v->u.d == (double)(int64_t)v->u.d &&
+                 (v->u.d != 0 || !signbit(v->u.d)))
+            append_int(b, (int64_t)v->u.d);
         else pg_buf_printf(b, "%.17g", v->u.d);
         break;
     case KC_VAL_STRING: pg_buf_append(b, v->u.str.ptr, v->u.str.len); break;

@@ -158,6 +158,19 @@ static void test_copy_text_escapes_and_formats(void **st) {
     expect_copy(&v, (pg_coltype){PG_TIME, 0}, "23:59:59.999");
     v.type = KC_VAL_DOUBLE, v.u.d = -51.7;
     expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "-51.700000000000003");
+    /* whole numbers print as integers while that is exact (below 2^53), and -0 keeps its sign */
+    v.u.d = -30.0;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "-30");
+    v.u.d = 0.0;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "0");
+    v.u.d = -0.0;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "-0");
+    v.u.d = 9007199254740991.0;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "9007199254740991");
+    v.u.d = 9007199254740992.0;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "9007199254740992");
+    v.u.d = 1e300;
+    expect_copy(&v, (pg_coltype){PG_DOUBLE, 0}, "1.0000000000000001e+300");
     v = parse("[null, \"\", \"say \\\"hi\\\"\", \"back\\\\slash\", \"tab\\there\"]");
     /* array literal {NULL,"","say \"hi\"","back\\slash","tab<TAB>here"}, then COPY-escaped */
     expect_copy(&v, arr, "{NULL,\"\",\"say \\\\\"hi\\\\\"\",\"back\\\\\\\\slash\",\"tab\\there\"}");
