@@ -231,6 +231,42 @@ static int dump(const char *bootstrap, const char *topic, int count_only) {
     return 0;
 }
 
+/* Deletes a consumer group (absent is fine): a test that reuses a connector name (the seed
+ * configs name theirs) starts from the topic's beginning, not from an earlier run's offsets. */
+static int delete_group(const char *bootstrap, const char *group) {
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    int rc = 1;
+    for (int attempt = 0; rc && attempt < 60; attempt++) { /* a broker just started is still loading groups */
+        rd_kafka_DeleteGroup_t *dg = rd_kafka_DeleteGroup_new(group);
+        rd_kafka_DeleteGroups(rk, &dg, 1, NULL, q);
+        rd_kafka_DeleteGroup_destroy(dg);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+        rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev) {
+            size_t n;
+            const rd_kafka_group_result_t **gr =
+                rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+            const rd_kafka_error_t *e = n == 1 ? rd_kafka_group_result_error(gr[0]) : NULL;
+            code = n != 1 ? RD_KAFKA_RESP_ERR__FAIL : e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR;
+            rd_kafka_event_destroy(ev);
+        }
+        if (!code || code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+            rc = 0;
+        } else if (code == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+                   code == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || code == RD_KAFKA_RESP_ERR_NOT_COORDINATOR) {
+            struct timespec ts = {0, 500 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        } else {
+            fprintf(stderr, "testkit: delete group %s: %s\n", group, rd_kafka_err2str(code));
+            break;
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "create-topic") == 0) return create_topic(argv[2], argv[3], atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
@@ -238,6 +274,7 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "dump-headers") == 0) return dump(argv[2], argv[3], 2);
     if (argc == 4 && strcmp(argv[1], "dump-timestamps") == 0) return dump(argv[2], argv[3], 3);
     if (argc == 4 && strcmp(argv[1], "delete-topic") == 0) return delete_topic(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "delete-group") == 0) return delete_group(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4], 0);
     if (argc == 5 && strcmp(argv[1], "produce-keyed") == 0) return produce_file(argv[2], argv[3], argv[4], 1);
     if (argc == 5 && strcmp(argv[1], "committed") == 0) return committed(argv[2], argv[3], argv[4]);
