@@ -201,6 +201,9 @@ typedef struct kc_sink_task_ops {
     void (*stop)(void *state);
 } kc_sink_task_ops;
 
+/* Transforms, predicates and converters: one instance serves one task (key and value apart),
+ * called by one thread at a time, not always the same one (a sink task converts its next batch
+ * on a helper thread while put() runs). */
 typedef struct kc_transform_ops {
     int (*configure)(const kc_config *cfg, int is_key, void **state, kc_error *err);
     /* Edit r in place; return KC_KEEP, KC_DROP or a negative error. */
