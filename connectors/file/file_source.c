@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "file_connector.h"
+#include "../common/monotonic.h"
 
 static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
@@ -131,8 +131,7 @@ static int emit_line(source_task *t, kc_records *out, const char *line, size_t l
 
 static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err) {
     source_task *t = state;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         if (!ensure_open(t)) goto wait;
         /* read what is there; keep an incomplete last line for later */
@@ -168,10 +167,7 @@ static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err
         if (emitted) return KC_OK;
         if (n) continue; /* read something without a full line yet */
     wait:;
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (elapsed >= timeout_ms || host->should_stop(t->ctx)) return KC_OK;
+        if (monotonic_ms() - start >= timeout_ms || host->should_stop(t->ctx)) return KC_OK;
         usleep(20 * 1000);
     }
 }

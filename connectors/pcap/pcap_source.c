@@ -29,6 +29,7 @@
 
 static const kc_host_api *host;
 #include "../common/config_connector.h"
+#include "../common/monotonic.h"
 static int host_has_map_append; /* ABI 1.2 */
 
 /* Adds a key the map does not hold yet: appended without a search when the worker can. */
@@ -174,12 +175,6 @@ typedef struct pcap_task {
     int said_nothing_matches;
     struct timespec next_scan;
 } pcap_task;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void close_file(pcap_task *t) {
     if (t->pc) pcap_close(t->pc);
@@ -409,7 +404,7 @@ static void report_drops(pcap_task *t, int force) {
 }
 
 static int poll_live(pcap_task *t, kc_records *out, int timeout_ms, kc_error *err) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = monotonic_ms() + timeout_ms;
     int fd = pcap_get_selectable_fd(t->pc);
     for (;;) {
         int64_t n = 0;
@@ -440,7 +435,7 @@ static int poll_live(pcap_task *t, kc_records *out, int timeout_ms, kc_error *er
             return kc_error_set(err, KC_EFATAL, "pcap: %s: capture failed: %s", t->iface, t->live_error);
         if (t->ring) pcapng_ring_flush(t->ring);
         report_drops(t, 0);
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         if (n || left <= 0 || host->should_stop(t->ctx)) return KC_OK;
         struct pollfd p = {fd, POLLIN, 0};
         poll(&p, 1, (int)(left < 100 ? left : 100));
@@ -610,7 +605,7 @@ static int next_block_complete(pcap_task *t, off_t size) {
 }
 
 static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *err) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = monotonic_ms() + timeout_ms;
     int64_t n = 0;
     for (;;) {
         if (!t->pc) {
@@ -679,7 +674,7 @@ static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *e
             clearerr(pcap_file(t->pc)); /* so a file that grows is read on */
         }
         if (n) return KC_OK;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - monotonic_ms();
         if (left <= 0 || host->should_stop(t->ctx)) return KC_OK;
         usleep((useconds_t)(left < t->poll_ms ? left : t->poll_ms) * 1000);
     }

@@ -22,6 +22,7 @@
 
 static const kc_host_api *host;
 #include "../common/config_connector.h"
+#include "../common/monotonic.h"
 
 static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
 static const char *const pk_modes[] = {"none", "kafka", "record_key", "record_value", NULL};
@@ -922,12 +923,6 @@ typedef struct segment {
     size_t index_cap;
 } segment;
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void segment_free(segment *sg) {
     for (size_t i = 0; i < sg->nrows; i++) free(sg->rows[i].text);
     for (size_t c = 0; c < sg->tmpl.ncells; c++) free(sg->names[c]);
@@ -1191,13 +1186,19 @@ static int same_run(const row *a, const row *b) {
     return a->tab == b->tab && !a->tombstone && !b->tombstone && same_columns(a, b);
 }
 
+/* The end of the run that starts at rows[i]: rows of one table and column list, at most max. */
+static size_t run_end(const row *rows, size_t i, size_t n, size_t max) {
+    size_t j = i + 1;
+    while (j < n && j - i < max && same_run(&rows[i], &rows[j])) j++;
+    return j;
+}
+
 /* DDL first, in autocommit: tables, columns and staging tables exist before the data's
  * transaction, so its rollbacks never take them away. */
 static int prepare_runs(task *t, row *rows, size_t n, kc_error *err) {
     int rc = KC_OK;
     for (size_t i = 0; i < n && !rc;) {
-        size_t j = i + 1;
-        while (j < n && same_run(&rows[i], &rows[j])) j++;
+        size_t j = run_end(rows, i, n, SIZE_MAX);
         if (!rows[i].tombstone) {
             rc = ensure_columns(t, rows[i].tab, rows + i, j - i, err);
             if (!rc && !stage_for(t, rows[i].tab, &rows[i], err)) rc = err->code;
@@ -1211,8 +1212,7 @@ static int prepare_runs(task *t, row *rows, size_t n, kc_error *err) {
 static int hold_rows(task *t, row *rows, size_t n, kc_error *err) {
     int rc = prepare_runs(t, rows, n, err);
     for (size_t i = 0; i < n && !rc;) {
-        size_t j = i + 1;
-        while (j < n && same_run(&rows[i], &rows[j])) j++;
+        size_t j = run_end(rows, i, n, SIZE_MAX);
         rc = hold_run(t, rows + i, j - i, err);
         i = j;
     }
@@ -1225,8 +1225,7 @@ static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
     if (rc) return rc;
     if (exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return err->code;
     for (size_t i = 0; i < n && !rc;) {
-        size_t j = i + 1;
-        while (j < n && same_run(&rows[i], &rows[j]) && j - i < (size_t)t->batch_size) j++;
+        size_t j = run_end(rows, i, n, (size_t)t->batch_size);
         if (t->mode != MODE_INSERT && !rows[i].tombstone) collapse_keys(rows + i, j - i);
         rc = write_run_isolating(t, rows + i, j - i, err);
         i = j;
@@ -1351,7 +1350,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
     for (size_t i = 0; i < nrows; i++) row_free(&rows[i]);
     free(rows);
     if (rc == KC_OK && t->buffer_ms > 0) { /* bound what is held: ask the worker to flush() soon */
-        int64_t now = now_ms();
+        int64_t now = monotonic_ms();
         if (!t->held_since && (t->held_rows || t->isolate)) t->held_since = now;
         /* n == 0: the topics went quiet, nothing more to collapse: write now rather than late */
         if (t->held_since && (n == 0 || now - t->held_since >= t->buffer_ms ||
@@ -1371,7 +1370,7 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
         return KC_OK;
     }
     size_t rows = t->held_rows, segments = t->held_segments;
-    int64_t started = now_ms();
+    int64_t started = monotonic_ms();
     int rc = connect_db(t, err);
     if (!rc) rc = write_held(t, err);
     /* written or not, the held rows go: on failure the worker rewinds to the committed offsets
@@ -1379,7 +1378,7 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
     held_clear(t);
     if (rc == KC_OK) {
         host->log(t->ctx, KC_LOG_DEBUG, "Wrote %zu held rows in %zu segments in %lld ms", rows, segments,
-                  (long long)(now_ms() - started));
+                  (long long)(monotonic_ms() - started));
         t->isolate = 0;
     } else if (rc == KC_EINVAL) {
         /* a row was refused: the records come again and are written put() by put(), where the

@@ -51,6 +51,14 @@ stop_kcd() { # graceful stop; fails the test on a non-zero exit
   [ "$rc" = 0 ] || fail "kcd exited with $rc after SIGTERM"
 }
 
+# wait_count TOPIC MIN SECONDS MESSAGE: until TOPIC holds at least MIN records, else fail MESSAGE
+wait_count() {
+  local deadline=$((SECONDS + $3))
+  until [ "$("$TESTKIT" count "$BOOTSTRAP" "$1" 2>/dev/null || echo 0)" -ge "$2" ]; do
+    [ $SECONDS -lt $deadline ] || fail "$4"
+    sleep 0.5
+  done
+}
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 
 # wait_lines FILE N TIMEOUT_S: until FILE has at least N lines
@@ -90,6 +98,17 @@ need_postgres() {
 PG_PORT=${KCD_PG_PORT:-15432}
 # psql_q SQL...: one query against the test cluster, unaligned, tuples only
 psql_q() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${PG_DB:-postgres}" -v ON_ERROR_STOP=1 -c "$*"; }
+# wait_sql WANT SQL [SECONDS]: until the query answers WANT (60 s by default) while kcd runs
+wait_sql() {
+  local deadline=$((SECONDS + ${3:-60})) got=""
+  while :; do
+    got=$(psql_q "$2" 2>/dev/null || true)
+    [ "$got" = "$1" ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}
 # seed_config NAME DB: a seed connector config with only its database host changed to the test cluster's
 seed_config() {
   sed "s|jdbc:postgresql://postgres:5432/|jdbc:postgresql://127.0.0.1:$PG_PORT/$2|" "$KCD_SOURCE/tests/data/seed-configs/$1.json"

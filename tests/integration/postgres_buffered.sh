@@ -57,31 +57,17 @@ printf '{"ID": 1, "N": 5}\n{"ID": 2, "N": "five"}\n{"ID": 3, "N": 7}\n' >"$WORK/
 "$TESTKIT" produce "$BOOTSTRAP" "$T3" "$WORK/bad.jsonl" || fail "cannot produce"
 
 start_kcd "$WORK/worker.properties" "$WORK/many.json" "$WORK/order.json" "$WORK/bad.json"
-wait_sql() { # wait_sql WANT SQL: until the query answers WANT
-  local deadline=$((SECONDS + 90)) got=""
-  while :; do
-    got=$(psql_q "$2" 2>/dev/null || true)
-    [ "$got" = "$1" ] && return 0
-    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
-    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-    sleep 0.5
-  done
-}
-wait_sql 100 'SELECT count(*) FROM many WHERE "SEQ" = 1900 + "ID"'
+wait_sql 100 'SELECT count(*) FROM many WHERE "SEQ" = 1900 + "ID"' 90
 [ "$(psql_q 'SELECT count(*) FROM many')" = 100 ] || fail "many should hold one row per key"
 written=$(grep 'pgb-many' "$WORK/kcd.log" | grep -o 'Wrote [0-9]* held rows' | awk '{s += $2} END {print s + 0}')
 [ "$written" -gt 0 ] || fail "no held rows were written by flush()"
 [ "$written" -lt 2000 ] || fail "held rows were not collapsed across put() calls: $written rows for 2000 records"
 echo "2000 records over 100 keys in put()s of 50: $written rows written"
 
-wait_sql "a 4 x|c 7 " "SELECT string_agg(\"SOURCE\" || ' ' || \"N\" || ' ' || coalesce(\"EXTRA\", ''), '|' ORDER BY \"SOURCE\") FROM ordered"
+wait_sql "a 4 x|c 7 " "SELECT string_agg(\"SOURCE\" || ' ' || \"N\" || ' ' || coalesce(\"EXTRA\", ''), '|' ORDER BY \"SOURCE\") FROM ordered" 90
 
-wait_sql "1,3" "SELECT string_agg(\"ID\"::text, ',' ORDER BY \"ID\") FROM bad"
-deadline=$((SECONDS + 30))
-until [ "$("$TESTKIT" count "$BOOTSTRAP" "$T3-dlq" 2>/dev/null || echo 0)" -ge 1 ]; do
-  [ $SECONDS -lt $deadline ] || fail "the refused record did not reach the DLQ"
-  sleep 0.5
-done
+wait_sql "1,3" "SELECT string_agg(\"ID\"::text, ',' ORDER BY \"ID\") FROM bad" 90
+wait_count "$T3-dlq" 1 30 "the refused record did not reach the DLQ"
 grep -q "held rows were refused" "$WORK/kcd.log" || fail "the held batch did not fail first: the test missed the path"
 "$TESTKIT" dump-headers "$BOOTSTRAP" "$T3-dlq" >"$WORK/dlq.tsv"
 [ "$(wc -l <"$WORK/dlq.tsv")" = 1 ] || fail "the DLQ should hold only the refused record: $(cat "$WORK/dlq.tsv")"

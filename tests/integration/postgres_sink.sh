@@ -75,16 +75,6 @@ printf '{"ID": 1, "N": 5}\n{"ID": 2, "N": "five"}\n{"ID": 3, "N": 7}\n' >"$WORK/
 
 start_kcd "$WORK/worker.properties" "$WORK/stats.json" "$WORK/probes.json" "$WORK/arrays.json" "$WORK/keyed.json" \
   "$WORK/bad.json" "$WORK/coords1.json" "$WORK/coords2.json" "$WORK/plain.json"
-wait_sql() { # wait_sql WANT SQL: until the query answers WANT
-  local deadline=$((SECONDS + 60)) got=""
-  while :; do
-    got=$(psql_q "$2" 2>/dev/null || true)
-    [ "$got" = "$1" ] && return 0
-    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
-    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-    sleep 0.5
-  done
-}
 wait_sql 9 'SELECT count(*) FROM "PCAP_STATS" WHERE "LATEST_TIME" = '"'"'23:58:02'"'"
 [ "$(psql_q 'SELECT count(*) FROM "PCAP_STATS"')" = 9 ] || fail "PCAP_STATS does not have one row per key"
 [ "$(psql_q 'SELECT "PACKET_COUNT" FROM "PCAP_STATS" WHERE "WINDOW_DAY" = '"'2020-02-28'"' AND "SUBTYPE" = 5')" = 2285 ] ||
@@ -121,11 +111,7 @@ sleep 1
 wait_sql "a 1|b 2|c 3" "SELECT string_agg(\"SOURCE\" || ' ' || \"N\", '|' ORDER BY \"SOURCE\") FROM plain"
 # a record the database refuses: the DLQ, with the database's message; its neighbours written
 wait_sql "1,3" "SELECT string_agg(\"ID\"::text, ',' ORDER BY \"ID\") FROM bad"
-deadline=$((SECONDS + 30))
-until [ "$("$TESTKIT" count "$BOOTSTRAP" "$T4-dlq" 2>/dev/null || echo 0)" -ge 1 ]; do
-  [ $SECONDS -lt $deadline ] || fail "the refused record did not reach the DLQ"
-  sleep 0.5
-done
+wait_count "$T4-dlq" 1 30 "the refused record did not reach the DLQ"
 "$TESTKIT" dump-headers "$BOOTSTRAP" "$T4-dlq" >"$WORK/dlq.tsv"
 grep -q $'\t{"ID": 2, "N": "five"}\t' "$WORK/dlq.tsv" || fail "the DLQ does not hold the refused record's bytes"
 grep -q '__connect.errors.stage=TASK_PUT' "$WORK/dlq.tsv" || fail "DLQ stage is not TASK_PUT"

@@ -1,0 +1,15 @@
+/* monotonic.h - milliseconds on the monotonic clock, for plugins' deadlines and ages (a plugin
+ * links nothing of the worker, so it cannot call the worker's own clock). Header-only. */
+#ifndef KC_MONOTONIC_H
+#define KC_MONOTONIC_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif
