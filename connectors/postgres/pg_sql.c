@@ -10,55 +10,6 @@
 #include <strings.h>
 #include <time.h>
 
-/* ---- buffer ------------------------------------------------------------------------------- */
-
-static int grow(pg_buf *b, size_t n) {
-    if (b->failed) return -1;
-    if (b->len + n + 1 <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = 1;
-        return -1;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-void pg_buf_append(pg_buf *b, const char *s, size_t n) {
-    if (grow(b, n)) return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void pg_buf_puts(pg_buf *b, const char *s) { pg_buf_append(b, s, strlen(s)); }
-
-void pg_buf_printf(pg_buf *b, const char *fmt, ...) {
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        pg_buf_append(b, small, (size_t)n);
-        return;
-    }
-    if (grow(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void pg_buf_free(pg_buf *b) {
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-
 /* ---- connection.url ----------------------------------------------------------------------- */
 
 /* JDBC parameters libpq understands under the same name. */
@@ -73,12 +24,12 @@ static int known_param(const char *k, size_t n) {
     return 0;
 }
 
-static void add_param(pg_buf *b, int *first, const char *k, const char *v, size_t vn) {
-    pg_buf_puts(b, *first ? "?" : "&");
+static void add_param(strbuf *b, int *first, const char *k, const char *v, size_t vn) {
+    strbuf_puts(b, *first ? "?" : "&");
     *first = 0;
-    pg_buf_puts(b, k);
-    pg_buf_puts(b, "=");
-    pg_buf_append(b, v, vn);
+    strbuf_puts(b, k);
+    strbuf_puts(b, "=");
+    strbuf_append(b, v, vn);
 }
 
 int pg_url_from_jdbc(const char *url, char **libpq_out, char **dropped, kc_error *err) {
@@ -95,15 +46,15 @@ int pg_url_from_jdbc(const char *url, char **libpq_out, char **dropped, kc_error
                             "Invalid value for configuration connection.url: expected jdbc:postgresql://host:port/"
                             "database, a postgresql:// URL or a libpq key=value string");
     const char *rest = url + 16;
-    pg_buf b = {0}, drop = {0};
-    pg_buf_puts(&b, "postgresql://");
+    strbuf b = {0}, drop = {0};
+    strbuf_puts(&b, "postgresql://");
     const char *q = strchr(rest, '?');
     size_t main_len = q ? (size_t)(q - rest) : strlen(rest);
     if (!strncmp(rest, "//", 2)) {
-        pg_buf_append(&b, rest + 2, main_len - 2); /* host[:port][,host2...]/[db] */
+        strbuf_append(&b, rest + 2, main_len - 2); /* host[:port][,host2...]/[db] */
     } else { /* jdbc:postgresql:database means localhost */
-        pg_buf_puts(&b, "localhost/");
-        pg_buf_append(&b, rest, main_len);
+        strbuf_puts(&b, "localhost/");
+        strbuf_append(&b, rest, main_len);
     }
     int first = 1, have_sslmode = 0, want_ssl = 0;
     for (const char *p = q ? q + 1 : NULL; p && *p;) {
@@ -121,49 +72,49 @@ int pg_url_from_jdbc(const char *url, char **libpq_out, char **dropped, kc_error
         } else if (kn == 3 && !strncmp(p, "ssl", 3)) {
             want_ssl = vn == 4 && !strncasecmp(v, "true", 4);
         } else if (kn == 13 && !strncmp(p, "currentSchema", 13)) {
-            pg_buf s = {0};
-            pg_buf_puts(&s, "-c%20search_path%3D");
-            pg_buf_append(&s, v, vn);
+            strbuf s = {0};
+            strbuf_puts(&s, "-c%20search_path%3D");
+            strbuf_append(&s, v, vn);
             if (!s.failed) add_param(&b, &first, "options", s.data, s.len);
-            pg_buf_free(&s);
+            strbuf_free(&s);
         } else if ((kn == 12 && !strncmp(p, "loginTimeout", 12)) || (kn == 14 && !strncmp(p, "connectTimeout", 14))) {
             add_param(&b, &first, "connect_timeout", v, vn);
         } else if (kn == 15 && !strncmp(p, "ApplicationName", 15)) {
             add_param(&b, &first, "application_name", v, vn);
         } else if (kn) {
-            if (drop.len) pg_buf_puts(&drop, ",");
-            pg_buf_append(&drop, p, kn);
+            if (drop.len) strbuf_puts(&drop, ",");
+            strbuf_append(&drop, p, kn);
         }
         p = amp ? amp + 1 : NULL;
     }
     if (want_ssl && !have_sslmode) add_param(&b, &first, "sslmode", "require", 7);
     if (b.failed || drop.failed) {
-        pg_buf_free(&b);
-        pg_buf_free(&drop);
+        strbuf_free(&b);
+        strbuf_free(&drop);
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     *libpq_out = b.data;
     if (dropped) *dropped = drop.data;
-    else pg_buf_free(&drop);
+    else strbuf_free(&drop);
     return KC_OK;
 }
 
 /* ---- identifiers and types ---------------------------------------------------------------- */
 
-void pg_ident(pg_buf *b, const char *name, int quote, int dotted) {
+void pg_ident(strbuf *b, const char *name, int quote, int dotted) {
     const char *p = name;
     for (;;) {
         const char *dot = dotted ? strchr(p, '.') : NULL;
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (quote) {
-            pg_buf_puts(b, "\"");
-            for (size_t i = 0; i < n; i++) pg_buf_append(b, p[i] == '"' ? "\"\"" : p + i, 1 + (p[i] == '"'));
-            pg_buf_puts(b, "\"");
+            strbuf_puts(b, "\"");
+            for (size_t i = 0; i < n; i++) strbuf_append(b, p[i] == '"' ? "\"\"" : p + i, 1 + (p[i] == '"'));
+            strbuf_puts(b, "\"");
         } else {
-            pg_buf_append(b, p, n);
+            strbuf_append(b, p, n);
         }
         if (!dot) break;
-        pg_buf_puts(b, ".");
+        strbuf_puts(b, ".");
         p = dot + 1;
     }
 }
@@ -257,7 +208,7 @@ pg_coltype pg_type_of_value(const kc_value *v) {
 /* ---- COPY text format --------------------------------------------------------------------- */
 
 /* Text as COPY reads it: backslash escapes for \, newline, CR and tab; NULs dropped. */
-static void copy_text(pg_buf *b, const char *s, size_t n) {
+static void copy_text(strbuf *b, const char *s, size_t n) {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         const char *esc = NULL;
@@ -269,11 +220,11 @@ static void copy_text(pg_buf *b, const char *s, size_t n) {
         case '\0': esc = ""; break;
         default: continue;
         }
-        pg_buf_append(b, s + start, i - start);
-        pg_buf_puts(b, esc);
+        strbuf_append(b, s + start, i - start);
+        strbuf_puts(b, esc);
         start = i + 1;
     }
-    pg_buf_append(b, s + start, n - start);
+    strbuf_append(b, s + start, n - start);
 }
 
 /* JSON text without \u0000 escapes, which jsonb refuses (the JDBC sink strips NULs too). */
@@ -300,54 +251,54 @@ static void civil(int64_t secs, struct tm *tm) {
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 /* A scalar's text, unescaped (the caller escapes it for COPY or an array literal). */
-static void append_int(pg_buf *b, int64_t i) {
+static void append_int(strbuf *b, int64_t i) {
     char num[24], *p = num + sizeof num;
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
     do *--p = (char)('0' + u % 10); while (u /= 10);
     if (i < 0) *--p = '-';
-    pg_buf_append(b, p, (size_t)(num + sizeof num - p));
+    strbuf_append(b, p, (size_t)(num + sizeof num - p));
 }
 
-static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
+static int scalar_text(strbuf *b, const kc_value *v, const kc_host_api *host) {
     struct tm tm;
     switch (v->type) {
-    case KC_VAL_BOOL: pg_buf_puts(b, v->u.b ? "t" : "f"); break;
+    case KC_VAL_BOOL: strbuf_puts(b, v->u.b ? "t" : "f"); break;
     case KC_VAL_INT: append_int(b, v->u.i); break;
     case KC_VAL_DOUBLE:
-        if (isnan(v->u.d)) pg_buf_puts(b, "NaN");
-        else if (isinf(v->u.d)) pg_buf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");
+        if (isnan(v->u.d)) strbuf_puts(b, "NaN");
+        else if (isinf(v->u.d)) strbuf_puts(b, v->u.d > 0 ? "Infinity" : "-Infinity");
         /* a whole number (counts sent as 12.0) is exact as an integer, and far cheaper to print */
         else if (fabs(v->u.d) < 9007199254740992.0 && v->u.d == (double)(int64_t)v->u.d &&
                  (v->u.d != 0 || !signbit(v->u.d)))
             append_int(b, (int64_t)v->u.d);
-        else pg_buf_printf(b, "%.17g", v->u.d);
+        else strbuf_printf(b, "%.17g", v->u.d);
         break;
-    case KC_VAL_STRING: pg_buf_append(b, v->u.str.ptr, v->u.str.len); break;
+    case KC_VAL_STRING: strbuf_append(b, v->u.str.ptr, v->u.str.len); break;
     case KC_VAL_BYTES:
-        pg_buf_puts(b, "\\x");
-        for (size_t i = 0; i < v->u.str.len; i++) pg_buf_printf(b, "%02x", (unsigned char)v->u.str.ptr[i]);
+        strbuf_puts(b, "\\x");
+        for (size_t i = 0; i < v->u.str.len; i++) strbuf_printf(b, "%02x", (unsigned char)v->u.str.ptr[i]);
         break;
     case KC_VAL_TIMESTAMP: {
         int64_t ms = v->u.i, s = floor_div(ms, 1000);
         civil(s, &tm);
-        pg_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+        strbuf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                       tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - s * 1000));
         break;
     }
     case KC_VAL_DATE:
         civil(v->u.i * 86400, &tm);
-        pg_buf_printf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        strbuf_printf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
         break;
     case KC_VAL_TIME: {
         int64_t ms = ((v->u.i % 86400000) + 86400000) % 86400000;
-        pg_buf_printf(b, "%02d:%02d:%02d.%03d", (int)(ms / 3600000), (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
+        strbuf_printf(b, "%02d:%02d:%02d.%03d", (int)(ms / 3600000), (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
                       (int)(ms % 1000));
         break;
     }
     case KC_VAL_DECIMAL: {
         char *t = host->decimal_to_text(v);
         if (!t) return KC_ENOMEM;
-        pg_buf_puts(b, t);
+        strbuf_puts(b, t);
         host->free(t);
         break;
     }
@@ -355,7 +306,7 @@ static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
         char *j = host->value_to_text(v);
         if (!j) return KC_ENOMEM;
         strip_json_nul(j);
-        pg_buf_puts(b, j);
+        strbuf_puts(b, j);
         host->free(j);
     }
     }
@@ -363,30 +314,30 @@ static int scalar_text(pg_buf *b, const kc_value *v, const kc_host_api *host) {
 }
 
 /* {e1,"e 2",NULL}: each element double-quoted with \" and \\ escaped. */
-static int array_literal(pg_buf *b, const kc_value *v, const kc_host_api *host) {
-    pg_buf_puts(b, "{");
+static int array_literal(strbuf *b, const kc_value *v, const kc_host_api *host) {
+    strbuf_puts(b, "{");
     for (size_t i = 0; i < v->u.arr.len; i++) {
         const kc_value *e = &v->u.arr.items[i];
-        if (i) pg_buf_puts(b, ",");
+        if (i) strbuf_puts(b, ",");
         if (e->type == KC_VAL_NULL) {
-            pg_buf_puts(b, "NULL");
+            strbuf_puts(b, "NULL");
             continue;
         }
-        pg_buf t = {0};
+        strbuf t = {0};
         int rc = scalar_text(&t, e, host);
         if (rc) {
-            pg_buf_free(&t);
+            strbuf_free(&t);
             return rc;
         }
-        pg_buf_puts(b, "\"");
+        strbuf_puts(b, "\"");
         for (size_t k = 0; k < t.len; k++) {
-            if (t.data[k] == '"' || t.data[k] == '\\') pg_buf_puts(b, "\\");
-            pg_buf_append(b, t.data + k, 1);
+            if (t.data[k] == '"' || t.data[k] == '\\') strbuf_puts(b, "\\");
+            strbuf_append(b, t.data + k, 1);
         }
-        pg_buf_puts(b, "\"");
-        pg_buf_free(&t);
+        strbuf_puts(b, "\"");
+        strbuf_free(&t);
     }
-    pg_buf_puts(b, "}");
+    strbuf_puts(b, "}");
     return b->failed ? KC_ENOMEM : KC_OK;
 }
 
@@ -409,27 +360,27 @@ pg_coltype pg_type_of_sql(const char *sql_type) {
 }
 
 /* A string as a JSON string (for a jsonb column). */
-static void json_string(pg_buf *b, const char *s, size_t n) {
-    pg_buf_puts(b, "\"");
+static void json_string(strbuf *b, const char *s, size_t n) {
+    strbuf_puts(b, "\"");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
-            pg_buf_puts(b, "\\");
-            pg_buf_append(b, s + i, 1);
+            strbuf_puts(b, "\\");
+            strbuf_append(b, s + i, 1);
         } else if (c == 0) {
             continue;
         } else if (c < 0x20) {
-            pg_buf_printf(b, "\\u%04x", c);
+            strbuf_printf(b, "\\u%04x", c);
         } else {
-            pg_buf_append(b, s + i, 1);
+            strbuf_append(b, s + i, 1);
         }
     }
-    pg_buf_puts(b, "\"");
+    strbuf_puts(b, "\"");
 }
 
-int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
+int pg_copy_field(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
     if (!v || v->type == KC_VAL_NULL) {
-        pg_buf_puts(b, "\\N");
+        strbuf_puts(b, "\\N");
         return b->failed ? KC_ENOMEM : KC_OK;
     }
     switch (v->type) { /* the common scalars straight into b: no temporary text */
@@ -443,18 +394,18 @@ int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api 
         return scalar_text(b, v, host);
     default: break;
     }
-    pg_buf text = {0};
+    strbuf text = {0};
     int rc = KC_OK;
     if (t.array && v->type == KC_VAL_ARRAY) rc = array_literal(&text, v, host);
     else if (t.base == PG_JSONB && v->type == KC_VAL_STRING) json_string(&text, v->u.str.ptr, v->u.str.len);
     else rc = scalar_text(&text, v, host);
     if (rc == KC_OK && text.failed) rc = KC_ENOMEM;
     if (rc == KC_OK) copy_text(b, text.data ? text.data : "", text.len);
-    pg_buf_free(&text);
+    strbuf_free(&text);
     return rc == KC_OK && b->failed ? KC_ENOMEM : rc;
 }
 
-int pg_value_text(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
+int pg_value_text(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api *host) {
     if (t.array && v->type == KC_VAL_ARRAY) return array_literal(b, v, host);
     if (t.base == PG_JSONB && v->type == KC_VAL_STRING) {
         json_string(b, v->u.str.ptr, v->u.str.len);

@@ -7,17 +7,7 @@
 #include <kc/kc_plugin.h>
 #include <stddef.h>
 
-/* A growable text buffer; on allocation failure `failed` is set and appends become no-ops. */
-typedef struct pg_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} pg_buf;
-
-void pg_buf_append(pg_buf *b, const char *s, size_t n);
-void pg_buf_puts(pg_buf *b, const char *s);
-void pg_buf_printf(pg_buf *b, const char *fmt, ...) KC_PRINTF(2, 3);
-void pg_buf_free(pg_buf *b);
+#include "../common/strbuf.h"
 
 /* connection.url as libpq takes it. jdbc:postgresql://host[:port]/[db][?k=v&...] becomes a
  * postgresql:// URL keeping the parameters libpq knows (user, password, sslmode, ...), mapping
@@ -58,17 +48,17 @@ pg_coltype pg_type_of_value(const kc_value *v);
 
 /* Appends an identifier: quoted ("a""b") when quote, else as it is; a dotted table name is
  * quoted per part ("schema"."table"). */
-void pg_ident(pg_buf *b, const char *name, int quote, int dotted);
+void pg_ident(strbuf *b, const char *name, int quote, int dotted);
 
 /* Appends v as one field of COPY's text format for a column of type t: \N for NULL, the
  * escapes COPY needs, arrays as {..} literals, maps/structs/nested arrays as JSON, bytes as
  * \\x hex, timestamps as UTC with +00 (the staging column is timestamptz), NUL characters
  * dropped (as the JDBC sink strips them). host supplies value_to_text and decimal text. */
-int pg_copy_field(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
+int pg_copy_field(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
 
 /* The plain text of a value as PostgreSQL reads it for type t (no COPY escaping): for
  * parameters and literals. */
-int pg_value_text(pg_buf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
+int pg_value_text(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api *host);
 
 /* The PostgreSQL type behind the database's own spelling (format_type), e.g. "text[]". */
 pg_coltype pg_type_of_sql(const char *sql_type);

@@ -22,6 +22,7 @@
 
 static const kc_host_api *host;
 #include "../common/config_connector.h"
+#include "../common/config_lists.h"
 #include "../common/monotonic.h"
 
 static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
@@ -85,39 +86,7 @@ enum { MODE_INSERT, MODE_UPSERT, MODE_UPDATE };
 enum { MAX_HELD_SEGMENTS = 256 }; /* segments held before a flush is asked for (see segment_for) */
 enum { PK_NONE, PK_KAFKA, PK_RECORD_KEY, PK_RECORD_VALUE };
 
-static int enum_index(const char *v, const char *const *values) {
-    for (int i = 0; v && values[i]; i++)
-        if (!strcasecmp(v, values[i])) return i;
-    return 0;
-}
-
 /* ---- connector ---------------------------------------------------------------------------- */
-
-static int split_list(const char *s, char ***out, size_t *n) {
-    *out = NULL;
-    *n = 0;
-    if (!s) return KC_OK;
-    const char *p = s;
-    while (*p) {
-        while (*p == ' ' || *p == ',') p++;
-        if (!*p) break;
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        while (len && p[len - 1] == ' ') len--;
-        char **grown = realloc(*out, (*n + 1) * sizeof **out);
-        if (!grown) return KC_ENOMEM;
-        *out = grown;
-        if (!((*out)[*n] = strndup(p, len))) return KC_ENOMEM;
-        (*n)++;
-        p = e ? e + 1 : p + strlen(p);
-    }
-    return KC_OK;
-}
-
-static void free_list(char **l, size_t n) {
-    for (size_t i = 0; i < n; i++) free(l[i]);
-    free(l);
-}
 
 static int validate(const kc_config *cfg, kc_error *err) {
     int mode = enum_index(host->config_get(cfg, "insert.mode"), insert_modes);
@@ -225,11 +194,6 @@ typedef struct row {
     uint64_t key_hash;      /* str_hash(key) */
     int skip;               /* superseded by a later record with the same key in its run */
 } row;
-
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) && errno == EINTR) {}
-}
 
 static void drop_stages(table *tb) {
     for (stage *st = tb->stages, *n; st; st = n) {
@@ -352,7 +316,7 @@ static int exec(task *t, const char *sql, ExecStatusType want, char *state, kc_e
 
 /* ---- tables ------------------------------------------------------------------------------- */
 
-static void ident(task *t, pg_buf *b, const char *name) { pg_ident(b, name, t->quote, 0); }
+static void ident(task *t, strbuf *b, const char *name) { pg_ident(b, name, t->quote, 0); }
 
 /* Reads the table's columns from the catalog (none: the table does not exist). */
 static int load_columns(task *t, table *tb, kc_error *err) {
@@ -396,11 +360,11 @@ static table *table_for(task *t, const char *name, kc_error *err) {
     for (table *tb = t->tables; tb; tb = tb->next)
         if (!strcmp(tb->name, name)) return tb;
     table *tb = calloc(1, sizeof *tb);
-    pg_buf q = {0};
+    strbuf q = {0};
     pg_ident(&q, name, t->quote, 1);
     if (!tb || q.failed || !(tb->name = strdup(name))) {
         free(tb);
-        pg_buf_free(&q);
+        strbuf_free(&q);
         kc_error_set(err, KC_ENOMEM, "out of memory");
         return NULL;
     }
@@ -462,12 +426,6 @@ static int push_cell(row *r, size_t *cap, size_t known, const char *name, const 
     return KC_OK;
 }
 
-static int in_list(char **l, size_t n, const char *s) {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(l[i], s)) return 1;
-    return 0;
-}
-
 /* The cells of a struct or map value (fields with string names), filtered by `keep`. */
 static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *s, char **keep, size_t nkeep, int pk,
                        kc_error *err) {
@@ -491,16 +449,16 @@ static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *
 static int is_fields(const kc_value *v) { return v->type == KC_VAL_STRUCT || v->type == KC_VAL_MAP; }
 
 static char *table_name(task *t, const char *topic) {
-    pg_buf b = {0};
+    strbuf b = {0};
     for (const char *p = t->table_format; *p;) {
         if (!strncmp(p, "${topic}", 8)) {
-            pg_buf_puts(&b, topic);
+            strbuf_puts(&b, topic);
             p += 8;
         } else {
-            pg_buf_append(&b, p++, 1);
+            strbuf_append(&b, p++, 1);
         }
     }
-    if (b.failed) pg_buf_free(&b);
+    if (b.failed) strbuf_free(&b);
     return b.data;
 }
 
@@ -587,13 +545,13 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         const unsigned char *nm = (const unsigned char *)r->cells[i].name;
         r->sig = r->sig * 31 + (uint64_t)nm[0] * 257 + (nm[0] ? nm[1] : 0);
     }
-    pg_buf key = {0};
+    strbuf key = {0};
     for (size_t i = 0; i < nkeys; i++) {
-        pg_buf_puts(&key, "\x1f");
+        strbuf_puts(&key, "\x1f");
         pg_copy_field(&key, r->cells[i].value, pg_type_of_value(r->cells[i].value), host);
     }
     if (key.failed) {
-        pg_buf_free(&key);
+        strbuf_free(&key);
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     r->key = key.data;
@@ -622,41 +580,41 @@ static pg_coltype new_column_type(row *rows, size_t n, size_t c) {
  * transaction, as the JDBC sink does. */
 static int ensure_columns(task *t, table *tb, row *rows, size_t n, kc_error *err) {
     row *r0 = &rows[0];
-    pg_buf sql = {0};
+    strbuf sql = {0};
     int rc = KC_OK;
     if (!tb->ncols) {
         if (!t->auto_create) {
             kc_error_set(err, KC_EFATAL, "Table %s is missing and auto.create is disabled", tb->qname);
             return KC_EFATAL;
         }
-        pg_buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (", tb->qname);
+        strbuf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (", tb->qname);
         for (size_t c = 0; c < r0->ncells; c++) {
-            if (c) pg_buf_puts(&sql, ", ");
+            if (c) strbuf_puts(&sql, ", ");
             ident(t, &sql, r0->cells[c].name);
-            pg_buf_printf(&sql, " %s%s", pg_type_sql(new_column_type(rows, n, c)), r0->cells[c].not_null ? " NOT NULL" : "");
+            strbuf_printf(&sql, " %s%s", pg_type_sql(new_column_type(rows, n, c)), r0->cells[c].not_null ? " NOT NULL" : "");
         }
         size_t nk = key_count(r0);
         if (nk) {
-            pg_buf_puts(&sql, ", PRIMARY KEY (");
+            strbuf_puts(&sql, ", PRIMARY KEY (");
             for (size_t c = 0; c < nk; c++) {
-                if (c) pg_buf_puts(&sql, ", ");
+                if (c) strbuf_puts(&sql, ", ");
                 ident(t, &sql, r0->cells[c].name);
             }
-            pg_buf_puts(&sql, ")");
+            strbuf_puts(&sql, ")");
         }
-        pg_buf_puts(&sql, ")");
+        strbuf_puts(&sql, ")");
         host->log(t->ctx, KC_LOG_INFO, "Creating table: %s", sql.data ? sql.data : "");
     } else {
         for (size_t c = 0; c < r0->ncells; c++) {
             if (find_column(tb, r0->cells[c].name, t->quote)) continue;
             if (!t->auto_evolve) {
-                pg_buf_free(&sql);
+                strbuf_free(&sql);
                 return kc_error_set(err, KC_EFATAL, "Table %s has no column %s and auto.evolve is disabled", tb->qname,
                                     r0->cells[c].name);
             }
-            pg_buf_printf(&sql, "%sALTER TABLE %s ADD COLUMN IF NOT EXISTS ", sql.len ? "; " : "", tb->qname);
+            strbuf_printf(&sql, "%sALTER TABLE %s ADD COLUMN IF NOT EXISTS ", sql.len ? "; " : "", tb->qname);
             ident(t, &sql, r0->cells[c].name);
-            pg_buf_printf(&sql, " %s", pg_type_sql(new_column_type(rows, n, c)));
+            strbuf_printf(&sql, " %s", pg_type_sql(new_column_type(rows, n, c)));
         }
         if (sql.len) host->log(t->ctx, KC_LOG_INFO, "Evolving table: %s", sql.data);
     }
@@ -664,7 +622,7 @@ static int ensure_columns(task *t, table *tb, row *rows, size_t n, kc_error *err
     char state[6] = "";
     if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     else if (ddl) rc = exec(t, sql.data, PGRES_COMMAND_OK, state, err);
-    pg_buf_free(&sql);
+    strbuf_free(&sql);
     /* another task (tasks.max > 1) made the same table or column a moment ago: IF NOT EXISTS
      * does not guard the catalog against that race, the catalog's unique index does */
     if (rc && (!strcmp(state, "23505") || !strcmp(state, "42P07") || !strcmp(state, "42701"))) {
@@ -682,9 +640,9 @@ static int ensure_columns(task *t, table *tb, row *rows, size_t n, kc_error *err
  * column types, with timestamptz for timestamp columns so values written with +00 land in
  * db.timezone. */
 static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
-    pg_buf list = {0};
+    strbuf list = {0};
     for (size_t c = 0; c < r0->ncells; c++) {
-        pg_buf_puts(&list, c ? "," : "");
+        strbuf_puts(&list, c ? "," : "");
         ident(t, &list, r0->cells[c].name);
     }
     if (list.failed) {
@@ -693,14 +651,14 @@ static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
     }
     for (stage *st = tb->stages; st; st = st->next)
         if (!strcmp(st->cols, list.data)) {
-            pg_buf_free(&list);
+            strbuf_free(&list);
             return st;
         }
     stage *st = calloc(1, sizeof *st);
     char name[64];
     snprintf(name, sizeof name, "kcd_stage_%d", ++t->stage_seq);
-    pg_buf sql = {0};
-    pg_buf_printf(&sql, "CREATE TEMP TABLE %s (", name);
+    strbuf sql = {0};
+    strbuf_printf(&sql, "CREATE TEMP TABLE %s (", name);
     int rc = KC_OK;
     for (size_t c = 0; c < r0->ncells && !rc; c++) {
         column *col = find_column(tb, r0->cells[c].name, t->quote);
@@ -708,20 +666,20 @@ static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
             rc = kc_error_set(err, KC_EFATAL, "Table %s has no column %s", tb->qname, r0->cells[c].name);
             break;
         }
-        if (c) pg_buf_puts(&sql, ", ");
+        if (c) strbuf_puts(&sql, ", ");
         ident(t, &sql, r0->cells[c].name);
         const char *type = col->sql_type;
         if (!strncmp(type, "timestamp without time zone", 28)) type = col->type.array ? "timestamptz[]" : "timestamptz";
-        pg_buf_printf(&sql, " %s", type);
+        strbuf_printf(&sql, " %s", type);
     }
-    pg_buf_puts(&sql, ") ON COMMIT DELETE ROWS");
+    strbuf_puts(&sql, ") ON COMMIT DELETE ROWS");
     if (!rc && (!st || sql.failed || !(st->name = strdup(name)))) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     if (!rc) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
-    pg_buf_free(&sql);
+    strbuf_free(&sql);
     if (rc) {
         if (st) free(st->name);
         free(st);
-        pg_buf_free(&list);
+        strbuf_free(&list);
         return NULL;
     }
     st->cols = list.data;
@@ -732,13 +690,13 @@ static stage *stage_for(task *t, table *tb, const row *r0, kc_error *err) {
 
 /* Columns [from, to) of a row as `<lhs>c<op>c` joined by sep: "c = EXCLUDED.c, ...",
  * "t.k = s.k AND ...". */
-static void pairs(task *t, pg_buf *b, const row *r0, size_t from, size_t to, const char *sep, const char *lhs,
+static void pairs(task *t, strbuf *b, const row *r0, size_t from, size_t to, const char *sep, const char *lhs,
                   const char *op) {
     for (size_t c = from; c < to; c++) {
-        if (c > from) pg_buf_puts(b, sep);
-        pg_buf_puts(b, lhs);
+        if (c > from) strbuf_puts(b, sep);
+        strbuf_puts(b, lhs);
         ident(t, b, r0->cells[c].name);
-        pg_buf_puts(b, op);
+        strbuf_puts(b, op);
         ident(t, b, r0->cells[c].name);
     }
 }
@@ -765,24 +723,24 @@ static column **run_columns(task *t, table *tb, const row *r0, kc_error *err) {
 static stage *stage_begin(task *t, table *tb, const row *r0, kc_error *err) {
     stage *st = stage_for(t, tb, r0, err);
     if (!st) return NULL;
-    pg_buf sql = {0};
+    strbuf sql = {0};
     int rc = KC_OK;
     if (st->used) { /* a second use inside one transaction */
-        pg_buf_printf(&sql, "DELETE FROM pg_temp.%s", st->name);
+        strbuf_printf(&sql, "DELETE FROM pg_temp.%s", st->name);
         rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
         sql.len = 0;
     }
     st->used = 1;
     if (!rc) {
-        pg_buf_printf(&sql, "COPY pg_temp.%s (%s) FROM STDIN", st->name, st->cols);
+        strbuf_printf(&sql, "COPY pg_temp.%s (%s) FROM STDIN", st->name, st->cols);
         rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COPY_IN, NULL, err);
     }
-    pg_buf_free(&sql);
+    strbuf_free(&sql);
     return rc ? NULL : st;
 }
 
 /* Sends the COPY data gathered in `data` and empties it. */
-static int stage_send(task *t, pg_buf *data, kc_error *err) {
+static int stage_send(task *t, strbuf *data, kc_error *err) {
     int rc = KC_OK;
     if (data->failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     else if (data->len && PQputCopyData(t->conn, data->data, (int)data->len) != 1)
@@ -807,47 +765,47 @@ static int stage_end(task *t, int rc, kc_error *err) {
  * or, for tombstones (r0 holds the key columns only), DELETE ... USING. */
 static int stage_merge(task *t, table *tb, stage *st, const row *r0, kc_error *err) {
     size_t nc = r0->ncells, nk = key_count(r0);
-    pg_buf sql = {0};
+    strbuf sql = {0};
     if (r0->tombstone) {
-        pg_buf_printf(&sql, "DELETE FROM %s AS t USING pg_temp.%s AS s WHERE ", tb->qname, st->name);
+        strbuf_printf(&sql, "DELETE FROM %s AS t USING pg_temp.%s AS s WHERE ", tb->qname, st->name);
         pairs(t, &sql, r0, 0, nk, " AND ", "t.", " = s.");
     } else if (t->mode == MODE_UPDATE) {
         if (nk < nc) { /* else nothing to update but the key itself */
-            pg_buf_printf(&sql, "UPDATE %s AS t SET ", tb->qname);
+            strbuf_printf(&sql, "UPDATE %s AS t SET ", tb->qname);
             pairs(t, &sql, r0, nk, nc, ", ", "", " = s.");
-            pg_buf_printf(&sql, " FROM pg_temp.%s AS s WHERE ", st->name);
+            strbuf_printf(&sql, " FROM pg_temp.%s AS s WHERE ", st->name);
             pairs(t, &sql, r0, 0, nk, " AND ", "t.", " = s.");
         }
     } else {
-        pg_buf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, st->cols, st->cols, st->name);
+        strbuf_printf(&sql, "INSERT INTO %s (%s) SELECT %s FROM pg_temp.%s", tb->qname, st->cols, st->cols, st->name);
         /* pk.mode=kafka: a row with the same topic, partition and offset is this very record,
          * written before a crash or a retry: replaying it changes nothing */
-        if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) pg_buf_puts(&sql, " ON CONFLICT DO NOTHING");
+        if (t->mode == MODE_INSERT && t->pk_mode == PK_KAFKA) strbuf_puts(&sql, " ON CONFLICT DO NOTHING");
         if (t->mode == MODE_UPSERT) {
-            pg_buf_puts(&sql, " ON CONFLICT (");
+            strbuf_puts(&sql, " ON CONFLICT (");
             for (size_t c = 0; c < nk; c++) {
-                if (c) pg_buf_puts(&sql, ",");
+                if (c) strbuf_puts(&sql, ",");
                 ident(t, &sql, r0->cells[c].name);
             }
-            pg_buf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
+            strbuf_puts(&sql, nk == nc ? ") DO NOTHING" : ") DO UPDATE SET ");
             pairs(t, &sql, r0, nk, nc, ", ", "", " = EXCLUDED.");
         }
     }
     int rc = KC_OK;
     if (sql.failed) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     else if (sql.len) rc = exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
-    pg_buf_free(&sql);
+    strbuf_free(&sql);
     return rc;
 }
 
 /* Appends a row's cells as one line of COPY text. */
-static int encode_row(pg_buf *b, const row *r, column *const *cols) {
+static int encode_row(strbuf *b, const row *r, column *const *cols) {
     for (size_t c = 0; c < r->ncells; c++) {
-        if (c) pg_buf_append(b, "\t", 1);
+        if (c) strbuf_append(b, "\t", 1);
         int rc = pg_copy_field(b, r->cells[c].value, cols[c]->type, host);
         if (rc) return rc;
     }
-    pg_buf_append(b, "\n", 1);
+    strbuf_append(b, "\n", 1);
     return b->failed ? KC_ENOMEM : KC_OK;
 }
 
@@ -859,7 +817,7 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
     stage *st = stage_begin(t, tb, &rows[0], err);
     int rc = st ? KC_OK : err->code;
     if (st) {
-        pg_buf data = {0};
+        strbuf data = {0};
         for (size_t i = 0; i < n && !rc; i++) { /* sent to the server about every 256 kB */
             if (rows[i].skip) continue;
             if ((rc = encode_row(&data, &rows[i], cols)) == KC_ENOMEM) kc_error_set(err, rc, "out of memory");
@@ -867,7 +825,7 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
             if (!rc && data.len >= 256 * 1024) rc = stage_send(t, &data, err);
         }
         if (!rc) rc = stage_send(t, &data, err);
-        pg_buf_free(&data);
+        strbuf_free(&data);
         rc = stage_end(t, rc, err);
         if (!rc) rc = stage_merge(t, tb, st, &rows[0], err);
     }
@@ -879,24 +837,24 @@ static int write_run(task *t, row *rows, size_t n, kc_error *err) {
 static int write_delete(task *t, row *r, kc_error *err) {
     table *tb = r->tab;
     if (!tb->ncols) return KC_OK; /* no table: nothing to delete */
-    pg_buf sql = {0};
-    pg_buf_printf(&sql, "DELETE FROM %s WHERE ", tb->qname);
+    strbuf sql = {0};
+    strbuf_printf(&sql, "DELETE FROM %s WHERE ", tb->qname);
     int rc = KC_OK;
     for (size_t c = 0; c < r->ncells && !rc; c++) {
         column *col = find_column(tb, r->cells[c].name, t->quote);
         if (!col) return kc_error_set(err, KC_EFATAL, "Table %s has no key column %s", tb->qname, r->cells[c].name);
-        pg_buf text = {0};
+        strbuf text = {0};
         rc = pg_value_text(&text, r->cells[c].value, col->type, host);
         char *lit = rc || text.failed ? NULL : PQescapeLiteral(t->conn, text.data ? text.data : "", text.len);
         if (!lit && !rc) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-        if (c) pg_buf_puts(&sql, " AND ");
+        if (c) strbuf_puts(&sql, " AND ");
         ident(t, &sql, r->cells[c].name);
-        pg_buf_printf(&sql, " = %s", lit ? lit : "NULL");
+        strbuf_printf(&sql, " = %s", lit ? lit : "NULL");
         PQfreemem(lit);
-        pg_buf_free(&text);
+        strbuf_free(&text);
     }
     if (!rc) rc = sql.failed ? kc_error_set(err, KC_ENOMEM, "out of memory") : exec(t, sql.data, PGRES_COMMAND_OK, NULL, err);
-    pg_buf_free(&sql);
+    strbuf_free(&sql);
     return rc;
 }
 
@@ -1061,7 +1019,7 @@ static int hold_run(task *t, row *rows, size_t n, kc_error *err) {
     if (rows[0].tombstone && !tb->ncols) return KC_OK; /* no table: nothing to delete */
     column **cols = run_columns(t, tb, &rows[0], err);
     if (!cols) return err->code;
-    pg_buf line = {0};
+    strbuf line = {0};
     int rc = KC_OK;
     segment *sg = NULL;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -1079,7 +1037,7 @@ static int hold_run(task *t, row *rows, size_t n, kc_error *err) {
         if (!sg || segment_put(t, sg, rows[i].key, h, line.data, line.len))
             rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     }
-    pg_buf_free(&line);
+    strbuf_free(&line);
     free(cols);
     return rc;
 }
@@ -1094,7 +1052,7 @@ static int write_held(task *t, kc_error *err) {
         if (tb->ncols && !stage_for(t, tb, &sg->tmpl, err)) rc = err->code;
     }
     if (rc || exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return rc ? rc : err->code;
-    pg_buf data = {0};
+    strbuf data = {0};
     for (segment *sg = t->held; sg && !rc; sg = sg->next) {
         table *tb = table_for(t, sg->table_name, err);
         if (!tb) {
@@ -1113,14 +1071,14 @@ static int write_held(task *t, kc_error *err) {
         }
         for (size_t i = 0; i < sg->nrows && !rc; i++) {
             const held_row *hr = &sg->rows[i];
-            pg_buf_append(&data, hr->text + hr->key_len + 1, hr->line_len);
+            strbuf_append(&data, hr->text + hr->key_len + 1, hr->line_len);
             if (data.len >= 256 * 1024) rc = stage_send(t, &data, err);
         }
         if (!rc) rc = stage_send(t, &data, err);
         rc = stage_end(t, rc, err);
         if (!rc) rc = stage_merge(t, tb, st, &sg->tmpl, err);
     }
-    pg_buf_free(&data);
+    strbuf_free(&data);
     if (!rc) rc = exec(t, "COMMIT", PGRES_COMMAND_OK, NULL, err);
     for (table *tb = t->tables; tb; tb = tb->next)
         for (stage *st = tb->stages; st; st = st->next) st->used = 0;

@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (j && kc_json_to_value(j, &v, NULL) == KC_OK) {
         pg_coltype types[] = {pg_type_of_value(&v), {PG_TEXT, 0}, {PG_TEXT, 1}, {PG_JSONB, 0}, {PG_BIGINT, 1}};
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-            pg_buf b = {0};
+            strbuf b = {0};
             if (pg_copy_field(&b, &v, types[i], &kc_host) == KC_OK && b.data &&
                 (memchr(b.data, '\t', b.len) || memchr(b.data, '\n', b.len) || memchr(b.data, '\r', b.len)))
                 abort();
-            pg_buf_free(&b);
+            strbuf_free(&b);
         }
     }
     kc_value_clear(&v);

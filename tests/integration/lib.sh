@@ -113,3 +113,24 @@ wait_sql() {
 seed_config() {
   sed "s|jdbc:postgresql://postgres:5432/|jdbc:postgresql://127.0.0.1:$PG_PORT/$2|" "$KCD_SOURCE/tests/data/seed-configs/$1.json"
 }
+
+need_opensearch() {
+  "$KCD_SOURCE/tests/services/opensearch" status || "$KCD_SOURCE/tests/services/opensearch" start
+}
+ES_URL=$("$KCD_SOURCE/tests/services/opensearch" url)
+# es METHOD PATH [BODY]: one request to the test OpenSearch node; prints the reply
+es() { curl -sS -X "$1" -H 'Content-Type: application/json' "$ES_URL$2" ${3:+--data-binary "$3"}; }
+# es_json PATH PYTHON-EXPR: evaluates EXPR over the reply of GET PATH (bound to r); prints the result
+es_json() { es GET "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print('"$2"')'; }
+# wait_es WANT PATH EXPR [SECONDS]: until es_json PATH EXPR prints WANT while kcd runs
+wait_es() {
+  local deadline=$((SECONDS + ${4:-60})) got=""
+  while :; do
+    es POST "/_refresh" >/dev/null 2>&1 || true
+    got=$(es_json "$2" "$3" 2>/dev/null || true)
+    [ "$got" = "$1" ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "waited for $2 [$3] to give [$1], last [$got]"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}

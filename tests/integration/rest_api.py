@@ -334,6 +334,31 @@ def main():
         check(ok and "cannot connect to PostgreSQL" in b["tasks"][0].get("trace", "") and
               "postgres" in b["tasks"][0]["trace"], "seed %s FAILED with the connection error: %s" % (seed, b))
         check(k.call("DELETE", "/connectors/" + seed)[0] == 204, "delete seed " + seed)
+    # --- the pipeline's own command for its Elasticsearch sink, verbatim (curl -i -X PUT -H
+    # "Content-Type:application/json" .../connectors/sink-elastic-pcap-00/config -d '{...}'):
+    # 201 the first time, 200 the second; then the other two Elasticsearch seeds with POST. Their
+    # host "elasticsearch" does not resolve here: the tasks FAIL naming the server ---
+    with open(os.path.join(SOURCE, "tests/data/seed-configs/sink-elastic-pcap-00.json")) as f:
+        pcap_cfg = json.load(f)["config"]
+    curl = ["curl", "-s", "-i", "-X", "PUT", "-H", "Content-Type:application/json",
+            "http://127.0.0.1:%d/connectors/sink-elastic-pcap-00/config" % k.port, "-d", json.dumps(pcap_cfg)]
+    for want in (201, 200):
+        out = subprocess.run(curl, capture_output=True, text=True, timeout=30).stdout
+        check(out.startswith("HTTP/1.1 %d" % want) and '"name":"sink-elastic-pcap-00"' in out.replace(" ", ""),
+              "the pipeline's curl PUT of sink-elastic-pcap-00 -> %d: %s" % (want, out[:300]))
+    es_seeds = ("SINK_ELASTIC_PCAP_ENRICHED_00", "SINK_ELASTIC_PCAP_PROBE_STATS_BY_SOURCE_DEVICE_02")
+    for seed in es_seeds:
+        with open(os.path.join(SOURCE, "tests/data/seed-configs/%s.json" % seed)) as f:
+            body = json.load(f)
+        s, b, _ = k.call("POST", "/connectors", body)
+        check(s == 201 and b["name"] == seed and b["type"] == "sink", "POST seed %s -> 201: %s %s" % (seed, s, b))
+    for seed in ("sink-elastic-pcap-00",) + es_seeds:
+        ok = wait_for(lambda: k.call("GET", "/connectors/%s/status" % seed)[1]["tasks"][0]["state"] == "FAILED",
+                      timeout=90)
+        b = k.call("GET", "/connectors/%s/status" % seed)[1]
+        check(ok and "cannot reach http://elasticsearch:9200" in b["tasks"][0].get("trace", ""),
+              "seed %s FAILED naming the server it cannot reach: %s" % (seed, b))
+        check(k.call("DELETE", "/connectors/" + seed)[0] == 204, "delete seed " + seed)
     check(k.call("GET", "/")[0] == 200, "the API answers after the seed connectors failed")
 
     # --- kept across a restart: the stopped connector stays stopped ---

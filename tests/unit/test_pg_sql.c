@@ -49,16 +49,16 @@ static void test_jdbc_urls_become_libpq_urls(void **st) {
 
 static void test_identifiers_are_quoted_as_the_jdbc_sink_quotes_them(void **st) {
     (void)st;
-    pg_buf b = {0};
+    strbuf b = {0};
     pg_ident(&b, "PCAP_STATS", 1, 1);
-    pg_buf_puts(&b, " ");
+    strbuf_puts(&b, " ");
     pg_ident(&b, "we\"ird", 1, 0);
-    pg_buf_puts(&b, " ");
+    strbuf_puts(&b, " ");
     pg_ident(&b, "stats.PCAP", 1, 1);
-    pg_buf_puts(&b, " ");
+    strbuf_puts(&b, " ");
     pg_ident(&b, "plain", 0, 1);
     assert_string_equal(b.data, "\"PCAP_STATS\" \"we\"\"ird\" \"stats\".\"PCAP\" plain");
-    pg_buf_free(&b);
+    strbuf_free(&b);
 }
 
 static kc_schema *schema(kc_stype type, const char *name) {
@@ -127,10 +127,10 @@ static void test_schemaless_values_get_inferred_types(void **st) {
 }
 
 static void expect_copy(const kc_value *v, pg_coltype t, const char *want) {
-    pg_buf b = {0};
+    strbuf b = {0};
     assert_int_equal(pg_copy_field(&b, v, t, &kc_host), KC_OK);
     if (strcmp(b.data, want)) fail_msg("COPY text %s, want %s", b.data, want);
-    pg_buf_free(&b);
+    strbuf_free(&b);
 }
 
 static void test_copy_text_escapes_and_formats(void **st) {

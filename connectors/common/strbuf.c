@@ -1,0 +1,116 @@
+/* strbuf.c - see strbuf.h. */
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(strbuf *b, size_t n) {
+    if (b->failed) return -1;
+    if (b->len + n + 1 <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void strbuf_append(strbuf *b, const char *s, size_t n) {
+    if (grow(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void strbuf_puts(strbuf *b, const char *s) { strbuf_append(b, s, strlen(s)); }
+
+void strbuf_putc(strbuf *b, char c) { strbuf_append(b, &c, 1); }
+
+void strbuf_printf(strbuf *b, const char *fmt, ...) {
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        strbuf_append(b, small, (size_t)n);
+        return;
+    }
+    if (grow(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void strbuf_free(strbuf *b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
+    else return 0;
+    if (n < len) return 0;
+    unsigned cp = c & (0x3f >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return len;
+}
+
+void strbuf_json_string(strbuf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    strbuf_putc(b, '"');
+    size_t run = 0; /* bytes copied as they are, appended in one go */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            run++, i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t l = utf8_len(p + i, n - i);
+            if (l) {
+                run += l, i += l;
+                continue;
+            }
+        }
+        strbuf_append(b, (const char *)p + i - run, run);
+        run = 0;
+        switch (c) {
+        case '"': strbuf_puts(b, "\\\""); break;
+        case '\\': strbuf_puts(b, "\\\\"); break;
+        case '\n': strbuf_puts(b, "\\n"); break;
+        case '\r': strbuf_puts(b, "\\r"); break;
+        case '\t': strbuf_puts(b, "\\t"); break;
+        default:
+            if (c < 0x20) {
+                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                strbuf_append(b, u, 6);
+            } else {
+                strbuf_puts(b, "\xef\xbf\xbd"); /* not UTF-8: U+FFFD, as Java's decoder would */
+            }
+        }
+        i++;
+    }
+    strbuf_append(b, (const char *)p + n - run, run);
+    strbuf_putc(b, '"');
+}
