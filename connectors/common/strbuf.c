@@ -114,3 +114,57 @@ void strbuf_json_string(strbuf *b, const char *s, size_t n) {
     strbuf_append(b, (const char *)p + n - run, run);
     strbuf_putc(b, '"');
 }
+
+void strbuf_decimal(strbuf *b, const uint8_t *unscaled, size_t len, int32_t scale) {
+    if (len == 0) {
+        strbuf_putc(b, '0');
+        return;
+    }
+    int neg = unscaled[0] & 0x80;
+    uint8_t *mag = malloc(len);
+    char *digits = malloc(len * 3 + 2); /* 256^len < 10^(3 len) */
+    if (!mag || !digits) {
+        free(mag), free(digits);
+        b->failed = 1;
+        return;
+    }
+    memcpy(mag, unscaled, len);
+    if (neg) { /* magnitude of a negative number: invert and add one */
+        int carry = 1;
+        for (size_t i = len; i-- > 0;) {
+            int v = (uint8_t)~mag[i] + carry;
+            mag[i] = (uint8_t)v;
+            carry = v >> 8;
+        }
+    }
+    size_t nd = 0, start = 0;
+    while (start < len) { /* repeated division by 10, least significant digit first */
+        unsigned rem = 0;
+        for (size_t i = start; i < len; i++) {
+            unsigned cur = rem << 8 | mag[i];
+            mag[i] = (uint8_t)(cur / 10);
+            rem = cur % 10;
+        }
+        digits[nd++] = (char)('0' + rem);
+        while (start < len && mag[start] == 0) start++;
+    }
+    if (nd == 0) digits[nd++] = '0';
+    if (neg) strbuf_putc(b, '-');
+    if (scale <= 0) {
+        for (size_t i = nd; i-- > 0;) strbuf_putc(b, digits[i]);
+        for (int32_t i = 0; i < -scale && i < 4096; i++) strbuf_putc(b, '0');
+    } else {
+        size_t sc = (size_t)scale;
+        if (nd <= sc) {
+            strbuf_puts(b, "0.");
+            for (size_t i = nd; i < sc; i++) strbuf_putc(b, '0');
+            for (size_t i = nd; i-- > 0;) strbuf_putc(b, digits[i]);
+        } else {
+            for (size_t i = nd; i-- > sc;) strbuf_putc(b, digits[i]);
+            strbuf_putc(b, '.');
+            for (size_t i = sc; i-- > 0;) strbuf_putc(b, digits[i]);
+        }
+    }
+    free(mag);
+    free(digits);
+}

@@ -6,6 +6,7 @@
 
 #include <kc/kc_plugin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct strbuf {
     char *data; /* NUL-terminated once anything was appended; NULL before */
@@ -22,6 +23,9 @@ void strbuf_printf(strbuf *b, const char *fmt, ...) KC_PRINTF(2, 3);
 /* A JSON string literal of s[0..n), quotes included: control characters escaped, bytes that
  * are not UTF-8 replaced by U+FFFD (as Java's decoder does). */
 void strbuf_json_string(strbuf *b, const char *s, size_t n);
+/* A Connect Decimal's plain text ("-12.50"): its two's-complement big-endian unscaled value
+ * over 10^scale. */
+void strbuf_decimal(strbuf *b, const uint8_t *unscaled, size_t len, int32_t scale);
 void strbuf_free(strbuf *b);
 
 #endif

@@ -20,6 +20,7 @@
 static const kc_host_api *host;
 #include "../common/config_connector.h"
 #include "../common/config_lists.h"
+#include "../common/errant.h"
 #include "../common/monotonic.h"
 
 static const char *const null_behaviors[] = {"ignore", "delete", "fail", NULL};
@@ -333,8 +334,8 @@ static int check_server(task *t, kc_error *err) {
             host->log(t->ctx, KC_LOG_WARN, "type.name=%s is not sent: %s %d has no mapping types", t->type_name,
                       opensearch ? "OpenSearch" : "Elasticsearch", major);
         }
-        host->log(t->ctx, KC_LOG_INFO, "Writing to %s (%s %d)", base_url(t), opensearch ? "OpenSearch" : "Elasticsearch",
-                  major);
+        host->log(t->ctx, KC_LOG_INFO, "Writing to %s (%s %d)", base_url(t),
+                  opensearch ? "OpenSearch" : "Elasticsearch", major);
         return KC_OK;
     }
     return kc_error_set(err, KC_EFATAL, "%s", msg);
@@ -376,8 +377,8 @@ static int create_index(task *t, const char *name, kc_error *err) {
     long status = control_request(t, "HEAD", path, NULL, msg, sizeof msg);
     if (status == 404) {
         status = control_request(t, "PUT", path, "{}", msg, sizeof msg);
-        if (status == 400 && t->control_reply.data && strstr(t->control_reply.data, "resource_already_exists_exception"))
-            status = 200;
+        const char *reply = t->control_reply.data;
+        if (status == 400 && reply && strstr(reply, "resource_already_exists_exception")) status = 200;
     }
     curl_free(esc);
     if (status >= 200 && status < 300) return KC_OK;
@@ -505,7 +506,8 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     free_list(topics, ntopics);
     if (rc) {
         task_stop(t);
-        return rc == KC_ERETRY ? kc_error_set(err, KC_EFATAL, "%.500s", err->msg) : rc;
+        if (rc == KC_ERETRY) rc = err->code = KC_EFATAL; /* out of reach at start: FAILED, with why */
+        return rc;
     }
     *state = t;
     return KC_OK;
@@ -534,9 +536,7 @@ static int invalid_record(task *t, const kc_record *r, const char *why, kc_error
                   r->topic, (int)r->partition, (long long)r->offset, why);
         return KC_OK;
     }
-    if (host->report_errant(t->ctx, r, why) == KC_OK) return KC_OK;
-    return kc_error_set(err, KC_EFATAL, "record topic=%s partition=%d offset=%lld: %s", r->topic, (int)r->partition,
-                        (long long)r->offset, why);
+    return report_or_fail(t->ctx, r, why, err);
 }
 
 /* ---- the queue of actions ------------------------------------------------------------------
@@ -673,7 +673,9 @@ static int encode_record(task *t, kc_record *const *records, size_t i, kc_error 
     size_t off = b->body.len;
     /* keyed documents carry the offset as external version: a replayed older record loses */
     int64_t version = key_ignore ? -1 : r->offset;
-    es_action action = is_null ? ES_ACTION_DELETE : t->write_method == WRITE_UPSERT ? ES_ACTION_UPSERT : ES_ACTION_INDEX;
+    es_action action = is_null                            ? ES_ACTION_DELETE
+                       : t->write_method == WRITE_UPSERT ? ES_ACTION_UPSERT
+                                                         : ES_ACTION_INDEX;
     es_action_line(&b->body, action, index, t->send_type, id.data ? id.data : "", id.len, version);
     strbuf_free(&id);
     if (!is_null) {
@@ -763,12 +765,8 @@ static void refused_document(task *t, const doc_meta *m, const es_item *it) {
     char msg[KC_ERROR_MSG_MAX];
     snprintf(msg, sizeof msg, "the document was refused: %s", it->error);
     if (t->put_records && m->put_seq == t->put_seq) {
-        if (host->report_errant(t->ctx, t->put_records[m->put_index], msg) != KC_OK) {
-            kc_error e;
-            kc_error_set(&e, KC_EFATAL, "record topic=%s partition=%d offset=%lld: %s", topic, (int)m->partition,
-                         (long long)m->offset, msg);
-            set_failure(t, &e);
-        }
+        kc_error e;
+        if (report_or_fail(t->ctx, t->put_records[m->put_index], msg, &e)) set_failure(t, &e);
         return;
     }
     if (!t->refused) {
@@ -1005,7 +1003,8 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
 static int task_close(void *state, const kc_topic_partition *tps, size_t n, kc_error *err) {
     (void)tps, (void)n, (void)err;
     task *t = state;
-    if (t->held_docs) host->log(t->ctx, KC_LOG_INFO, "Dropping %zu documents of partitions no longer assigned", t->held_docs);
+    if (t->held_docs)
+        host->log(t->ctx, KC_LOG_INFO, "Dropping %zu documents of partitions no longer assigned", t->held_docs);
     drop_held(t);
     return KC_OK;
 }

@@ -21,64 +21,10 @@ static void put_base64(strbuf *b, const uint8_t *d, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
-        char o[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=', i + 2 < n ? tab[v & 63] : '='};
+        char o[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+                     i + 2 < n ? tab[v & 63] : '='};
         strbuf_append(b, o, 4);
     }
-}
-
-/* A Decimal's plain text: the two's-complement big-endian unscaled value, divided by 10^scale. */
-static void put_decimal(strbuf *b, const uint8_t *unscaled, size_t len, int32_t scale) {
-    if (len == 0) {
-        strbuf_putc(b, '0');
-        return;
-    }
-    int neg = unscaled[0] & 0x80;
-    uint8_t *mag = malloc(len);
-    char *digits = malloc(len * 3 + 2); /* 256^len < 10^(3 len) */
-    if (!mag || !digits) {
-        free(mag), free(digits);
-        b->failed = 1;
-        return;
-    }
-    memcpy(mag, unscaled, len);
-    if (neg) { /* magnitude of a negative number: invert and add one */
-        int carry = 1;
-        for (size_t i = len; i-- > 0;) {
-            int v = (uint8_t)~mag[i] + carry;
-            mag[i] = (uint8_t)v;
-            carry = v >> 8;
-        }
-    }
-    size_t nd = 0, start = 0;
-    while (start < len) { /* repeated division by 10, least significant digit first */
-        unsigned rem = 0;
-        for (size_t i = start; i < len; i++) {
-            unsigned cur = rem << 8 | mag[i];
-            mag[i] = (uint8_t)(cur / 10);
-            rem = cur % 10;
-        }
-        digits[nd++] = (char)('0' + rem);
-        while (start < len && mag[start] == 0) start++;
-    }
-    if (nd == 0) digits[nd++] = '0';
-    if (neg) strbuf_putc(b, '-');
-    if (scale <= 0) {
-        for (size_t i = nd; i-- > 0;) strbuf_putc(b, digits[i]);
-        for (int32_t i = 0; i < -scale && i < 4096; i++) strbuf_putc(b, '0');
-    } else {
-        size_t sc = (size_t)scale;
-        if (nd <= sc) {
-            strbuf_puts(b, "0.");
-            for (size_t i = nd; i < sc; i++) strbuf_putc(b, '0');
-            for (size_t i = nd; i-- > 0;) strbuf_putc(b, digits[i]);
-        } else {
-            for (size_t i = nd; i-- > sc;) strbuf_putc(b, digits[i]);
-            strbuf_putc(b, '.');
-            for (size_t i = sc; i-- > 0;) strbuf_putc(b, digits[i]);
-        }
-    }
-    free(mag);
-    free(digits);
 }
 
 /* ---- documents ---------------------------------------------------------------------------- */
@@ -121,7 +67,7 @@ static void encode_value(strbuf *b, const kc_value *v, int compact, int depth) {
         put_base64(b, (const uint8_t *)v->u.str.ptr, v->u.str.len);
         strbuf_putc(b, '"');
         break;
-    case KC_VAL_DECIMAL: put_decimal(b, v->u.dec.unscaled, v->u.dec.len, v->u.dec.scale); break;
+    case KC_VAL_DECIMAL: strbuf_decimal(b, v->u.dec.unscaled, v->u.dec.len, v->u.dec.scale); break;
     case KC_VAL_ARRAY:
         strbuf_putc(b, '[');
         for (size_t i = 0; i < v->u.arr.len; i++) {
@@ -377,7 +323,8 @@ int es_bulk_parse(const char *body, size_t len, es_item *items, size_t n, int *e
             type = json_string_value(json_object_get(error, "type"));
             const char *reason = json_string_value(json_object_get(error, "reason"));
             json_t *cause = json_object_get(error, "caused_by");
-            const char *cause_reason = json_is_object(cause) ? json_string_value(json_object_get(cause, "reason")) : NULL;
+            const char *cause_reason =
+                json_is_object(cause) ? json_string_value(json_object_get(cause, "reason")) : NULL;
             snprintf(it->error, sizeof it->error, "%s: %s%s%s", type ? type : "error", reason ? reason : "",
                      cause_reason ? " (" : "", cause_reason ? cause_reason : "");
             if (cause_reason) strncat(it->error, ")", sizeof it->error - strlen(it->error) - 1);

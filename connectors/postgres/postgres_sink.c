@@ -23,6 +23,7 @@
 static const kc_host_api *host;
 #include "../common/config_connector.h"
 #include "../common/config_lists.h"
+#include "../common/errant.h"
 #include "../common/monotonic.h"
 
 static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
@@ -1295,9 +1296,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
                           (long long)records[i]->offset);
         } else if (brc == KC_EINVAL) { /* this record cannot be a row: errors.tolerance decides */
             row_free(&rows[nrows]);
-            if (host->report_errant(t->ctx, records[i], rerr.msg) != KC_OK)
-                rc = kc_error_set(err, KC_EFATAL, "record topic=%s partition=%d offset=%lld: %s", records[i]->topic,
-                                  (int)records[i]->partition, (long long)records[i]->offset, rerr.msg);
+            rc = report_or_fail(t->ctx, records[i], rerr.msg, err);
         } else {
             row_free(&rows[nrows]);
             rc = kc_error_set(err, brc, "%s", rerr.msg);

@@ -134,3 +134,35 @@ wait_es() {
     sleep 0.5
   done
 }
+
+need_neo4j() {
+  "$KCD_SOURCE/tests/services/neo4j" status || "$KCD_SOURCE/tests/services/neo4j" start
+}
+NEO4J_URL=$("$KCD_SOURCE/tests/services/neo4j" url)
+# cypher QUERY: runs QUERY on the test Neo4j with the official Python driver (PyPI's neo4j, in a
+# venv of its own): an independent client checks what kcd's Bolt client wrote. Prints each
+# row's values tab-separated.
+NEO4J_VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv-neo4j
+cypher() {
+  if [ ! -x "$NEO4J_VENV/bin/python" ] || ! "$NEO4J_VENV/bin/python" -c 'import neo4j' 2>/dev/null; then
+    python3 -m venv "$NEO4J_VENV" && "$NEO4J_VENV/bin/pip" install -q neo4j==6.4.1 >&2 || fail "cannot install the neo4j driver"
+  fi
+  "$NEO4J_VENV/bin/python" - "$NEO4J_URL" "$1" <<'PY'
+import sys
+from neo4j import GraphDatabase
+with GraphDatabase.driver(sys.argv[1], auth=("neo4j", "connect")) as d:
+    for rec in d.execute_query(sys.argv[2]).records:
+        print("\t".join(str(v) for v in rec.values()))
+PY
+}
+# wait_cypher WANT QUERY [SECONDS]: until cypher QUERY prints WANT while kcd runs
+wait_cypher() {
+  local deadline=$((SECONDS + ${3:-60})) got=""
+  while :; do
+    got=$(cypher "$2" 2>/dev/null || true)
+    [ "$got" = "$1" ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}

@@ -359,6 +359,17 @@ def main():
         check(ok and "cannot reach http://elasticsearch:9200" in b["tasks"][0].get("trace", ""),
               "seed %s FAILED naming the server it cannot reach: %s" % (seed, b))
         check(k.call("DELETE", "/connectors/" + seed)[0] == 204, "delete seed " + seed)
+    # --- the Neo4j seed: its host "neo4j" does not resolve here either ---
+    with open(os.path.join(SOURCE, "tests/data/seed-configs/SINK_NEO4J_PROBES_01.json")) as f:
+        body = json.load(f)
+    s, b, _ = k.call("POST", "/connectors", body)
+    check(s == 201 and b["name"] == "SINK_NEO4J_PROBES_01", "POST seed SINK_NEO4J_PROBES_01 -> 201: %s %s" % (s, b))
+    ok = wait_for(lambda: k.call("GET", "/connectors/SINK_NEO4J_PROBES_01/status")[1]["tasks"][0]["state"] == "FAILED",
+                  timeout=90)
+    b = k.call("GET", "/connectors/SINK_NEO4J_PROBES_01/status")[1]
+    check(ok and "cannot resolve Neo4j host neo4j" in b["tasks"][0].get("trace", ""),
+          "seed SINK_NEO4J_PROBES_01 FAILED naming the server: %s" % b)
+    check(k.call("DELETE", "/connectors/SINK_NEO4J_PROBES_01")[0] == 204, "delete seed SINK_NEO4J_PROBES_01")
     check(k.call("GET", "/")[0] == 200, "the API answers after the seed connectors failed")
 
     # --- kept across a restart: the stopped connector stays stopped ---
