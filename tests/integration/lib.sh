@@ -166,3 +166,21 @@ wait_cypher() {
     sleep 0.5
   done
 }
+
+need_ferretdb() {
+  "$KCD_SOURCE/tests/services/ferretdb" status || "$KCD_SOURCE/tests/services/ferretdb" start
+}
+FERRETDB_URL=$("$KCD_SOURCE/tests/services/ferretdb" url)
+# mongo PYTHON: runs PYTHON with `db` bound to a pymongo client of the test FerretDB (PyPI's
+# pymongo, in a venv of its own)
+MONGO_VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv-mongo
+mongo() {
+  if ! "$MONGO_VENV/bin/python" -c 'import pymongo' 2>/dev/null; then
+    python3 -m venv "$MONGO_VENV" && "$MONGO_VENV/bin/pip" install -q pymongo==4.10.1 >&2 || fail "cannot install pymongo"
+  fi
+  "$MONGO_VENV/bin/python" -c "
+import sys, bson
+from pymongo import MongoClient
+client = MongoClient(sys.argv[1] + '/?directConnection=true')
+$1" "$FERRETDB_URL"
+}

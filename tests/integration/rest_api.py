@@ -370,6 +370,20 @@ def main():
     check(ok and "cannot resolve Neo4j host neo4j" in b["tasks"][0].get("trace", ""),
           "seed SINK_NEO4J_PROBES_01 FAILED naming the server: %s" % b)
     check(k.call("DELETE", "/connectors/SINK_NEO4J_PROBES_01")[0] == 204, "delete seed SINK_NEO4J_PROBES_01")
+    # --- and the MongoDB seed: its host "mongodb" does not resolve (the driver looks for a
+    # server for mongodb.server.selection.timeout.ms, 30 s by default) ---
+    with open(os.path.join(SOURCE, "tests/data/seed-configs/SOURCE_MONGODB_UNIFI_01.json")) as f:
+        body = json.load(f)
+    s, b, _ = k.call("POST", "/connectors", body)
+    check(s == 201 and b["name"] == "SOURCE_MONGODB_UNIFI_01" and b["type"] == "source",
+          "POST seed SOURCE_MONGODB_UNIFI_01 -> 201: %s %s" % (s, b))
+    ok = wait_for(lambda: k.call("GET", "/connectors/SOURCE_MONGODB_UNIFI_01/status")[1]["tasks"][0]["state"] == "FAILED",
+                  timeout=90)
+    b = k.call("GET", "/connectors/SOURCE_MONGODB_UNIFI_01/status")[1]
+    check(ok and "cannot reach MongoDB at rs0/mongodb:27017" in b["tasks"][0].get("trace", ""),
+          "seed SOURCE_MONGODB_UNIFI_01 FAILED naming the server: %s" % b)
+    check(k.call("GET", "/connectors/SOURCE_MONGODB_UNIFI_01/status")[0] == 200, "the API answers meanwhile")
+    check(k.call("DELETE", "/connectors/SOURCE_MONGODB_UNIFI_01")[0] == 204, "delete seed SOURCE_MONGODB_UNIFI_01")
     check(k.call("GET", "/")[0] == 200, "the API answers after the seed connectors failed")
 
     # --- kept across a restart: the stopped connector stays stopped ---
