@@ -909,13 +909,15 @@ static void pump(task *t, int all) {
 }
 
 /* Waits (serving the requests) until done(t) or a failure; KC_ERETRY when flush.timeout.ms
- * passes or the task is stopping. */
-static int pump_until(task *t, int all, int (*done)(const task *, size_t), size_t arg, kc_error *err) {
+ * passes, or the task is stopping and `stop_early` (put() waiting for room gives up; the final
+ * flush() of a stopping task still finishes its documents, within flush.timeout.ms). */
+static int pump_until(task *t, int all, int stop_early, int (*done)(const task *, size_t), size_t arg,
+                      kc_error *err) {
     int64_t deadline = monotonic_ms() + t->flush_timeout_ms;
     for (;;) {
         pump(t, all);
         if (t->failed || done(t, arg)) return KC_OK;
-        int stopping = host->should_stop(t->ctx);
+        int stopping = stop_early && host->should_stop(t->ctx);
         if (stopping || monotonic_ms() > deadline)
             return kc_error_set(err, KC_ERETRY, stopping ? "stopping with %zu documents not acknowledged"
                                 : "%zu documents not acknowledged within flush.timeout.ms=%lld",
@@ -950,7 +952,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
     if (t->failed) return failure(t, err);
     /* max.buffered.records: wait for room before taking the records (a KC_ERETRY then
      * redelivers exactly these) */
-    int rc = pump_until(t, 0, room_for, n, err);
+    int rc = pump_until(t, 0, 1, room_for, n, err);
     if (rc) return rc;
     if (t->failed) return failure(t, err);
     t->put_seq++;
@@ -963,7 +965,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
     }
     /* after refused documents, a put() is written before it returns: its records are the ones
      * the errant-record reporter can take */
-    if (t->isolate) rc = pump_until(t, 1, nothing_held, 0, err);
+    if (t->isolate) rc = pump_until(t, 1, 1, nothing_held, 0, err);
     else pump(t, 0);
     t->put_records = NULL;
     if (t->failed) return failure(t, err);
@@ -980,7 +982,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
 static int task_flush(void *state, const kc_topic_partition_offset *offsets, size_t n, kc_error *err) {
     task *t = state;
     (void)offsets, (void)n;
-    int rc = t->failed ? KC_OK : pump_until(t, 1, nothing_held, 0, err);
+    int rc = t->failed ? KC_OK : pump_until(t, 1, 0, nothing_held, 0, err);
     if (t->failed) return failure(t, err);
     if (rc) { /* not acknowledged in time: the worker rewinds to the committed offsets */
         drop_held(t);
