@@ -171,7 +171,7 @@ need_ferretdb() {
   "$KCD_SOURCE/tests/services/ferretdb" status || "$KCD_SOURCE/tests/services/ferretdb" start
 }
 FERRETDB_URL=$("$KCD_SOURCE/tests/services/ferretdb" url)
-# mongo PYTHON: runs PYTHON with `db` bound to a pymongo client of the test FerretDB (PyPI's
+# mongo PYTHON: runs PYTHON with `client` bound to a pymongo client of the test FerretDB (PyPI's
 # pymongo, in a venv of its own)
 MONGO_VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv-mongo
 mongo() {
