@@ -112,38 +112,38 @@ static const kc_config_def config[] = {
 
 /* ---- config checks ------------------------------------------------------------------------ */
 
-static int validate_urls(const char *key, const char *value, char *msg, size_t msg_size) {
-    for (const char *p = value; p && *p;) {
-        while (*p == ' ' || *p == ',') p++;
-        if (!*p) break;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && p[len - 1] == ' ') len--;
-        if (strncasecmp(p, "http://", 7) && strncasecmp(p, "https://", 8)) {
-            snprintf(msg, msg_size, "Invalid value %.*s for configuration %s: URLs start with http:// or https://",
-                     (int)len, p, key);
-            return -1;
-        }
-        p = end ? end + 1 : p + len;
+/* Checks each item of a LIST value with ok(); the first that fails is named in msg. */
+static int validate_items(const char *key, const char *value, int (*ok)(const char *item), const char *rule,
+                          char *msg, size_t msg_size) {
+    char **items;
+    size_t n;
+    int rc = 0;
+    if (split_list(value, &items, &n)) {
+        snprintf(msg, msg_size, "out of memory");
+        rc = -1;
     }
-    return 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!ok(items[i])) {
+            snprintf(msg, msg_size, "Invalid value %s for configuration %s: %s", items[i], key, rule);
+            rc = -1;
+        }
+    free_list(items, n);
+    return rc;
+}
+
+static int is_http_url(const char *s) { return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8); }
+
+static int is_topic_index_pair(const char *s) {
+    const char *colon = strchr(s, ':');
+    return colon && colon != s && colon[1];
+}
+
+static int validate_urls(const char *key, const char *value, char *msg, size_t msg_size) {
+    return validate_items(key, value, is_http_url, "URLs start with http:// or https://", msg, msg_size);
 }
 
 static int validate_index_map(const char *key, const char *value, char *msg, size_t msg_size) {
-    for (const char *p = value; p && *p;) {
-        while (*p == ' ' || *p == ',') p++;
-        if (!*p) break;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *colon = memchr(p, ':', len);
-        if (!colon || colon == p || colon == p + len - 1) {
-            snprintf(msg, msg_size, "Invalid value %.*s for configuration %s: entries are topic:index", (int)len, p,
-                     key);
-            return -1;
-        }
-        p = end ? end + 1 : p + len;
-    }
-    return 0;
+    return validate_items(key, value, is_topic_index_pair, "entries are topic:index", msg, msg_size);
 }
 
 /* ---- task state --------------------------------------------------------------------------- */
@@ -506,7 +506,6 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     free_list(topics, ntopics);
     if (rc) {
         task_stop(t);
-        if (rc == KC_ERETRY) rc = err->code = KC_EFATAL; /* out of reach at start: FAILED, with why */
         return rc;
     }
     *state = t;
@@ -1055,8 +1054,7 @@ static int validate(const kc_config *cfg, kc_error *err) {
 }
 
 static int plugin_init(const kc_host_api *h, kc_error *err) {
-    if (h->size < offsetof(kc_host_api, report_errant) + sizeof h->report_errant)
-        return kc_error_set(err, KC_EABI, "elasticsearch-sink needs a worker with ABI 1.1 (report_errant)");
+    if (errant_host_check(h, "elasticsearch-sink", err)) return err->code;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return kc_error_set(err, KC_EFATAL, "libcurl could not be initialised");
     host = h;

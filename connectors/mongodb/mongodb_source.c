@@ -434,7 +434,6 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     }
     if (rc) {
         task_stop(t);
-        if (rc == KC_ERETRY) rc = err->code = KC_EFATAL; /* out of reach at start: FAILED, with why */
         return rc;
     }
     *state = t;

@@ -261,7 +261,6 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     int rc = connect_neo4j(t, err);
     if (rc) {
         task_stop(t);
-        if (rc == KC_ERETRY) rc = err->code = KC_EFATAL; /* out of reach at start: FAILED, with why */
         return rc;
     }
     host->log(ctx, KC_LOG_INFO, "Connected to Neo4j at %s:%s (Bolt %d.%d)", t->host_name, t->port,
@@ -412,8 +411,7 @@ static void task_stop(void *state) {
 }
 
 static int plugin_init(const kc_host_api *h, kc_error *err) {
-    if (h->size < offsetof(kc_host_api, report_errant) + sizeof h->report_errant)
-        return kc_error_set(err, KC_EABI, "neo4j-sink needs a worker with ABI 1.1 (report_errant)");
+    if (errant_host_check(h, "neo4j-sink", err)) return err->code;
     host = h;
     return KC_OK;
 }

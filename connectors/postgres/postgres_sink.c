@@ -1377,8 +1377,7 @@ static void task_stop(void *state) {
 }
 
 static int plugin_init(const kc_host_api *h, kc_error *err) {
-    if (h->size < offsetof(kc_host_api, report_errant) + sizeof h->report_errant)
-        return kc_error_set(err, KC_EABI, "postgres-sink needs a worker with ABI 1.1 (report_errant)");
+    if (errant_host_check(h, "postgres-sink", err)) return err->code;
     host = h;
     return KC_OK;
 }
