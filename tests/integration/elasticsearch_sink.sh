@@ -143,14 +143,9 @@ grep -q "A document was refused after its put() returned (record topic=$T_BAD pa
   fail "es-bad's refusal did not come after its put() (linger.ms): the replay path was not taken"
 
 # without errors.tolerance the refused document fails the task, naming the record
-url=$(rest_url)
-deadline=$((SECONDS + 60))
-until curl -s "$url/connectors/es-strict/status" | grep -q '"state":"FAILED"'; do
-  [ $SECONDS -lt $deadline ] || fail "es-strict did not fail: $(curl -s "$url/connectors/es-strict/status")"
-  sleep 0.5
-done
-curl -s "$url/connectors/es-strict/status" | grep -q "partition=0 offset=1: the document was refused: mapper_parsing_exception" ||
-  fail "es-strict's trace does not name the record: $(curl -s "$url/connectors/es-strict/status")"
+wait_task_failed "$(rest_url)" es-strict
+grep -q "partition=0 offset=1: the document was refused: mapper_parsing_exception" <<<"$TASK_STATUS" ||
+  fail "es-strict's trace does not name the record: $TASK_STATUS"
 
 # schema.ignore=false: the mapping comes from the Connect schema before the first document
 wait_es 1 "/$I_SCHEMA/_count" 'r["count"]'

@@ -19,8 +19,33 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$WORK/kcd.log" ] && tail -40 "$WORK/kcd.log" >&2; exit 1; }
 pass() { echo "PASS: $*"; }
 
-need_kafka() {
-  "$KCD_SOURCE/tests/services/kafka" status || "$KCD_SOURCE/tests/services/kafka" start
+# need_service NAME: the server tests/services/NAME runs, started unless it answers already
+need_service() {
+  "$KCD_SOURCE/tests/services/$1" status || "$KCD_SOURCE/tests/services/$1" start
+}
+need_kafka() { need_service kafka; }
+
+# wait_output WANT SECONDS WHAT CMD...: until CMD prints WANT while kcd runs, else fail naming WHAT
+wait_output() {
+  local want=$1 deadline=$((SECONDS + $2)) what=$3 got=""
+  shift 3
+  while :; do
+    got=$("$@" 2>/dev/null || true)
+    [ "$got" = "$want" ] && return 0
+    [ $SECONDS -lt $deadline ] || fail "waited for $what to give [$want], last [$got]"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}
+
+# wait_task_failed REST_URL CONNECTOR [SECONDS]: until the connector's task is FAILED; its status
+# (with the trace) is then in $TASK_STATUS
+wait_task_failed() {
+  local deadline=$((SECONDS + ${3:-60}))
+  until TASK_STATUS=$(curl -s "$1/connectors/$2/status") && grep -q '"state":"FAILED"' <<<"$TASK_STATUS"; do
+    [ $SECONDS -lt $deadline ] || fail "$2 did not fail: $TASK_STATUS"
+    sleep 0.5
+  done
 }
 
 # write_worker FILE [extra lines...]
@@ -92,52 +117,29 @@ rest_url() {
   echo "http://127.0.0.1:$port"
 }
 
-need_postgres() {
-  "$KCD_SOURCE/tests/services/postgres" status || "$KCD_SOURCE/tests/services/postgres" start
-}
+need_postgres() { need_service postgres; }
 PG_PORT=${KCD_PG_PORT:-15432}
 # psql_q SQL...: one query against the test cluster, unaligned, tuples only
 psql_q() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${PG_DB:-postgres}" -v ON_ERROR_STOP=1 -c "$*"; }
 # wait_sql WANT SQL [SECONDS]: until the query answers WANT (60 s by default) while kcd runs
-wait_sql() {
-  local deadline=$((SECONDS + ${3:-60})) got=""
-  while :; do
-    got=$(psql_q "$2" 2>/dev/null || true)
-    [ "$got" = "$1" ] && return 0
-    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
-    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-    sleep 0.5
-  done
-}
+wait_sql() { wait_output "$1" "${3:-60}" "[$2]" psql_q "$2"; }
 # seed_config NAME DB: a seed connector config with only its database host changed to the test cluster's
 seed_config() {
   sed "s|jdbc:postgresql://postgres:5432/|jdbc:postgresql://127.0.0.1:$PG_PORT/$2|" "$KCD_SOURCE/tests/data/seed-configs/$1.json"
 }
 
-need_opensearch() {
-  "$KCD_SOURCE/tests/services/opensearch" status || "$KCD_SOURCE/tests/services/opensearch" start
-}
+need_opensearch() { need_service opensearch; }
 ES_URL=$("$KCD_SOURCE/tests/services/opensearch" url)
 # es METHOD PATH [BODY]: one request to the test OpenSearch node; prints the reply
 es() { curl -sS -X "$1" -H 'Content-Type: application/json' "$ES_URL$2" ${3:+--data-binary "$3"}; }
 # es_json PATH PYTHON-EXPR: evaluates EXPR over the reply of GET PATH (bound to r); prints the result
 es_json() { es GET "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print('"$2"')'; }
+# es_fresh_json PATH PYTHON-EXPR: es_json after a refresh (documents indexed since are searchable)
+es_fresh_json() { es POST "/_refresh" >/dev/null 2>&1 || true; es_json "$@"; }
 # wait_es WANT PATH EXPR [SECONDS]: until es_json PATH EXPR prints WANT while kcd runs
-wait_es() {
-  local deadline=$((SECONDS + ${4:-60})) got=""
-  while :; do
-    es POST "/_refresh" >/dev/null 2>&1 || true
-    got=$(es_json "$2" "$3" 2>/dev/null || true)
-    [ "$got" = "$1" ] && return 0
-    [ $SECONDS -lt $deadline ] || fail "waited for $2 [$3] to give [$1], last [$got]"
-    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-    sleep 0.5
-  done
-}
+wait_es() { wait_output "$1" "${4:-60}" "$2 [$3]" es_fresh_json "$2" "$3"; }
 
-need_neo4j() {
-  "$KCD_SOURCE/tests/services/neo4j" status || "$KCD_SOURCE/tests/services/neo4j" start
-}
+need_neo4j() { need_service neo4j; }
 NEO4J_URL=$("$KCD_SOURCE/tests/services/neo4j" url)
 # cypher QUERY: runs QUERY on the test Neo4j with the official Python driver (PyPI's neo4j, in a
 # venv of its own): an independent client checks what kcd's Bolt client wrote. Prints each
@@ -156,20 +158,9 @@ with GraphDatabase.driver(sys.argv[1], auth=("neo4j", "connect")) as d:
 PY
 }
 # wait_cypher WANT QUERY [SECONDS]: until cypher QUERY prints WANT while kcd runs
-wait_cypher() {
-  local deadline=$((SECONDS + ${3:-60})) got=""
-  while :; do
-    got=$(cypher "$2" 2>/dev/null || true)
-    [ "$got" = "$1" ] && return 0
-    [ $SECONDS -lt $deadline ] || fail "waited for [$2] to give [$1], last [$got]"
-    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-    sleep 0.5
-  done
-}
+wait_cypher() { wait_output "$1" "${3:-60}" "[$2]" cypher "$2"; }
 
-need_ferretdb() {
-  "$KCD_SOURCE/tests/services/ferretdb" status || "$KCD_SOURCE/tests/services/ferretdb" start
-}
+need_ferretdb() { need_service ferretdb; }
 FERRETDB_URL=$("$KCD_SOURCE/tests/services/ferretdb" url)
 # mongo PYTHON: runs PYTHON with `client` bound to a pymongo client of the test FerretDB (PyPI's
 # pymongo, in a venv of its own)

@@ -33,13 +33,8 @@ start_kcd "$WORK/worker.properties" "$WORK/unifi.json"
 url=$(rest_url)
 wait_count unifi.ace.device 3 60 "the copy of ace.device did not reach unifi.ace.device"
 wait_count unifi.ace.user 2 60 "the copy of ace.user did not reach unifi.ace.user"
-deadline=$((SECONDS + 60))
-until curl -s "$url/connectors/SOURCE_MONGODB_UNIFI_01/status" | grep -q '"state":"FAILED"'; do
-  [ $SECONDS -lt $deadline ] || fail "the task did not fail on the missing change streams: $(curl -s "$url/connectors/SOURCE_MONGODB_UNIFI_01/status")"
-  sleep 0.5
-done
-curl -s "$url/connectors/SOURCE_MONGODB_UNIFI_01/status" | grep -q 'the server cannot follow changes: .*needs change streams' ||
-  fail "the trace lacks the reason: $(curl -s "$url/connectors/SOURCE_MONGODB_UNIFI_01/status")"
+wait_task_failed "$url" SOURCE_MONGODB_UNIFI_01
+grep -q 'the server cannot follow changes: .*needs change streams' <<<"$TASK_STATUS" || fail "the trace lacks the reason: $TASK_STATUS"
 "$TESTKIT" dump-timestamps "$BOOTSTRAP" unifi.ace.device >"$WORK/device.txt"
 "$TESTKIT" dump-timestamps "$BOOTSTRAP" unifi.ace.user >"$WORK/user.txt"
 [ "$("$TESTKIT" count "$BOOTSTRAP" unifi.ace.other 2>/dev/null || echo 0)" = 0 ] || fail "ace.other is not in collection.whitelist"

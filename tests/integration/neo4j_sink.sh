@@ -83,17 +83,11 @@ grep -q 'exception.message=Neo.ClientError.Statement.SemanticError: Cannot merge
   fail "the DLQ headers lack the server's message: $(cat "$WORK/dlq.tsv")"
 
 url=$(rest_url)
-for c in neo4j-syntax neo4j-password; do
-  deadline=$((SECONDS + 60))
-  until curl -s "$url/connectors/$c/status" | grep -q '"state":"FAILED"'; do
-    [ $SECONDS -lt $deadline ] || fail "$c did not fail: $(curl -s "$url/connectors/$c/status")"
-    sleep 0.5
-  done
-done
-curl -s "$url/connectors/neo4j-syntax/status" | grep -q "neo4j.topic.cypher.$T_TYPES: Neo.ClientError.Statement.SyntaxError" ||
-  fail "neo4j-syntax's trace lacks the key and the server's code: $(curl -s "$url/connectors/neo4j-syntax/status")"
-curl -s "$url/connectors/neo4j-password/status" | grep -q "refused the credentials of neo4j" ||
-  fail "neo4j-password's trace lacks the reason: $(curl -s "$url/connectors/neo4j-password/status")"
+wait_task_failed "$url" neo4j-syntax
+grep -q "neo4j.topic.cypher.$T_TYPES: Neo.ClientError.Statement.SyntaxError" <<<"$TASK_STATUS" ||
+  fail "neo4j-syntax's trace lacks the key and the server's code: $TASK_STATUS"
+wait_task_failed "$url" neo4j-password
+grep -q "refused the credentials of neo4j" <<<"$TASK_STATUS" || fail "neo4j-password's trace lacks the reason: $TASK_STATUS"
 kill -0 "$KCD_PID" || fail "kcd died"
 stop_kcd
 grep -q "not-the-password\|=connect\b" "$WORK/kcd.log" && fail "a password reached the log"
