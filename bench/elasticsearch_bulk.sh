@@ -16,6 +16,7 @@ BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 ES=$("$ROOT/tests/services/opensearch" url)
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
+. "$ROOT/bench/lib.sh"
 trap '[ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"; curl -s -X DELETE "$ES/bench-es-*" >/dev/null || true' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/opensearch" status || { echo "start OpenSearch first: tests/services/opensearch start" >&2; exit 1; }
@@ -56,7 +57,7 @@ limit_run() {
 
 # kcd_run TASKS REP: the sink from the topic's start until the committed offsets cover every record
 kcd_run() {
-  local tasks=$1 rep=$2 index="bench-es-kcd-$1-$2" name="bench-es-$1-$2-$RUN" t0 t1 pid
+  local tasks=$1 rep=$2 index="bench-es-kcd-$1-$2" name="bench-es-$1-$2-$RUN" times docs
   fresh_index "$index"
   cat >"$WORK/worker.properties" <<P
 bootstrap.servers=$BOOTSTRAP
@@ -73,28 +74,15 @@ P
  "value.converter.schemas.enable": "false", "connection.url": "$ES", "type.name": "_doc", "key.ignore": "true",
  "schema.ignore": "true", "topic.index.map": "$TOPIC:$index", "tasks.max": "$tasks"${BENCH_SINK_EXTRA:-}}}
 J
-  t0=$(date +%s.%N)
-  "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/sink.json" >"$WORK/kcd-$tasks-$rep.log" 2>&1 &
-  pid=$!
-  until [ "$("$BUILD/bin/testkit" committed "$BOOTSTRAP" "connect-$name" "$TOPIC" 2>/dev/null | awk '{s += $2} END {print s + 0}')" -ge "$N" ]; do
-    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$WORK/kcd-$tasks-$rep.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  t1=$(date +%s.%N)
-  local rss cpu
-  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
-  kill -TERM $pid
-  wait $pid || true
+  all_committed() { committed_at_least "connect-$name" "$TOPIC" "$N"; }
+  times=$(time_kcd "$WORK/kcd-$tasks-$rep.log" all_committed "$WORK/worker.properties" "$WORK/sink.json")
   curl -s -X POST "$ES/$index/_refresh" >/dev/null
-  local docs
   docs=$(curl -s "$ES/$index/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
   [ "$docs" = "$N" ] || { echo "kcd run wrote $docs documents for $N records" >&2; exit 1; }
   # committed offsets lag the writes by up to offset.flush.interval.ms: not taken off the time
-  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+  echo "$times"
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 lims=() ones=() threes=()
 for rep in 1 2 3; do
   lims+=("$(limit_run)")

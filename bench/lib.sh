@@ -23,3 +23,33 @@ P
   echo "$dir/libs"
 }
 
+
+# median A B C: the middle of three runs (lines sort by their first number)
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+
+# committed_at_least GROUP TOPIC N: the consumer group's committed offsets on TOPIC sum to N or more
+# (a partition with nothing committed says -1001: it adds nothing)
+committed_at_least() {
+  [ "$("$BUILD/bin/testkit" committed "$BOOTSTRAP" "$1" "$2" 2>/dev/null | awk '$2 > 0 {s += $2} END {print s + 0}')" -ge "$3" ]
+}
+
+# time_kcd LOG DONE KCD-ARGS...: runs `kcd standalone KCD-ARGS` (output to LOG) until the command
+# DONE (a shell function; it sees the caller's locals) succeeds, looking every 0.1 s; prints
+# "wall-seconds cpu-seconds peak-RSS-KiB" of that kcd, then stops it
+time_kcd() {
+  local log=$1 done=$2 t0 t1 pid rss cpu
+  shift 2
+  t0=$(date +%s.%N)
+  "$BUILD/bin/kcd" standalone "$@" >"$log" 2>&1 &
+  pid=$!
+  until "$done"; do
+    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  kill -TERM $pid
+  wait $pid || true
+  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+}

@@ -18,6 +18,7 @@ WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
 DB="bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
 py() { "$VENV/bin/python" - "$MONGO/?directConnection=true" "$DB" "$@"; }
+. "$ROOT/bench/lib.sh"
 trap 'py <<<"import sys; from pymongo import MongoClient; MongoClient(sys.argv[1]).drop_database(sys.argv[2])" || true; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/ferretdb" status || { echo "start FerretDB first: tests/services/ferretdb start" >&2; exit 1; }
@@ -50,7 +51,7 @@ PY
 }
 
 kcd_run() {
-  local rep=$1 prefix="bench-mongo-$rep-$RUN" t0 t1 pid
+  local rep=$1 prefix="bench-mongo-$rep-$RUN"
   cat >"$WORK/worker.properties" <<P
 bootstrap.servers=$BOOTSTRAP
 key.converter=org.apache.kafka.connect.json.JsonConverter
@@ -64,23 +65,10 @@ P
  "mongodb.hosts": "rs0/127.0.0.1:${MONGO##*:}", "mongodb.name": "$prefix", "collection.whitelist": "$DB\\\\.device"}}
 J
   "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$prefix.$DB.device" 1 >/dev/null
-  t0=$(date +%s.%N)
-  "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/source.json" >"$WORK/kcd-$rep.log" 2>&1 &
-  pid=$!
-  until [ "$("$BUILD/bin/testkit" count "$BOOTSTRAP" "$prefix.$DB.device" 2>/dev/null || echo 0)" -ge "$N" ]; do
-    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$WORK/kcd-$rep.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  t1=$(date +%s.%N)
-  local rss cpu
-  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
-  kill -TERM $pid
-  wait $pid || true
-  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+  all_copied() { [ "$("$BUILD/bin/testkit" count "$BOOTSTRAP" "$prefix.$DB.device" 2>/dev/null || echo 0)" -ge "$N" ]; }
+  time_kcd "$WORK/kcd-$rep.log" all_copied "$WORK/worker.properties" "$WORK/source.json"
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 lims=() kcds=()
 for rep in 1 2 3; do
   lims+=("$(limit_run)")

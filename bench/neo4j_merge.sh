@@ -17,6 +17,7 @@ NEO4J=$("$ROOT/tests/services/neo4j" url)
 VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv-neo4j
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
+. "$ROOT/bench/lib.sh"
 trap '[ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/neo4j" status || { echo "start Neo4j first: tests/services/neo4j start" >&2; exit 1; }
@@ -87,7 +88,7 @@ peer_run() {
 }
 
 kcd_run() {
-  local rep=$1 name="bench-neo4j-$1-$RUN" t0 t1 pid
+  local rep=$1 name="bench-neo4j-$1-$RUN"
   fresh_graph
   cat >"$WORK/worker.properties" <<P
 bootstrap.servers=$BOOTSTRAP
@@ -107,23 +108,10 @@ c["neo4j.topic.cypher." + sys.argv[3]] = c.pop("neo4j.topic.cypher.pcap_probe_en
 c["neo4j.server.uri"] = sys.argv[4]
 print(json.dumps({"name": sys.argv[2], "config": c}))
 PY
-  t0=$(date +%s.%N)
-  "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/sink.json" >"$WORK/kcd-$rep.log" 2>&1 &
-  pid=$!
-  until [ "$("$BUILD/bin/testkit" committed "$BOOTSTRAP" "connect-$name" "$TOPIC" 2>/dev/null | awk '{s += $2} END {print s + 0}')" -ge "$N" ]; do
-    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$WORK/kcd-$rep.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  t1=$(date +%s.%N)
-  local rss cpu
-  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
-  kill -TERM $pid
-  wait $pid || true
-  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+  all_committed() { committed_at_least "connect-$name" "$TOPIC" "$N"; }
+  time_kcd "$WORK/kcd-$rep.log" all_committed "$WORK/worker.properties" "$WORK/sink.json"
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 lims=() kcds=() graphs=()
 for rep in 1 2 3; do
   lims+=("$(peer_run)")

@@ -19,6 +19,7 @@ WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
 DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
 psqlx() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+. "$ROOT/bench/lib.sh"
 trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
@@ -123,7 +124,6 @@ J
 }
 
 # the limit and the fastest kcd mode, three times each, interleaved: medians (the machine is noisy)
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 # (and once more with a prefetch queue of 128 MB: librdkafka 2.0 refills a full one only about
 # once a second, so a sink that drains 64 MB faster than that waits; see core/worker.c)
 lims=() bufs=() bigs=()
