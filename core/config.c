@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <strings.h>
 
 #include "kc_buf.h"
+#include "kc_log.h"
 
 /* ---- string lists ------------------------------------------------------------------------- */
 
@@ -396,9 +398,9 @@ const char *kc_config_type_name(kc_config_type t) {
     return "STRING";
 }
 
-int kc_config_check_value(const kc_config_def *def, const char *key, const char *value, char *msg,
+int kc_config_check_value(const kc_config_def *def, const char *key, const char *value, int hide, char *msg,
                           size_t msg_size) {
-    const char *shown = kc_config_def_is_secret(def) ? "[hidden]" : value;
+    const char *shown = hide || kc_config_def_is_secret(def) ? "[hidden]" : value;
     double num = 0;
     int64_t l;
     int b;
@@ -461,12 +463,22 @@ int kc_config_check_value(const kc_config_def *def, const char *key, const char 
                  def->max);
         return -1;
     }
-    if (def->validate && def->validate(key, value, msg, msg_size)) return -1;
+    if (def->validate && def->validate(key, value, msg, msg_size)) {
+        if (hide) /* the validator's own words may quote the value */
+            snprintf(msg, msg_size, "Invalid value [hidden] for configuration %s: the value its config provider "
+                                    "gave is not valid for this setting", key);
+        return -1;
+    }
     return 0;
 }
 
 size_t kc_config_validate(const kc_config_def *defs, const char *prefix, kc_config *cfg,
                           kc_strlist *problems, kc_strlist *warnings) {
+    return kc_config_validate_hiding(defs, prefix, cfg, NULL, problems, warnings);
+}
+
+size_t kc_config_validate_hiding(const kc_config_def *defs, const char *prefix, kc_config *cfg,
+                                 const kc_strlist *hidden, kc_strlist *problems, kc_strlist *warnings) {
     size_t before = problems->len;
     char key[512], alias[512], msg[1024];
     /* Deprecated spellings first, so the canonical key sees their value. */
@@ -493,7 +505,7 @@ size_t kc_config_validate(const kc_config_def *defs, const char *prefix, kc_conf
         }
         if ((d->flags & KC_CFG_F_DEPRECATED) && warnings)
             kc_strlist_addf(warnings, "Configuration %s is deprecated", key);
-        if (kc_config_check_value(d, key, v, msg, sizeof msg)) kc_strlist_add(problems, msg);
+        if (kc_config_check_value(d, key, v, kc_strlist_has(hidden, key), msg, sizeof msg)) kc_strlist_add(problems, msg);
     }
     return problems->len - before;
 }
@@ -509,12 +521,36 @@ static const struct {
     {"directory", "org.apache.kafka.common.config.provider.DirectoryConfigProvider"},
 };
 
+/* allowed.paths (KIP-993): absolute folders or files that exist, kept resolved (symlinks and ".."
+ * gone) so a path is checked for what it really names. */
+static void provider_paths(kc_config_provider *pv, const char *key, const char *value, kc_strlist *problems) {
+    kc_strlist items = {0};
+    if (kc_list_split(value, &items)) {
+        kc_strlist_add(problems, "out of memory");
+        return;
+    }
+    pv->restrict_paths = items.len > 0;
+    for (size_t i = 0; i < items.len; i++) {
+        char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
+        if (!real || kc_strlist_add(&pv->allowed_paths, real))
+            kc_strlist_addf(problems, "Invalid value %s for configuration %s: The path should be absolute and exist",
+                            items.items[i], key);
+        free(real);
+    }
+    kc_strlist_free(&items);
+}
+
 int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc_strlist *problems) {
     memset(p, 0, sizeof *p);
     kc_strlist names = {0};
-    kc_list_split(kc_config_get(worker, "config.providers"), &names);
+    if (kc_list_split(kc_config_get(worker, "config.providers"), &names)) return kc_strlist_add(problems, "out of memory");
+    p->items = calloc(names.len ? names.len : 1, sizeof *p->items);
+    if (!p->items) {
+        kc_strlist_free(&names);
+        return kc_strlist_add(problems, "out of memory");
+    }
     for (size_t i = 0; i < names.len; i++) {
-        char key[256];
+        char key[300];
         snprintf(key, sizeof key, "config.providers.%s.class", names.items[i]);
         const char *cls = kc_config_get(worker, key);
         const char *kind = NULL;
@@ -527,14 +563,37 @@ int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc
         if (!cls) {
             kc_strlist_addf(problems, "Missing required configuration \"%s\" for config provider %s", key,
                             names.items[i]);
-        } else if (!kind) {
+            continue;
+        }
+        if (!kind) {
             kc_strlist_addf(problems,
                             "Invalid value %s for configuration %s: unknown config provider class "
                             "(kcd has FileConfigProvider, EnvVarConfigProvider, DirectoryConfigProvider)",
                             cls, key);
-        } else {
-            kc_strlist_add(&p->names, names.items[i]);
-            kc_strlist_add(&p->kinds, kind);
+            continue;
+        }
+        kc_config_provider *pv = &p->items[p->len++];
+        pv->kind = kind;
+        if (!(pv->name = strdup(names.items[i]))) kc_strlist_add(problems, "out of memory");
+        char pkey[300];
+        const char *pval;
+        snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowed.paths", names.items[i]);
+        if ((pval = kc_config_get(worker, pkey))) {
+            if (strcmp(kind, "env")) provider_paths(pv, pkey, pval, problems);
+            else kc_strlist_addf(problems, "Invalid configuration %s: the env provider reads no paths", pkey);
+        }
+        snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowlist.pattern", names.items[i]);
+        if ((pval = kc_config_get(worker, pkey))) {
+            kc_buf anchored = KC_BUF_INIT; /* Java's matches(): the whole name */
+            kc_buf_printf(&anchored, "^(%s)$", pval);
+            if (strcmp(kind, "env"))
+                kc_strlist_addf(problems, "Invalid configuration %s: only the env provider has an allowlist", pkey);
+            else if (anchored.failed || regcomp(&pv->allowlist, anchored.data, REG_EXTENDED | REG_NOSUB))
+                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not a regular expression", pval,
+                                pkey);
+            else
+                pv->has_allowlist = 1;
+            kc_buf_free(&anchored);
         }
     }
     kc_strlist_free(&names);
@@ -542,43 +601,76 @@ int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc
 }
 
 void kc_config_providers_free(kc_config_providers *p) {
-    kc_strlist_free(&p->names);
-    kc_strlist_free(&p->kinds);
+    for (size_t i = 0; i < p->len; i++) {
+        free(p->items[i].name);
+        kc_strlist_free(&p->items[i].allowed_paths);
+        if (p->items[i].has_allowlist) regfree(&p->items[i].allowlist);
+    }
+    free(p->items);
+    memset(p, 0, sizeof *p);
 }
 
-/* Looks up one reference; path may be NULL (${env:VAR}). */
-static int provider_lookup(const char *kind, const char *path, const char *key, char **out, kc_error *err) {
-    if (strcmp(kind, "env") == 0) {
+int kc_path_in(const kc_strlist *allowed, const char *real) {
+    for (size_t i = 0; i < allowed->len; i++) {
+        const char *a = allowed->items[i];
+        size_t n = strlen(a);
+        if (!strcmp(a, "/") || (!strncmp(real, a, n) && (real[n] == '\0' || real[n] == '/'))) return 1;
+    }
+    return 0;
+}
+
+/* Reads one reference; path may be NULL (${env:VAR}). Whatever the reason a value is not there
+ * (no such file, no such key, not allowed), the error is the same: a REST client learns nothing
+ * of the host's files from it. The reason goes to the DEBUG log. */
+static int provider_lookup(const kc_config_provider *pv, const char *path, const char *key, char **out) {
+    *out = NULL;
+    kc_error err = {0};
+    if (!strcmp(pv->kind, "env")) {
         const char *v = getenv(key);
-        if (!v) return kc_error_set(err, KC_ENOTFOUND, "environment variable %s is not set", key);
-        *out = strdup(v);
-    } else if (strcmp(kind, "file") == 0) {
-        if (!path) return kc_error_set(err, KC_EINVAL, "the file provider needs ${file:PATH:KEY}");
-        kc_config props = {0};
-        int rc = kc_props_load(path, &props, err);
-        if (rc) return rc;
-        const char *v = kc_config_get(&props, key);
-        if (!v) {
-            kc_config_free(&props);
-            return kc_error_set(err, KC_ENOTFOUND, "key %s not found in %s", key, path);
+        if (v && pv->has_allowlist && regexec(&pv->allowlist, key, 0, NULL, 0)) {
+            kc_log(KC_LOG_DEBUG, "ConfigProvider", "env provider %s: %s is not matched by allowlist.pattern", pv->name,
+                   key);
+            v = NULL;
         }
+        if (!v) return KC_ENOTFOUND;
         *out = strdup(v);
+        return *out ? KC_OK : KC_ENOMEM;
+    }
+    if (!path) return KC_EINVAL;
+    int is_file = !strcmp(pv->kind, "file");
+    if (!is_file && (strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, ".."))) return KC_EINVAL;
+    kc_buf full = KC_BUF_INIT;
+    if (is_file) kc_buf_puts(&full, path);
+    else kc_buf_printf(&full, "%s/%s", path, key);
+    if (full.failed) return KC_ENOMEM;
+    char *real = realpath(full.data, NULL);
+    int rc = KC_OK;
+    if (!real) {
+        kc_error_set(&err, KC_ENOTFOUND, "%s: %s", full.data, strerror(errno));
+        rc = KC_ENOTFOUND;
+    } else if (pv->restrict_paths && !kc_path_in(&pv->allowed_paths, real)) {
+        kc_error_set(&err, KC_ENOTFOUND, "%s is outside allowed.paths", real);
+        rc = KC_ENOTFOUND;
+    } else if (is_file) {
+        kc_config props = {0};
+        rc = kc_props_load(real, &props, &err);
+        const char *v = rc ? NULL : kc_config_get(&props, key);
+        if (!rc && !v) rc = kc_error_set(&err, KC_ENOTFOUND, "%s has no key %s", real, key);
+        if (v && !(*out = strdup(v))) rc = KC_ENOMEM;
         kc_config_free(&props);
     } else {
-        if (!path) return kc_error_set(err, KC_EINVAL, "the directory provider needs ${directory:DIR:FILE}");
-        if (strchr(key, '/'))
-            return kc_error_set(err, KC_EINVAL, "directory provider key %s must be a file name", key);
-        char full[4096];
-        snprintf(full, sizeof full, "%s/%s", path, key);
         size_t len;
-        int rc = kc_read_file(full, out, &len, err);
-        if (rc) return rc;
+        rc = kc_read_file(real, out, &len, &err);
     }
-    return *out ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
+    if (rc && rc != KC_ENOMEM)
+        kc_log(KC_LOG_DEBUG, "ConfigProvider", "%s provider %s: %s", pv->kind, pv->name, err.msg);
+    free(real);
+    kc_buf_free(&full);
+    return rc == KC_ENOMEM || rc == KC_OK ? rc : KC_ENOTFOUND;
 }
 
 static int resolve_value(const kc_config_providers *p, const char *cfg_key, const char *value, char **out,
-                         kc_error *err) {
+                         kc_strlist *secrets, kc_error *err) {
     kc_buf b = KC_BUF_INIT;
     const char *s = value;
     for (;;) {
@@ -588,14 +680,18 @@ static int resolve_value(const kc_config_providers *p, const char *cfg_key, cons
         if (!close) break;
         kc_buf_append(&b, s, (size_t)(start - s));
         char *ref = strndup(start + 2, (size_t)(close - start - 2));
-        char *colon = ref ? strchr(ref, ':') : NULL;
-        size_t idx = p->names.len;
+        if (!ref) {
+            kc_buf_free(&b);
+            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        }
+        char *colon = strchr(ref, ':');
+        const kc_config_provider *pv = NULL;
         if (colon) {
             *colon = '\0';
-            for (idx = 0; idx < p->names.len; idx++)
-                if (strcmp(p->names.items[idx], ref) == 0) break;
+            for (size_t i = 0; i < p->len && !pv; i++)
+                if (!strcmp(p->items[i].name, ref)) pv = &p->items[i];
         }
-        if (!colon || idx == p->names.len) {
+        if (!pv) {
             /* Not a provider reference (Connect leaves unknown ones alone); keep the text. */
             kc_buf_append(&b, start, (size_t)(close - start + 1));
         } else {
@@ -607,12 +703,21 @@ static int resolve_value(const kc_config_providers *p, const char *cfg_key, cons
                 key = last + 1;
             }
             char *v = NULL;
-            int rc = provider_lookup(p->kinds.items[idx], path, key, &v, err);
+            int rc = provider_lookup(pv, path, key, &v);
+            if (!rc && secrets && kc_strlist_add(secrets, v)) rc = KC_ENOMEM;
             if (rc) {
-                char msg[KC_ERROR_MSG_MAX];
-                snprintf(msg, sizeof msg, "%s", err->msg);
-                kc_error_set(err, rc, "configuration %s: cannot resolve ${%s:%s%s%s}: %s", cfg_key, ref,
-                             path ? path : "", path ? ":" : "", key, msg);
+                /* the reference as written is no secret; what lies behind it is */
+                if (rc == KC_ENOMEM) kc_error_set(err, rc, "out of memory");
+                else if (rc == KC_EINVAL)
+                    kc_error_set(err, rc, "configuration %s: cannot resolve ${%s:%s%s%s}: the %s provider needs %s",
+                                 cfg_key, ref, path ? path : "", path ? ":" : "", key, pv->kind,
+                                 !strcmp(pv->kind, "file") ? "${NAME:PATH:KEY}" : "${NAME:DIR:FILE}");
+                else
+                    kc_error_set(err, rc, "configuration %s: cannot resolve ${%s:%s%s%s}: no such value (missing, "
+                                 "unreadable or not allowed by the provider's %s)", cfg_key, ref, path ? path : "",
+                                 path ? ":" : "", key,
+                                 !strcmp(pv->kind, "env") ? "allowlist.pattern" : "allowed.paths");
+                free(v);
                 free(ref);
                 kc_buf_free(&b);
                 return rc;
@@ -628,14 +733,74 @@ static int resolve_value(const kc_config_providers *p, const char *cfg_key, cons
     return *out ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
 }
 
-int kc_config_resolve(const kc_config_providers *p, kc_config *cfg, kc_error *err) {
+int kc_config_resolve(const kc_config_providers *p, kc_config *cfg, kc_resolved *resolved, kc_error *err) {
     for (size_t i = 0; i < cfg->len; i++) {
         if (!cfg->items[i].value || !strstr(cfg->items[i].value, "${")) continue;
         char *v;
-        int rc = resolve_value(p, cfg->items[i].key, cfg->items[i].value, &v, err);
+        size_t before = resolved ? resolved->secrets.len : 0;
+        int rc = resolve_value(p, cfg->items[i].key, cfg->items[i].value, &v, resolved ? &resolved->secrets : NULL,
+                               err);
         if (rc) return rc;
+        if (resolved && resolved->secrets.len > before && kc_strlist_add(&resolved->keys, cfg->items[i].key)) {
+            free(v);
+            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        }
         free(cfg->items[i].value);
         cfg->items[i].value = v;
+    }
+    return KC_OK;
+}
+
+void kc_resolved_free(kc_resolved *r) {
+    kc_strlist_free(&r->keys);
+    kc_strlist_free(&r->secrets);
+}
+
+int kc_strlist_has(const kc_strlist *l, const char *s) {
+    for (size_t i = 0; l && i < l->len; i++)
+        if (!strcmp(l->items[i], s)) return 1;
+    return 0;
+}
+
+char *kc_redacted(const char *text, const kc_strlist *secrets) {
+    kc_buf out = KC_BUF_INIT;
+    kc_buf_puts(&out, text);
+    for (size_t i = 0; secrets && i < secrets->len && !out.failed; i++) {
+        const char *sec = secrets->items[i];
+        size_t slen = strlen(sec);
+        if (slen < KC_REDACT_MIN || !strstr(out.data, sec)) continue;
+        kc_buf next = KC_BUF_INIT;
+        const char *p = out.data;
+        for (const char *at = strstr(p, sec); at; at = strstr(p, sec)) {
+            kc_buf_append(&next, p, (size_t)(at - p));
+            kc_buf_puts(&next, "[hidden]");
+            p = at + slen;
+        }
+        kc_buf_puts(&next, p);
+        kc_buf_free(&out);
+        out = next;
+    }
+    return kc_buf_detach(&out); /* NULL after a failure: nothing rather than the secret */
+}
+
+int kc_redact(char *buf, size_t size, const kc_strlist *secrets) {
+    char *r = kc_redacted(buf, secrets);
+    int changed = !r || strcmp(r, buf) != 0;
+    if (!r) buf[0] = '\0';
+    else if (changed) snprintf(buf, size, "%s", r);
+    free(r);
+    return changed;
+}
+
+int kc_strlist_redact(kc_strlist *l, size_t from, const kc_strlist *secrets) {
+    for (size_t i = from; secrets && secrets->len && i < l->len; i++) {
+        char *r = kc_redacted(l->items[i], secrets);
+        if (!r) {
+            l->items[i][0] = '\0';
+            return KC_ENOMEM;
+        }
+        free(l->items[i]);
+        l->items[i] = r;
     }
     return KC_OK;
 }

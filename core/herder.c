@@ -136,7 +136,8 @@ static int connector_halt(kc_connector *c) {
 static void connector_fail(kc_connector *c, const char *what, const char *msg) {
     c->status = KC_STATE_FAILED;
     snprintf(c->trace, sizeof c->trace, "%s: %s", what, msg);
-    KC_ERROR(c->ctx.logger, "%s: %s", what, msg);
+    kc_log_redact(c->trace, sizeof c->trace); /* a plugin's message may quote a provider's value */
+    KC_ERROR(c->ctx.logger, "%s", c->trace);
 }
 
 /* Starts the connector instance and (unless STOPPED) its tasks, as its target says. */
@@ -184,6 +185,8 @@ static void connector_run(kc_connector *c) {
 }
 
 static void connector_free(kc_connector *c) {
+    kc_log_secrets_remove(&c->resolved.secrets);
+    kc_resolved_free(&c->resolved);
     kc_config_free(&c->raw);
     kc_config_free(&c->config);
     kc_strlist_free(&c->topics);
@@ -312,69 +315,104 @@ int kc_herder_exists(kc_herder *h, const char *name) {
     return e;
 }
 
+/* A new, stopped connector in h's table (under the lock); NULL when out of memory. */
+static kc_connector *connector_add(kc_herder *h, const char *name, const kc_plugin *plugin, kc_target_state initial) {
+    kc_connector *c = calloc(1, sizeof *c);
+    if (!c || !(c->name = strdup(name))) {
+        free(c);
+        return NULL;
+    }
+    if (h->len == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 8;
+        kc_connector **items = realloc(h->items, cap * sizeof *items);
+        if (!items) {
+            free(c->name);
+            free(c);
+            return NULL;
+        }
+        h->items = items;
+        h->cap = cap;
+    }
+    h->items[h->len++] = c;
+    c->worker = h->w;
+    c->plugin = plugin;
+    c->target = initial;
+    pthread_mutex_init(&c->topics_lock, NULL);
+    c->ctx.worker = h->w;
+    c->ctx.connector = c->name;
+    c->ctx.task_id = -1;
+    snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    return c;
+}
+
 int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
                   kc_strlist *problems, kc_error *err) {
-    kc_config cfg = {0};
+    kc_config cfg = {0}, shown = {0};
+    kc_resolved resolved = {0};
     const kc_plugin *plugin = NULL;
     kc_strlist warnings = {0};
-    kc_config_copy(&cfg, raw);
-    kc_connector_config_check(h->w, &cfg, &plugin, problems, &warnings);
+    int rc = KC_OK;
+    /* everything that can fail for want of memory happens before the old connector stops, so a
+     * failed request leaves it as it was */
+    if (kc_config_copy(&cfg, raw) || kc_config_copy(&shown, raw)) {
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        goto out;
+    }
+    kc_connector_config_check(h->w, &cfg, &plugin, &resolved, problems, &warnings);
     for (size_t i = 0; i < warnings.len; i++) KC_WARN("Herder", "%s", warnings.items[i]);
-    kc_strlist_free(&warnings);
     if (problems->len) {
-        kc_config_free(&cfg);
-        return kc_error_set(err, KC_EINVAL, "Connector configuration is invalid");
+        rc = kc_error_set(err, KC_EINVAL, "Connector configuration is invalid");
+        goto out;
     }
     const char *name = kc_config_get(&cfg, "name");
+    if (!kc_config_get(&shown, "name") && kc_config_set(&shown, "name", name)) {
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        goto out;
+    }
+    int64_t max_connectors = 1000;
+    kc_config_get_long(&h->w->config, "max.connectors", &max_connectors);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     if (c && !allow_replace) {
-        pthread_mutex_unlock(&h->lock);
-        kc_error_set(err, KC_EEXIST, "Connector %s already exists", name); /* name lives in cfg */
-        kc_config_free(&cfg);
-        return KC_EEXIST;
-    }
-    *created = c == NULL;
-    if (c) { /* reconfigure: stop with the old config, start with the new, same target */
-        if (connector_halt(c)) {
-            pthread_mutex_unlock(&h->lock);
-            kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
-            kc_config_free(&cfg);
-            return KC_EFATAL;
-        }
-        kc_config_free(&c->raw);
-        kc_config_free(&c->config);
-        c->plugin = plugin;
-        KC_INFO(c->ctx.logger, "Reconfiguring connector %s", name);
+        rc = kc_error_set(err, KC_EEXIST, "Connector %s already exists", name);
+    } else if (!c && (int64_t)h->len >= max_connectors) {
+        rc = kc_error_set(err, KC_EINVAL, "This worker runs %zu connectors, its max.connectors: delete one before "
+                                          "creating %s", h->len, name);
+    } else if (kc_log_secrets_add(&resolved.secrets)) {
+        kc_log_secrets_remove(&resolved.secrets);
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+    } else if (c && connector_halt(c)) { /* reconfigure: stop with the old config, start with the new */
+        kc_log_secrets_remove(&resolved.secrets);
+        rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
+    } else if (!c && !(c = connector_add(h, name, plugin, initial))) {
+        kc_log_secrets_remove(&resolved.secrets);
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     } else {
-        c = calloc(1, sizeof *c);
-        kc_connector **items = h->len == h->cap ? realloc(h->items, (h->cap ? h->cap * 2 : 8) * sizeof *items)
-                                                 : h->items;
-        if (!c || !items || !(c->name = strdup(name))) {
-            free(c);
-            pthread_mutex_unlock(&h->lock);
-            kc_config_free(&cfg);
-            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        *created = c->raw.len == 0;
+        if (!*created) {
+            KC_INFO(c->ctx.logger, "Reconfiguring connector %s", name);
+            kc_log_secrets_remove(&c->resolved.secrets);
+            kc_resolved_free(&c->resolved);
+            kc_config_free(&c->raw);
+            kc_config_free(&c->config);
+            c->plugin = plugin;
         }
-        if (items != h->items) h->cap = h->cap ? h->cap * 2 : 8;
-        h->items = items;
-        h->items[h->len++] = c;
-        c->worker = h->w;
-        c->plugin = plugin;
-        c->target = initial;
-        pthread_mutex_init(&c->topics_lock, NULL);
-        c->ctx.worker = h->w;
-        c->ctx.connector = c->name;
-        c->ctx.task_id = -1;
-        snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+        c->raw = shown;
+        c->config = cfg;
+        c->resolved = resolved;
+        memset(&shown, 0, sizeof shown);
+        memset(&cfg, 0, sizeof cfg);
+        memset(&resolved, 0, sizeof resolved);
+        connector_run(c);
+        store_save(h);
     }
-    kc_config_copy(&c->raw, raw);
-    if (!kc_config_get(&c->raw, "name")) kc_config_set(&c->raw, "name", name);
-    c->config = cfg;
-    connector_run(c);
-    store_save(h);
     pthread_mutex_unlock(&h->lock);
-    return KC_OK;
+out:
+    kc_strlist_free(&warnings);
+    kc_resolved_free(&resolved);
+    kc_config_free(&shown);
+    kc_config_free(&cfg);
+    return rc;
 }
 
 int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
@@ -552,15 +590,39 @@ json_t *kc_herder_config(kc_herder *h, const char *name) {
     return j;
 }
 
+/* A task's config as REST shows it: a key the user filled from a config provider shows the
+ * reference as written (Connect's reverse transform); any other value that carries what a
+ * provider gave is masked. */
+static json_t *task_config_json(const kc_connector *c, const kc_config *cfg) {
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < cfg->len; i++) {
+        const char *k = cfg->items[i].key, *v = cfg->items[i].value;
+        const char *as_written = kc_strlist_has(&c->resolved.keys, k) ? kc_config_get(&c->raw, k) : NULL;
+        char *masked = v && !as_written ? kc_redacted(v, &c->resolved.secrets) : NULL;
+        json_t *jv = as_written ? json_string(as_written) : masked ? json_string(masked) : v ? NULL : json_null();
+        free(masked);
+        if (!jv || json_object_set_new(o, k, jv)) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 json_t *kc_herder_tasks(kc_herder *h, const char *name) {
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
     if (c) {
         j = json_array();
-        for (int i = 0; i < c->ntasks; i++)
-            json_array_append_new(j, json_pack("{s:{s:s, s:i}, s:o}", "id", "connector", c->name, "task", i, "config",
-                                               config_json(&c->tasks[i].config)));
+        for (int i = 0; j && i < c->ntasks; i++) {
+            json_t *t = json_pack("{s:{s:s, s:i}, s:o}", "id", "connector", c->name, "task", i, "config",
+                                  task_config_json(c, &c->tasks[i].config));
+            if (!t || json_array_append_new(j, t)) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
     }
     pthread_mutex_unlock(&h->lock);
     return j;
@@ -743,35 +805,44 @@ json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin) {
     return a;
 }
 
+/* What a validate call checks: the config as checked (resolved, defaults filled), the config as
+ * sent (for the values providers filled in, shown as written), the keys providers filled in. */
+typedef struct validation {
+    json_t *configs, *groups;
+    const kc_config *cfg, *raw;
+    const kc_strlist *hidden;
+    int errors;
+} validation;
+
 /* One ConfigInfo entry per key of defs (with prefix), errors per key. */
-static void validate_defs(json_t *configs, json_t *groups, const kc_config_def *defs, const char *prefix,
-                          const char *group, const kc_config *cfg, int *errors) {
+static void validate_defs(validation *v, const kc_config_def *defs, const char *prefix, const char *group) {
     int order = 0;
     for (const kc_config_def *d = defs; d && d->name; d++) {
         char key[512], msg[1024];
         snprintf(key, sizeof key, "%s%s", prefix, d->name);
-        const char *v = kc_config_get(cfg, key);
+        const char *val = kc_config_get(v->cfg, key);
+        int hide = kc_strlist_has(v->hidden, key);
         json_t *errs = json_array();
-        if (!v && (d->flags & KC_CFG_F_REQUIRED) && !d->alias_of) {
+        if (!val && (d->flags & KC_CFG_F_REQUIRED) && !d->alias_of) {
             snprintf(msg, sizeof msg, "Missing required configuration \"%s\" which has no default value.", key);
             json_array_append_new(errs, json_string(msg));
-        } else if (v && kc_config_check_value(d, key, v, msg, sizeof msg)) {
+        } else if (val && kc_config_check_value(d, key, val, hide, msg, sizeof msg)) {
             json_array_append_new(errs, json_string(msg));
         }
-        *errors += (int)json_array_size(errs);
-        const char *shown = v ? v : d->default_value;
+        v->errors += (int)json_array_size(errs);
+        const char *shown = hide ? kc_config_get(v->raw, key) : val ? val : d->default_value;
         json_t *value = json_pack("{s:s, s:s?, s:[], s:o, s:b}", "name", key, "value",
                                   shown && kc_config_def_is_secret(d) ? "[hidden]" : shown, "recommended_values",
                                   "errors", errs, "visible", 1);
         if (!shown) json_object_set_new(value, "value", json_null());
         const char *g = group ? group : d->group ? d->group : "Common";
-        json_array_append_new(configs, json_pack("{s:o, s:o}", "definition", definition_json(d, prefix, g, ++order),
-                                                 "value", value));
+        json_array_append_new(v->configs, json_pack("{s:o, s:o}", "definition", definition_json(d, prefix, g, ++order),
+                                                    "value", value));
         int seen = 0;
         size_t i;
         json_t *gj;
-        json_array_foreach(groups, i, gj) seen |= !strcmp(json_string_value(gj), g);
-        if (!seen) json_array_append_new(groups, json_string(g));
+        json_array_foreach(v->groups, i, gj) seen |= !strcmp(json_string_value(gj), g);
+        if (!seen) json_array_append_new(v->groups, json_string(g));
     }
 }
 
@@ -779,15 +850,18 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
     const kc_plugin *p = kc_herder_find_connector_plugin(h, plugin);
     if (!p) return NULL;
     kc_config cfg = {0};
-    kc_config_copy(&cfg, raw);
-    kc_error err;
-    kc_config_resolve(&h->w->providers, &cfg, &err);
-    json_t *configs = json_array(), *groups = json_array();
-    int errors = 0;
-    validate_defs(configs, groups, kc_connector_common_defs, "", NULL, &cfg, &errors);
-    validate_defs(configs, groups, p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "",
-                  NULL, &cfg, &errors);
-    validate_defs(configs, groups, p->desc->config, "", NULL, &cfg, &errors);
+    kc_resolved resolved = {0};
+    kc_strlist problems = {0}, warnings = {0};
+    const kc_plugin *ignored;
+    if (kc_config_copy(&cfg, raw)) return NULL;
+    /* the worker's whole check first: it resolves providers (noting what they gave) and runs the
+     * cross-key rules (topics vs topics.regex, the plugin's own validate) */
+    kc_connector_config_check(h->w, &cfg, &ignored, &resolved, &problems, &warnings);
+    validation v = {json_array(), json_array(), &cfg, raw, &resolved.keys, 0};
+    validate_defs(&v, kc_connector_common_defs, "", NULL);
+    validate_defs(&v, p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "", NULL);
+    validate_defs(&v, p->desc->config, "", NULL);
+    json_t *configs = v.configs, *groups = v.groups;
     /* transforms and predicates: their keys with full prefixes, in groups named after the alias */
     const char *lists[2] = {"transforms", "predicates"};
     for (int l = 0; l < 2; l++) {
@@ -804,42 +878,47 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
                 {"type", KC_CFG_CLASS, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
                  "Class for the transformation or predicate.", NULL, NULL},
                 KC_CONFIG_END};
-            int before = errors;
-            validate_defs(configs, groups, type_def, prefix, group, &cfg, &errors);
-            if (!tp && errors == before && kc_config_get(&cfg, key)) {
+            int before = v.errors;
+            validate_defs(&v, type_def, prefix, group);
+            if (!tp && v.errors == before && kc_config_get(&cfg, key)) {
                 /* a class no plugin provides: an error on the .type key */
                 json_t *last = json_array_get(configs, json_array_size(configs) - 1);
                 char msg[800];
-                snprintf(msg, sizeof msg, "Invalid value %s for configuration %s: Class %s could not be found.",
-                         kc_config_get(&cfg, key), key, kc_config_get(&cfg, key));
+                const char *cls = kc_strlist_has(&resolved.keys, key) ? "[hidden]" : kc_config_get(&cfg, key);
+                snprintf(msg, sizeof msg, "Invalid value %s for configuration %s: Class %s could not be found.", cls,
+                         key, cls);
                 json_array_append_new(json_object_get(json_object_get(last, "value"), "errors"), json_string(msg));
-                errors++;
+                v.errors++;
             }
-            if (tp) validate_defs(configs, groups, tp->desc->config, prefix, group, &cfg, &errors);
+            if (tp) validate_defs(&v, tp->desc->config, prefix, group);
         }
         kc_strlist_free(&aliases);
     }
-    /* cross-key rules of the worker (topics vs topics.regex, the plugin's own validate) */
-    kc_strlist problems = {0}, warnings = {0};
-    const kc_plugin *ignored;
-    kc_connector_config_check(h->w, &cfg, &ignored, &problems, &warnings);
+    int errors = v.errors;
+    /* the worker's other findings (topics vs topics.regex, limits, host access) on the key they
+     * name, unless that key already says the same */
     for (size_t i = 0; i < problems.len; i++) {
-        if (strstr(problems.items[i], "topics.regex") || strstr(problems.items[i], "Must configure one of topics")) {
-            size_t k;
-            json_t *e;
-            json_array_foreach(configs, k, e) {
-                const char *n = json_string_value(json_object_get(json_object_get(e, "definition"), "name"));
-                if (n && !strcmp(n, strstr(problems.items[i], "topics.regex:") ? "topics.regex" : "topics")) {
-                    json_array_append_new(json_object_get(json_object_get(e, "value"), "errors"),
-                                          json_string(problems.items[i]));
-                    errors++;
-                    break;
-                }
-            }
+        const char *at = strstr(problems.items[i], "for configuration ");
+        if (!at) continue;
+        at += strlen("for configuration ");
+        size_t klen = strcspn(at, ": ");
+        size_t k;
+        json_t *e;
+        json_array_foreach(configs, k, e) {
+            const char *n = json_string_value(json_object_get(json_object_get(e, "definition"), "name"));
+            if (!n || strlen(n) != klen || strncmp(n, at, klen)) continue;
+            json_t *errs = json_object_get(json_object_get(e, "value"), "errors");
+            size_t m;
+            json_t *msg;
+            int known = 0;
+            json_array_foreach(errs, m, msg) known |= !strcmp(json_string_value(msg), problems.items[i]);
+            if (!known && !json_array_append_new(errs, json_string(problems.items[i]))) errors++;
+            break;
         }
     }
     kc_strlist_free(&problems);
     kc_strlist_free(&warnings);
+    kc_resolved_free(&resolved);
     kc_config_free(&cfg);
     return json_pack("{s:s, s:i, s:o, s:o}", "name", kc_plugin_class(p), "error_count", errors, "groups", groups,
                      "configs", configs);

@@ -45,20 +45,62 @@ const char *kc_config_type_name(kc_config_type t);
  * (pass "" for all); defs' names are relative to it. Returns the number of problems. */
 size_t kc_config_validate(const kc_config_def *defs, const char *prefix, kc_config *cfg,
                           kc_strlist *problems, kc_strlist *warnings);
-/* Validates one value against one definition; returns 0 or writes a message. */
-int kc_config_check_value(const kc_config_def *def, const char *key, const char *value, char *msg,
+/* The same, showing the values of the `hidden` keys (those a provider filled in) as [hidden]. */
+size_t kc_config_validate_hiding(const kc_config_def *defs, const char *prefix, kc_config *cfg,
+                                 const kc_strlist *hidden, kc_strlist *problems, kc_strlist *warnings);
+/* Validates one value against one definition; returns 0 or writes a message (the value shown as
+ * [hidden] when hide is set or the definition is secret). */
+int kc_config_check_value(const kc_config_def *def, const char *key, const char *value, int hide, char *msg,
                           size_t msg_size);
 
-/* Config providers named in a worker config (config.providers=file,env,directory). */
+/* Config providers named in a worker config (config.providers=file,env,directory), with
+ * Connect's restrictions: allowed.paths (file, directory; KIP-993) and allowlist.pattern (env). */
+#include <regex.h>
+typedef struct kc_config_provider {
+    char *name;
+    const char *kind;       /* "file", "env", "directory" */
+    int restrict_paths;     /* allowed.paths given: only allowed_paths (resolved) may be read */
+    kc_strlist allowed_paths;
+    int has_allowlist;
+    regex_t allowlist;      /* env: names must match it whole */
+} kc_config_provider;
+
 typedef struct kc_config_providers {
-    kc_strlist names;
-    kc_strlist kinds; /* "file", "env", "directory" for each name */
+    kc_config_provider *items;
+    size_t len;
 } kc_config_providers;
 
+/* Problems (unknown classes, relative or missing allowed.paths, bad patterns) go to problems: the
+ * worker refuses to start rather than run with a provider it cannot restrict. */
 int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc_strlist *problems);
 void kc_config_providers_free(kc_config_providers *p);
-/* Replaces every ${provider:[path:]key} in cfg's values. Unknown providers and missing keys are
- * errors naming the config key. */
-int kc_config_resolve(const kc_config_providers *p, kc_config *cfg, kc_error *err);
+
+/* What resolving a config brought in: the keys whose values held references, and the values the
+ * providers returned (secrets: never to leave the worker except to the plugin). */
+typedef struct kc_resolved {
+    kc_strlist keys;
+    kc_strlist secrets;
+} kc_resolved;
+void kc_resolved_free(kc_resolved *r);
+
+/* Replaces every ${provider:[path:]key} in cfg's values; resolved (may be NULL) collects what
+ * came in. Unknown providers are left as they are (as Connect does); a value a provider cannot
+ * give is an error naming the config key and the reference, never the reason (which would tell
+ * a REST client whether a file exists). */
+int kc_config_resolve(const kc_config_providers *p, kc_config *cfg, kc_resolved *resolved, kc_error *err);
+
+/* Secrets shorter than this are not masked in free text (they would mask common words);
+ * settings whose values came from a provider are always shown as [hidden] in core messages. */
+#define KC_REDACT_MIN 4
+/* A copy of text (handed over) with each secret of KC_REDACT_MIN bytes or more replaced by
+ * "[hidden]"; NULL when out of memory. */
+char *kc_redacted(const char *text, const kc_strlist *secrets);
+/* The same in place, within size bytes; returns whether buf changed (emptied when out of memory). */
+int kc_redact(char *buf, size_t size, const kc_strlist *secrets);
+/* The same for items from..len of a list. */
+int kc_strlist_redact(kc_strlist *l, size_t from, const kc_strlist *secrets);
+int kc_strlist_has(const kc_strlist *l, const char *s);
+/* 1 when real (a resolved absolute path) is one of allowed (resolved paths) or lies under one. */
+int kc_path_in(const kc_strlist *allowed, const char *real);
 
 #endif

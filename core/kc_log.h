@@ -22,6 +22,14 @@ void kc_log_each(void (*fn)(const char *name, kc_log_level level, int64_t last_m
 /* 0 and the level of an exact name (or "root"), -1 when none was set. */
 int kc_log_get_named(const char *name, kc_log_level *level, int64_t *last_modified);
 
+/* Values no log line may show (what config providers gave to running connectors): each line is
+ * masked before it is written. Counted, so two connectors may hold the same value. */
+struct kc_strlist;
+int kc_log_secrets_add(const struct kc_strlist *secrets);
+void kc_log_secrets_remove(const struct kc_strlist *secrets);
+/* Masks the registered secrets in buf (a trace about to be shown); returns whether it changed. */
+int kc_log_redact(char *buf, size_t size);
+
 #define KC_ERROR(logger, ...) kc_log(KC_LOG_ERROR, logger, __VA_ARGS__)
 #define KC_WARN(logger, ...) kc_log(KC_LOG_WARN, logger, __VA_ARGS__)
 #define KC_INFO(logger, ...) kc_log(KC_LOG_INFO, logger, __VA_ARGS__)

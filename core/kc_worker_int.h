@@ -125,6 +125,7 @@ struct kc_connector {
     char *name;
     kc_config raw;    /* as the user gave it: what REST shows */
     kc_config config; /* validated, defaults filled, providers resolved */
+    kc_resolved resolved; /* what providers gave config: registered with the log while it runs */
     kc_target_state target;
     pthread_mutex_t topics_lock;
     kc_strlist topics; /* topics the tasks really used (REST /topics) */
@@ -150,7 +151,17 @@ struct kc_worker {
     int stopping;
     pthread_mutex_t embedded_lock;
     kc_strlist embedded_topics;
+    /* connector.allowed.paths (resolved folders) and connector.allowed.interfaces */
+    int restrict_paths, restrict_interfaces;
+    kc_strlist allowed_paths, allowed_interfaces;
 };
+
+/* Connector names longer than this are refused (they travel in URLs, group ids and logs). */
+#define KC_CONNECTOR_NAME_MAX 1024
+
+/* 1 when path (absolute, no ".." part; a glob's folder part counts) lies within one of the
+ * resolved allowed folders, symlinks followed as far as the path exists. */
+int kc_host_path_allowed(const kc_strlist *allowed, const char *path);
 
 /* Definition tables of the worker config and of the keys every connector takes. */
 extern const kc_config_def kc_worker_config_defs[];
@@ -170,10 +181,11 @@ void kc_worker_embedded_topic(kc_worker *w, const char *topic);
 /* bootstrap.servers, or the embedded mock cluster when it is absent. */
 int kc_worker_connect_kafka(kc_worker *w, kc_error *err);
 
-/* Checks a connector config (common keys + plugin table, transforms, converters): fills
- * defaults, resolves config providers, reports problems and unknown keys. */
-int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
-                              kc_strlist *warnings);
+/* Checks a connector config (common keys + plugin table, transforms, converters, the worker's
+ * limits): fills defaults, resolves config providers, reports problems and unknown keys. What the
+ * providers gave goes to resolved (may be NULL) and appears in no problem or warning. */
+int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_resolved *resolved,
+                              kc_strlist *problems, kc_strlist *warnings);
 /* Checks only the transforms= and predicates= parts of a connector config (kcd transform). */
 int kc_transforms_config_check(kc_worker *w, kc_config *cfg, kc_strlist *problems, kc_strlist *warnings);
 /* A flat JSON object as a config: strings as they are, numbers and booleans as their text;

@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include "kc_log.h"
 
+#include "kc_config_int.h"
+
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,9 +116,64 @@ int kc_log_parse_level(const char *name, kc_log_level *out) {
     return -1;
 }
 
+/* ---- secrets no line may show -------------------------------------------------------------- */
+
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+static kc_strlist secrets;      /* values config providers gave to running connectors */
+static size_t *secret_refs;     /* how many connectors hold each */
+static size_t secrets_count;    /* secrets.len, read without the lock on the fast path */
+
+int kc_log_secrets_add(const kc_strlist *add) {
+    int rc = KC_OK;
+    pthread_mutex_lock(&secrets_lock);
+    for (size_t i = 0; add && i < add->len && !rc; i++) {
+        size_t j = 0;
+        while (j < secrets.len && strcmp(secrets.items[j], add->items[i])) j++;
+        if (j == secrets.len) {
+            size_t *refs = realloc(secret_refs, (secrets.len + 1) * sizeof *refs);
+            if (refs) secret_refs = refs;
+            if (!refs || kc_strlist_add(&secrets, add->items[i])) {
+                rc = KC_ENOMEM;
+                break;
+            }
+            secret_refs[j] = 0;
+        }
+        secret_refs[j]++;
+    }
+    __atomic_store_n(&secrets_count, secrets.len, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&secrets_lock);
+    return rc;
+}
+
+void kc_log_secrets_remove(const kc_strlist *del) {
+    pthread_mutex_lock(&secrets_lock);
+    for (size_t i = 0; del && i < del->len; i++)
+        for (size_t j = 0; j < secrets.len; j++) {
+            if (strcmp(secrets.items[j], del->items[i])) continue;
+            if (--secret_refs[j] == 0) { /* last holder: forget it (order does not matter) */
+                free(secrets.items[j]);
+                secrets.items[j] = secrets.items[--secrets.len];
+                secret_refs[j] = secret_refs[secrets.len];
+            }
+            break;
+        }
+    __atomic_store_n(&secrets_count, secrets.len, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&secrets_lock);
+}
+
+int kc_log_redact(char *buf, size_t size) {
+    if (!__atomic_load_n(&secrets_count, __ATOMIC_ACQUIRE)) return 0;
+    pthread_mutex_lock(&secrets_lock);
+    int changed = kc_redact(buf, size, &secrets);
+    pthread_mutex_unlock(&secrets_lock);
+    return changed;
+}
+
 void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap) {
     if (level > effective_level(logger)) return;
-    char line[2048];
+    char msg[8192], line[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    kc_log_redact(msg, sizeof msg); /* before the line is cut: a cut secret could not be matched */
     struct timeval tv;
     struct tm tm;
     gettimeofday(&tv, NULL);
@@ -123,7 +181,7 @@ void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap
     int n = (int)strftime(line, sizeof line, "[%Y-%m-%d %H:%M:%S", &tm);
     n += snprintf(line + n, sizeof line - (size_t)n, ",%03d] %s ", (int)(tv.tv_usec / 1000),
                   level_names[level]);
-    if (n < (int)sizeof line) n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    if (n < (int)sizeof line) n += snprintf(line + n, sizeof line - (size_t)n, "%s", msg);
     if (n >= (int)sizeof line - 64) n = (int)sizeof line - 64;
     n += snprintf(line + n, sizeof line - (size_t)n, " (%s)\n", logger ? logger : "kcd");
     fwrite(line, 1, (size_t)n, stderr);

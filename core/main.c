@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "kc_herder.h"
 #include "kc_log.h"
@@ -135,8 +136,8 @@ static int cmd_standalone(int argc, char **argv) {
         }
         /* check a copy: the raw config (providers unresolved) is what REST shows and keeps */
         kc_config checked = {0};
-        kc_config_copy(&checked, &conn_cfgs[i]);
-        kc_connector_config_check(&w, &checked, &plugins[i], &cp, &cw);
+        if (kc_config_copy(&checked, &conn_cfgs[i])) kc_strlist_add(&cp, "out of memory");
+        else kc_connector_config_check(&w, &checked, &plugins[i], NULL, &cp, &cw);
         kc_config_free(&checked);
         print_list(argv[i], &cw, KC_LOG_WARN);
         print_list(argv[i], &cp, KC_LOG_ERROR);
@@ -244,7 +245,16 @@ int main(int argc, char **argv) {
         usage(stderr);
         return EXIT_CONFIG;
     }
-    if (strcmp(argv[1], "standalone") == 0) return cmd_standalone(argc - 2, argv + 2);
+    if (strcmp(argv[1], "standalone") == 0) {
+        /* a worker holds a descriptor per REST connection, Kafka socket and file: take what the
+         * hard limit allows (the REST connection limit is sized from it) */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        return cmd_standalone(argc - 2, argv + 2);
+    }
     if (strcmp(argv[1], "plugins") == 0) return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(argv[1], "transform") == 0) return kc_cmd_transform(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

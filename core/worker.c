@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "kc_buf.h"
+
 #include "kc_converter_int.h"
 #include "kc_log.h"
 #include "kc_value_int.h"
@@ -58,6 +60,27 @@ const kc_config_def kc_worker_config_defs[] = {
     {"listeners.https.ssl.keystore.type", KC_CFG_STRING, "PEM", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST",
      "Keystore format; kcd reads PEM.", NULL, NULL},
     {"admin.listeners", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
+    {"rest.threads", KC_CFG_INT, "4", KC_CFG_F_HAS_MIN | KC_CFG_F_HAS_MAX, 1, 64, NULL, KC_IMPORTANCE_LOW, "REST",
+     "Threads answering REST requests (each serves many connections).", NULL, NULL},
+    {"rest.max.connections", KC_CFG_INT, "4096", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "REST",
+     "Open REST connections at most; at most half the open-files limit.", NULL, NULL},
+    {"rest.max.connections.per.ip", KC_CFG_INT, "128", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST",
+     "Open REST connections from one client address at most (0: no limit).", NULL, NULL},
+    {"rest.request.header.timeout.ms", KC_CFG_LONG, "20000", KC_CFG_F_HAS_MIN, 100, 0, NULL, KC_IMPORTANCE_LOW,
+     "REST", "Time for a request's whole head (request line and headers) to arrive, from the connection or the "
+     "previous answer; sending it slowly does not extend it.", NULL, NULL},
+    {"rest.request.timeout.ms", KC_CFG_LONG, "60000", KC_CFG_F_HAS_MIN, 100, 0, NULL, KC_IMPORTANCE_LOW, "REST",
+     "Time for a request's body to arrive once its head is in.", NULL, NULL},
+    {"max.connectors", KC_CFG_INT, "1000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Limits",
+     "Connectors this worker runs at most; creating one more is refused (REST 400).", NULL, NULL},
+    {"max.tasks.per.connector", KC_CFG_INT, "256", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Limits",
+     "Largest tasks.max a connector may ask for (REST 400 above it).", NULL, NULL},
+    {"connector.allowed.paths", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Limits",
+     "Absolute folders that connector settings naming files on this host (the file connectors' file, the pcap "
+     "source's pcap.files) must lie in; unset: any path.", NULL, NULL},
+    {"connector.allowed.interfaces", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Limits",
+     "Network interfaces connectors may capture on (the pcap source's pcap.interface); unset: any; empty: none.",
+     NULL, NULL},
     {"rest.extension.classes", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
     {"config.providers", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Config providers: file, env, directory.", NULL, NULL},
@@ -210,6 +233,7 @@ void kc_task_fail(kc_task *t, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(t->trace, sizeof t->trace, fmt, ap);
     va_end(ap);
+    kc_log_redact(t->trace, sizeof t->trace); /* a plugin's message may quote a provider's value */
     __atomic_store_n(&t->state, KC_STATE_FAILED, __ATOMIC_RELEASE);
     KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %s", t->trace);
 }
@@ -465,21 +489,69 @@ static void check_exactly_once(kc_worker *w, const kc_plugin *p, const kc_config
                         kc_plugin_class(p));
 }
 
-int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_strlist *problems,
-                              kc_strlist *warnings) {
+/* Connector names travel in URLs (/connectors/NAME/...), group ids and logs: refuse what a URL
+ * cannot carry back or a terminal would act on. */
+static void check_name(const char *name, kc_strlist *problems) {
+    size_t len = strlen(name);
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            kc_strlist_add(problems, "Invalid value for configuration name: Connector name contains control characters");
+            return;
+        }
+    if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        kc_strlist_addf(problems, "Invalid value %s for configuration name: a connector name cannot contain '/' or be "
+                                  "'.' or '..' (it could never be addressed in a REST URL)", name);
+    else if (len > KC_CONNECTOR_NAME_MAX)
+        kc_strlist_addf(problems, "Invalid value for configuration name: a connector name has at most %d bytes (this "
+                                  "one has %zu)", KC_CONNECTOR_NAME_MAX, len);
+}
+
+/* connector.allowed.paths and connector.allowed.interfaces against the plugin's settings that
+ * name host files (KC_CFG_F_HOST_PATH) and network interfaces (KC_CFG_F_INTERFACE). */
+static void check_host_access(kc_worker *w, const kc_config_def *defs, const kc_config *cfg, kc_strlist *problems) {
+    for (const kc_config_def *d = defs; d && d->name; d++) {
+        const char *v = kc_config_get(cfg, d->name);
+        if (!v || !(d->flags & (KC_CFG_F_HOST_PATH | KC_CFG_F_INTERFACE))) continue;
+        kc_strlist items = {0};
+        if (d->type == KC_CFG_LIST ? kc_list_split(v, &items) : kc_strlist_add(&items, v)) {
+            kc_strlist_add(problems, "out of memory");
+            continue;
+        }
+        for (size_t i = 0; i < items.len; i++) {
+            const char *item = items.items[i];
+            if ((d->flags & KC_CFG_F_HOST_PATH) && w->restrict_paths && !kc_host_path_allowed(&w->allowed_paths, item))
+                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not within the worker's "
+                                          "connector.allowed.paths", item, d->name);
+            if ((d->flags & KC_CFG_F_INTERFACE) && w->restrict_interfaces && !kc_strlist_has(&w->allowed_interfaces, item))
+                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not one of the worker's "
+                                          "connector.allowed.interfaces", item, d->name);
+        }
+        kc_strlist_free(&items);
+    }
+}
+
+int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_resolved *resolved,
+                              kc_strlist *problems, kc_strlist *warnings) {
     size_t before = problems->len;
     *plugin_out = NULL;
     kc_error err;
-    if (kc_config_resolve(&w->providers, cfg, &err)) kc_strlist_add(problems, err.msg);
-    kc_config_validate(kc_connector_common_defs, "", cfg, problems, warnings);
+    kc_resolved local = {0};
+    kc_resolved *res = resolved ? resolved : &local;
+    if (kc_config_resolve(&w->providers, cfg, res, &err)) kc_strlist_add(problems, err.msg);
+    for (size_t i = 0; i < res->keys.len; i++)
+        if (!strcmp(res->keys.items[i], "name") || !strcmp(res->keys.items[i], "connector.class"))
+            kc_strlist_addf(problems, "Invalid value for configuration %s: it cannot come from a config provider",
+                            res->keys.items[i]);
+    kc_config_validate_hiding(kc_connector_common_defs, "", cfg, &res->keys, problems, warnings);
     const char *name = kc_config_get(cfg, "name");
-    if (name)
-        for (const char *p = name; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-                kc_strlist_addf(problems, "Invalid value %s for configuration name: Connector name contains "
-                                          "control characters", name);
-                break;
-            }
+    if (name && !kc_strlist_has(&res->keys, "name")) check_name(name, problems);
+    int64_t tasks = 1, tasks_limit = 256;
+    kc_config_get_long(&w->config, "max.tasks.per.connector", &tasks_limit);
+    if (!kc_config_get_long(cfg, "tasks.max", &tasks) && tasks > tasks_limit)
+        kc_strlist_addf(problems, "Invalid value %s for configuration tasks.max: Value must be no more than %lld (the "
+                                  "worker's max.tasks.per.connector)",
+                        kc_strlist_has(&res->keys, "tasks.max") ? "[hidden]" : kc_config_get(cfg, "tasks.max"),
+                        (long long)tasks_limit);
     const char *cls = kc_config_get(cfg, "connector.class");
     const kc_plugin *p = NULL;
     if (cls) {
@@ -499,9 +571,10 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         }
     }
     if (p) {
-        kc_config_validate(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "", cfg,
-                           problems, warnings);
-        kc_config_validate(p->desc->config, "", cfg, problems, warnings);
+        kc_config_validate_hiding(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "",
+                                  cfg, &res->keys, problems, warnings);
+        kc_config_validate_hiding(p->desc->config, "", cfg, &res->keys, problems, warnings);
+        check_host_access(w, p->desc->config, cfg, problems);
         if (p->desc->kind == KC_PLUGIN_SINK) {
             const char *topics = kc_config_get(cfg, "topics"), *regex = kc_config_get(cfg, "topics.regex");
             int has_t = topics && *topics, has_r = regex && *regex;
@@ -542,6 +615,10 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         if (p) kc_strlist_addf(warnings, "The configuration '%s' was supplied but isn't a known config of %s.", k,
                                kc_plugin_class(p));
     }
+    /* whatever a message quotes (a plugin's validate, a class name), no provider's value leaves */
+    if (kc_strlist_redact(problems, before, &res->secrets) || (warnings && kc_strlist_redact(warnings, 0, &res->secrets)))
+        kc_strlist_add(problems, "out of memory");
+    kc_resolved_free(&local);
     *plugin_out = p;
     return (int)(problems->len - before);
 }
@@ -596,12 +673,71 @@ int kc_connector_file_load(const char *path, kc_config *out, kc_error *err) {
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
 
+int kc_host_path_allowed(const kc_strlist *allowed, const char *path) {
+    if (path[0] != '/') return 0;
+    for (const char *p = path; (p = strstr(p, "..")); p += 2) /* a ".." part, wherever */
+        if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/')) return 0;
+    /* the part before any glob character; what exists of it is resolved (symlinks followed) */
+    size_t lit = strcspn(path, "*?[");
+    char *probe = strndup(path, lit);
+    if (!probe) return 0;
+    if (path[lit]) { /* a glob: its folder */
+        char *slash = strrchr(probe, '/');
+        slash[slash == probe ? 1 : 0] = '\0';
+    }
+    int ok = 0;
+    for (;;) {
+        char *real = realpath(probe, NULL);
+        if (real) { /* the longest existing part, resolved, then the rest as written */
+            kc_buf full = KC_BUF_INIT;
+            kc_buf_puts(&full, real);
+            kc_buf_puts(&full, path + strlen(probe));
+            ok = !full.failed && kc_path_in(allowed, full.data);
+            kc_buf_free(&full);
+            free(real);
+            break;
+        }
+        char *slash = strrchr(probe, '/');
+        if (!slash || slash == probe) { /* nothing of it exists: as written */
+            ok = kc_path_in(allowed, path);
+            break;
+        }
+        *slash = '\0';
+    }
+    free(probe);
+    return ok;
+}
+
+/* connector.allowed.paths (folders that must exist; kept resolved) and connector.allowed.interfaces. */
+static void host_access_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
+    const char *paths = kc_config_get(cfg, "connector.allowed.paths");
+    kc_strlist items = {0};
+    if (paths) {
+        w->restrict_paths = 1;
+        if (kc_list_split(paths, &items)) kc_strlist_add(problems, "out of memory");
+        for (size_t i = 0; i < items.len; i++) {
+            char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
+            if (!real || kc_strlist_add(&w->allowed_paths, real))
+                kc_strlist_addf(problems, "Invalid value %s for configuration connector.allowed.paths: The path should "
+                                          "be absolute and exist", items.items[i]);
+            free(real);
+        }
+        kc_strlist_free(&items);
+    }
+    const char *ifaces = kc_config_get(cfg, "connector.allowed.interfaces");
+    if (ifaces) {
+        w->restrict_interfaces = 1;
+        if (kc_list_split(ifaces, &w->allowed_interfaces)) kc_strlist_add(problems, "out of memory");
+    }
+}
+
 int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     memset(w, 0, sizeof *w);
-    kc_config_copy(&w->config, cfg);
+    if (kc_config_copy(&w->config, cfg)) return kc_strlist_add(problems, "out of memory"), KC_ENOMEM;
     kc_log_level lvl;
     if (kc_log_parse_level(kc_config_get(cfg, "log.level"), &lvl) == 0) kc_log_set_level(lvl);
     kc_config_providers_init(&w->providers, cfg, problems);
+    host_access_init(w, cfg, problems);
     kc_config_get_long(cfg, "offset.flush.interval.ms", &w->flush_interval_ms);
     kc_config_get_long(cfg, "task.shutdown.graceful.timeout.ms", &w->shutdown_timeout_ms);
     kc_registry_init(&w->registry);
@@ -670,6 +806,8 @@ void kc_worker_free(kc_worker *w) {
     free(w->bootstrap);
     kc_registry_free(&w->registry);
     kc_config_providers_free(&w->providers);
+    kc_strlist_free(&w->allowed_paths);
+    kc_strlist_free(&w->allowed_interfaces);
     kc_config_free(&w->config);
     memset(w, 0, sizeof *w);
 }

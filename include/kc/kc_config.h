@@ -36,7 +36,12 @@ enum {
     KC_CFG_F_DEPRECATED = 1u << 2, /* accepted with a warning */
     KC_CFG_F_HAS_MIN = 1u << 3,
     KC_CFG_F_HAS_MAX = 1u << 4,
-    KC_CFG_F_NONEMPTY = 1u << 5    /* a given value must not be empty */
+    KC_CFG_F_NONEMPTY = 1u << 5,   /* a given value must not be empty */
+    /* The value names files on the worker's host (a path or glob; each item of a LIST): the
+     * worker's connector.allowed.paths restricts it. Added with ABI 1.3; older workers ignore it. */
+    KC_CFG_F_HOST_PATH = 1u << 6,
+    /* The value names a network interface of the host (connector.allowed.interfaces). */
+    KC_CFG_F_INTERFACE = 1u << 7
 };
 
 /* Extra validation beyond type/range/enum. Return 0 when valid, else write a message. */

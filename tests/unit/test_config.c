@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "kc_config_int.h"
+#include "kc_worker_int.h"
 
 static kc_config parse(const char *text) {
     kc_config c = {0};
@@ -165,7 +166,14 @@ static void test_config_providers_resolve(void **st) {
     kc_config_set(&c, "d", v);
     kc_config_set(&c, "other", "${notaprovider:x}");
     kc_error err;
-    assert_int_equal(kc_config_resolve(&p, &c, &err), KC_OK);
+    kc_resolved resolved = {0};
+    assert_int_equal(kc_config_resolve(&p, &c, &resolved, &err), KC_OK);
+    /* what came in is noted: the keys to show as written, the values never to show */
+    assert_int_equal(resolved.keys.len, 3);
+    assert_true(kc_strlist_has(&resolved.keys, "conn") && kc_strlist_has(&resolved.keys, "e"));
+    assert_false(kc_strlist_has(&resolved.keys, "other"));
+    assert_true(kc_strlist_has(&resolved.secrets, "s3cret") && kc_strlist_has(&resolved.secrets, "from-dir"));
+    kc_resolved_free(&resolved);
     assert_string_equal(kc_config_get(&c, "conn"), "alice:s3cret");
     assert_string_equal(kc_config_get(&c, "e"), "from-env");
     assert_string_equal(kc_config_get(&c, "d"), "from-dir");
@@ -174,9 +182,15 @@ static void test_config_providers_resolve(void **st) {
     kc_config bad = {0};
     snprintf(v, sizeof v, "${file:%s:nokey}", path);
     kc_config_set(&bad, "connection.password", v);
-    assert_int_equal(kc_config_resolve(&p, &bad, &err), KC_ENOTFOUND);
+    assert_int_equal(kc_config_resolve(&p, &bad, NULL, &err), KC_ENOTFOUND);
     assert_non_null(strstr(err.msg, "connection.password"));
     assert_non_null(strstr(err.msg, "nokey"));
+    /* a missing file says the same as a missing key: the answer tells nothing of what exists */
+    char missing_key[KC_ERROR_MSG_MAX], *cut = strstr(err.msg, "}: ");
+    snprintf(missing_key, sizeof missing_key, "%s", cut);
+    kc_config_set(&bad, "connection.password", "${file:/nonexistent/kcd/x.properties:nokey}");
+    assert_int_equal(kc_config_resolve(&p, &bad, NULL, &err), KC_ENOTFOUND);
+    assert_string_equal(strstr(err.msg, "}: "), missing_key);
     unlink(path);
     unlink(secret);
     rmdir(dir);
@@ -200,8 +214,129 @@ static void test_unknown_provider_class_is_a_problem(void **st) {
     kc_config_free(&worker);
 }
 
+/* allowed.paths (KIP-993): only files under the allowed folders, resolved (symlinks, ".."),
+ * with one error for everything else; allowlist.pattern: only matching variables. */
+static void test_provider_restrictions(void **st) {
+    (void)st;
+    char dir[] = "/tmp/kcd-allowed-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char inside[512], link[512], worker_text[2048];
+    snprintf(inside, sizeof inside, "%s/ok.properties", dir);
+    FILE *f = fopen(inside, "w");
+    fputs("pw=inside-secret\n", f);
+    fclose(f);
+    snprintf(link, sizeof link, "%s/passwd-link", dir);
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+    setenv("KCD_ALLOWED_VAR", "allowed-value", 1);
+    setenv("KCD_HIDDEN_VAR", "hidden-value", 1);
+    snprintf(worker_text, sizeof worker_text,
+             "config.providers=file,env,dir\nconfig.providers.file.class=FileConfigProvider\n"
+             "config.providers.file.param.allowed.paths=%s\n"
+             "config.providers.dir.class=DirectoryConfigProvider\nconfig.providers.dir.param.allowed.paths=%s\n"
+             "config.providers.env.class=EnvVarConfigProvider\n"
+             "config.providers.env.param.allowlist.pattern=KCD_ALLOWED_.*\n", dir, dir);
+    kc_config worker = parse(worker_text);
+    kc_config_providers p;
+    kc_strlist problems = {0};
+    kc_config_providers_init(&p, &worker, &problems);
+    assert_int_equal(problems.len, 0);
+    kc_config c = {0};
+    kc_error err;
+    char v[1024];
+    snprintf(v, sizeof v, "${file:%s:pw}", inside);
+    kc_config_set(&c, "a", v);
+    kc_config_set(&c, "b", "${env:KCD_ALLOWED_VAR}");
+    assert_int_equal(kc_config_resolve(&p, &c, NULL, &err), KC_OK);
+    assert_string_equal(kc_config_get(&c, "a"), "inside-secret");
+    assert_string_equal(kc_config_get(&c, "b"), "allowed-value");
+    const char *refused[] = {"${file:/etc/passwd:root}", "${dir:/etc:passwd}", "${env:KCD_HIDDEN_VAR}", NULL, NULL,
+                             NULL};
+    char dotdot[600], via_link[600], via_dir_link[600];
+    snprintf(dotdot, sizeof dotdot, "${file:%s/../../etc/passwd:root}", dir);
+    snprintf(via_link, sizeof via_link, "${file:%s:root}", link);
+    snprintf(via_dir_link, sizeof via_dir_link, "${dir:%s:passwd-link}", dir);
+    refused[3] = dotdot;
+    refused[4] = via_link;
+    refused[5] = via_dir_link;
+    for (size_t i = 0; i < 6; i++) {
+        kc_config r = {0};
+        kc_config_set(&r, "tasks.max", refused[i]);
+        assert_int_equal(kc_config_resolve(&p, &r, NULL, &err), KC_ENOTFOUND);
+        assert_non_null(strstr(err.msg, "no such value"));
+        assert_null(strstr(err.msg, "root:"));
+        kc_config_free(&r);
+    }
+    kc_config_providers_free(&p);
+    kc_config_free(&worker);
+    /* misconfigured: a relative or missing allowed path, a pattern that is no regex, an
+     * allowlist on a file provider: the worker refuses them all (it would otherwise read anything) */
+    worker = parse("config.providers=file,env\nconfig.providers.file.class=FileConfigProvider\n"
+                   "config.providers.file.param.allowed.paths=relative/dir,/nonexistent/kcd\n"
+                   "config.providers.env.class=EnvVarConfigProvider\n"
+                   "config.providers.env.param.allowlist.pattern=(unclosed\n");
+    kc_config_providers_init(&p, &worker, &problems);
+    assert_int_equal(problems.len, 3);
+    assert_non_null(strstr(problems.items[0], "relative/dir"));
+    assert_non_null(strstr(problems.items[2], "allowlist.pattern"));
+    kc_config_providers_free(&p);
+    kc_config_free(&worker);
+    kc_config_free(&c);
+    kc_strlist_free(&problems);
+    unlink(link);
+    unlink(inside);
+    rmdir(dir);
+}
+
+static void test_redaction(void **st) {
+    (void)st;
+    kc_strlist secrets = {0};
+    kc_strlist_add(&secrets, "hunter2-long");
+    kc_strlist_add(&secrets, "abc"); /* shorter than KC_REDACT_MIN: not masked in free text */
+    char *r = kc_redacted("password hunter2-long, again hunter2-long; abc stays", &secrets);
+    assert_string_equal(r, "password [hidden], again [hidden]; abc stays");
+    free(r);
+    char buf[16] = "x hunter2-long";
+    assert_true(kc_redact(buf, sizeof buf, &secrets));
+    assert_string_equal(buf, "x [hidden]");
+    kc_strlist_free(&secrets);
+}
+
+/* connector.allowed.paths: absolute, no "..", symlinks followed, globs by their folder. */
+static void test_host_path_allowed(void **st) {
+    (void)st;
+    char dir[] = "/tmp/kcd-hostpath-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char link[600], p[700];
+    snprintf(link, sizeof link, "%s/etc-link", dir);
+    assert_int_equal(symlink("/etc", link), 0);
+    kc_strlist allowed = {0};
+    char *real = realpath(dir, NULL);
+    kc_strlist_add(&allowed, real);
+    snprintf(p, sizeof p, "%s/out.txt", dir);
+    assert_true(kc_host_path_allowed(&allowed, p));
+    snprintf(p, sizeof p, "%s/new/sub/out.txt", dir); /* not there yet: judged as written */
+    assert_true(kc_host_path_allowed(&allowed, p));
+    snprintf(p, sizeof p, "%s/captures/*.pcap", dir);
+    assert_true(kc_host_path_allowed(&allowed, p));
+    snprintf(p, sizeof p, "%s/../etc/passwd", dir);
+    assert_false(kc_host_path_allowed(&allowed, p));
+    snprintf(p, sizeof p, "%s/passwd", link); /* through a symlink out of the folder */
+    assert_false(kc_host_path_allowed(&allowed, p));
+    snprintf(p, sizeof p, "%s-other/x", dir); /* a sibling sharing the prefix */
+    assert_false(kc_host_path_allowed(&allowed, p));
+    assert_false(kc_host_path_allowed(&allowed, "relative.txt"));
+    assert_false(kc_host_path_allowed(&allowed, "/etc/*.conf"));
+    unlink(link);
+    rmdir(dir);
+    free(real);
+    kc_strlist_free(&allowed);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_provider_restrictions),
+        cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_host_path_allowed),
         cmocka_unit_test(test_properties_syntax),
         cmocka_unit_test(test_properties_bad_unicode_escape),
         cmocka_unit_test(test_validate_fills_defaults),
