@@ -21,14 +21,25 @@ int kc_strlist_add(kc_strlist *l, const char *s) {
     if (l->len == l->cap) {
         size_t ncap = l->cap ? l->cap * 2 : 8;
         char **p = realloc(l->items, ncap * sizeof *p);
-        if (!p) return KC_ENOMEM;
+        if (!p) return l->failed = 1, KC_ENOMEM;
         l->items = p;
         l->cap = ncap;
     }
     char *d = strdup(s);
-    if (!d) return KC_ENOMEM;
+    if (!d) return l->failed = 1, KC_ENOMEM;
     l->items[l->len++] = d;
     return KC_OK;
+}
+
+void kc_note(kc_strlist *l, const char *fmt, ...) {
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) l->failed = 1;
+    else if (kc_strlist_add(l, s)) { /* remembered in l->failed */ }
+    free(s);
 }
 
 int kc_strlist_addf(kc_strlist *l, const char *fmt, ...) {
@@ -37,7 +48,7 @@ int kc_strlist_addf(kc_strlist *l, const char *fmt, ...) {
     va_start(ap, fmt);
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (n < 0) return KC_ENOMEM;
+    if (n < 0) return l->failed = 1, KC_ENOMEM;
     int rc = kc_strlist_add(l, s);
     free(s);
     return rc;
@@ -489,8 +500,8 @@ size_t kc_config_validate_hiding(const kc_config_def *defs, const char *prefix, 
         const char *v = kc_config_get(cfg, alias);
         if (!kc_config_has(cfg, alias)) continue;
         if (warnings)
-            kc_strlist_addf(warnings, "Configuration %s is deprecated; use %s instead", alias, key);
-        if (!kc_config_has(cfg, key) && v) kc_config_set(cfg, key, v);
+            kc_note(warnings, "Configuration %s is deprecated; use %s instead", alias, key);
+        if (!kc_config_has(cfg, key) && v && kc_config_set(cfg, key, v)) kc_note(problems, "out of memory");
     }
     for (const kc_config_def *d = defs; d && d->name; d++) {
         if (d->alias_of) continue;
@@ -498,14 +509,14 @@ size_t kc_config_validate_hiding(const kc_config_def *defs, const char *prefix, 
         const char *v = kc_config_get(cfg, key);
         if (!v) {
             if (d->flags & KC_CFG_F_REQUIRED)
-                kc_strlist_addf(problems, "Missing required configuration \"%s\" which has no default value.", key);
-            else if (d->default_value)
-                kc_config_set(cfg, key, d->default_value);
+                kc_note(problems, "Missing required configuration \"%s\" which has no default value.", key);
+            else if (d->default_value && kc_config_set(cfg, key, d->default_value))
+                kc_note(problems, "out of memory");
             continue;
         }
         if ((d->flags & KC_CFG_F_DEPRECATED) && warnings)
-            kc_strlist_addf(warnings, "Configuration %s is deprecated", key);
-        if (kc_config_check_value(d, key, v, kc_strlist_has(hidden, key), msg, sizeof msg)) kc_strlist_add(problems, msg);
+            kc_note(warnings, "Configuration %s is deprecated", key);
+        if (kc_config_check_value(d, key, v, kc_strlist_has(hidden, key), msg, sizeof msg)) kc_note(problems, "%s", msg);
     }
     return problems->len - before;
 }
@@ -526,14 +537,14 @@ static const struct {
 static void provider_paths(kc_config_provider *pv, const char *key, const char *value, kc_strlist *problems) {
     kc_strlist items = {0};
     if (kc_list_split(value, &items)) {
-        kc_strlist_add(problems, "out of memory");
+        kc_note(problems, "out of memory");
         return;
     }
     pv->restrict_paths = items.len > 0;
     for (size_t i = 0; i < items.len; i++) {
         char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
         if (!real || kc_strlist_add(&pv->allowed_paths, real))
-            kc_strlist_addf(problems, "Invalid value %s for configuration %s: The path should be absolute and exist",
+            kc_note(problems, "Invalid value %s for configuration %s: The path should be absolute and exist",
                             items.items[i], key);
         free(real);
     }
@@ -543,11 +554,11 @@ static void provider_paths(kc_config_provider *pv, const char *key, const char *
 int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc_strlist *problems) {
     memset(p, 0, sizeof *p);
     kc_strlist names = {0};
-    if (kc_list_split(kc_config_get(worker, "config.providers"), &names)) return kc_strlist_add(problems, "out of memory");
-    p->items = calloc(names.len ? names.len : 1, sizeof *p->items);
-    if (!p->items) {
+    if (kc_list_split(kc_config_get(worker, "config.providers"), &names) ||
+        !(p->items = calloc(names.len ? names.len : 1, sizeof *p->items))) {
         kc_strlist_free(&names);
-        return kc_strlist_add(problems, "out of memory");
+        kc_note(problems, "out of memory");
+        return KC_ENOMEM;
     }
     for (size_t i = 0; i < names.len; i++) {
         char key[300];
@@ -561,12 +572,12 @@ int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc
                 kind = provider_classes[j].kind;
         }
         if (!cls) {
-            kc_strlist_addf(problems, "Missing required configuration \"%s\" for config provider %s", key,
+            kc_note(problems, "Missing required configuration \"%s\" for config provider %s", key,
                             names.items[i]);
             continue;
         }
         if (!kind) {
-            kc_strlist_addf(problems,
+            kc_note(problems,
                             "Invalid value %s for configuration %s: unknown config provider class "
                             "(kcd has FileConfigProvider, EnvVarConfigProvider, DirectoryConfigProvider)",
                             cls, key);
@@ -574,22 +585,22 @@ int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc
         }
         kc_config_provider *pv = &p->items[p->len++];
         pv->kind = kind;
-        if (!(pv->name = strdup(names.items[i]))) kc_strlist_add(problems, "out of memory");
+        if (!(pv->name = strdup(names.items[i]))) kc_note(problems, "out of memory");
         char pkey[300];
         const char *pval;
         snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowed.paths", names.items[i]);
         if ((pval = kc_config_get(worker, pkey))) {
             if (strcmp(kind, "env")) provider_paths(pv, pkey, pval, problems);
-            else kc_strlist_addf(problems, "Invalid configuration %s: the env provider reads no paths", pkey);
+            else kc_note(problems, "Invalid configuration %s: the env provider reads no paths", pkey);
         }
         snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowlist.pattern", names.items[i]);
         if ((pval = kc_config_get(worker, pkey))) {
             kc_buf anchored = KC_BUF_INIT; /* Java's matches(): the whole name */
             kc_buf_printf(&anchored, "^(%s)$", pval);
             if (strcmp(kind, "env"))
-                kc_strlist_addf(problems, "Invalid configuration %s: only the env provider has an allowlist", pkey);
+                kc_note(problems, "Invalid configuration %s: only the env provider has an allowlist", pkey);
             else if (anchored.failed || regcomp(&pv->allowlist, anchored.data, REG_EXTENDED | REG_NOSUB))
-                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not a regular expression", pval,
+                kc_note(problems, "Invalid value %s for configuration %s: not a regular expression", pval,
                                 pkey);
             else
                 pv->has_allowlist = 1;

@@ -228,7 +228,7 @@ int kc_herder_load_store(kc_herder *h, const kc_config *given, int ngiven, char 
     json_t *root = json_load_file(h->store_path, 0, &jerr);
     if (!root) {
         if (access(h->store_path, F_OK) == 0)
-            kc_strlist_addf(problems, "connector store %s: %s at line %d", h->store_path, jerr.text, jerr.line);
+            kc_note(problems, "connector store %s: %s at line %d", h->store_path, jerr.text, jerr.line);
         return KC_OK;
     }
     size_t i;
@@ -237,8 +237,14 @@ int kc_herder_load_store(kc_herder *h, const kc_config *given, int ngiven, char 
         kc_config raw = {0};
         const char *k;
         json_t *v;
+        int failed = 0;
         json_object_foreach(json_object_get(item, "config"), k, v)
-            if (json_is_string(v)) kc_config_set(&raw, k, json_string_value(v));
+            if (json_is_string(v) && kc_config_set(&raw, k, json_string_value(v))) failed = 1;
+        if (failed) {
+            kc_note(problems, "kept connector %s: out of memory", json_string_value(json_object_get(item, "name")));
+            kc_config_free(&raw);
+            continue;
+        }
         kc_target_state target = KC_TARGET_STARTED;
         kc_target_parse(json_string_value(json_object_get(item, "target_state")), &target);
         const kc_config *use = &raw;
@@ -254,7 +260,7 @@ int kc_herder_load_store(kc_herder *h, const kc_config *given, int ngiven, char 
         kc_error err;
         kc_strlist p = {0};
         if (kc_herder_put(h, use, target, 1, &created, &p, &err))
-            kc_strlist_addf(problems, "kept connector %s: %s", json_string_value(json_object_get(item, "name")),
+            kc_note(problems, "kept connector %s: %s", json_string_value(json_object_get(item, "name")),
                             p.len ? p.items[0] : err.msg);
         kc_strlist_free(&p);
         kc_config_free(&raw);
@@ -278,7 +284,14 @@ kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err) {
     const char *host = kc_config_get(&w->config, "rest.advertised.host.name");
     const char *port = kc_config_get(&w->config, "rest.advertised.port");
     kc_strlist listeners = {0};
-    kc_list_split(kc_config_get(&w->config, "listeners"), &listeners);
+    if (kc_list_split(kc_config_get(&w->config, "listeners"), &listeners)) {
+        kc_strlist_free(&listeners);
+        pthread_mutex_destroy(&h->lock);
+        free(h->store_path);
+        free(h);
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
     char lhost[256] = "127.0.0.1", lport[16] = "8083";
     if (listeners.len) {
         const char *l = strstr(listeners.items[0], "://");
@@ -360,7 +373,7 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
     }
     kc_connector_config_check(h->w, &cfg, &plugin, &resolved, problems, &warnings);
     for (size_t i = 0; i < warnings.len; i++) KC_WARN("Herder", "%s", warnings.items[i]);
-    if (problems->len) {
+    if (kc_problems_found(problems)) {
         rc = kc_error_set(err, KC_EINVAL, "Connector configuration is invalid");
         goto out;
     }
@@ -663,7 +676,10 @@ json_t *kc_herder_offsets(kc_herder *h, const char *name) {
         if (store && c->plugin->desc->kind == KC_PLUGIN_SOURCE) {
             /* the store is keyed by connector; walk it through its JSON file form */
             kc_strlist keys = {0}, values = {0};
-            kc_offset_store_list(store, c->name, &keys, &values);
+            if (kc_offset_store_list(store, c->name, &keys, &values)) { /* a partial list would be a wrong one */
+                json_decref(j);
+                j = NULL;
+            }
             for (size_t i = 0; i < keys.len; i++) {
                 json_t *p = json_loads(keys.items[i], JSON_DECODE_ANY, NULL);
                 json_t *o = json_loads(values.items[i], JSON_DECODE_ANY, NULL);
@@ -700,8 +716,9 @@ int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, 
         rc = kc_error_set(err, KC_EINVAL, "No offset store is configured");
     } else if (!body) {
         kc_strlist keys = {0}, values = {0};
-        kc_offset_store_list(h->w->offsets, c->name, &keys, &values);
-        for (size_t i = 0; i < keys.len; i++) {
+        if (kc_offset_store_list(h->w->offsets, c->name, &keys, &values))
+            rc = kc_error_set(err, KC_ENOMEM, "out of memory: no offset was reset");
+        for (size_t i = 0; !rc && i < keys.len; i++) {
             json_t *k = json_loads(keys.items[i], JSON_DECODE_ANY, NULL);
             kc_value p = KC_VALUE_NULL_INIT;
             if (k && kc_json_to_value(json_array_get(k, 1), &p, NULL) == KC_OK)
@@ -711,7 +728,7 @@ int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, 
         }
         kc_strlist_free(&keys);
         kc_strlist_free(&values);
-        rc = kc_offset_store_flush(h->w->offsets, err);
+        if (!rc) rc = kc_offset_store_flush(h->w->offsets, err);
     } else {
         size_t i;
         json_t *item;
@@ -866,7 +883,11 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
     const char *lists[2] = {"transforms", "predicates"};
     for (int l = 0; l < 2; l++) {
         kc_strlist aliases = {0};
-        kc_list_split(kc_config_get(&cfg, lists[l]), &aliases);
+        if (kc_list_split(kc_config_get(&cfg, lists[l]), &aliases)) {
+            kc_strlist_free(&aliases);
+            v.errors++; /* out of memory: the answer says the config is not known to be valid */
+            continue;
+        }
         for (size_t i = 0; i < aliases.len; i++) {
             char prefix[512], key[600], group[600];
             snprintf(prefix, sizeof prefix, "%s.%s.", lists[l], aliases.items[i]);

@@ -5,29 +5,38 @@
 
 #include <kc/kc_plugin.h>
 
-/* A list of owned strings (problems, warnings, list items). */
+/* A list of owned strings (problems, warnings, list items). A failed add is also remembered in
+ * `failed`: a list of problems that failed is never taken for an empty one (see kc_note). */
 typedef struct kc_strlist {
     char **items;
     size_t len, cap;
+    int failed;
 } kc_strlist;
 
-int kc_strlist_add(kc_strlist *l, const char *s);
-int kc_strlist_addf(kc_strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The allocating calls: their results must be looked at (a dropped item is a half-done job). */
+#define KC_MUST_CHECK __attribute__((warn_unused_result))
+
+KC_MUST_CHECK int kc_strlist_add(kc_strlist *l, const char *s);
+KC_MUST_CHECK int kc_strlist_addf(kc_strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a problem or warning line. Out of memory is kept in l->failed, which every reader of a
+ * problems list checks (kc_problems_found): a problem is never lost, at worst it is unnamed. */
+void kc_note(kc_strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int kc_problems_found(const kc_strlist *l) { return l->len || l->failed; }
 void kc_strlist_free(kc_strlist *l);
 /* Splits a Connect LIST value on commas, trimming blanks and dropping empty items. */
-int kc_list_split(const char *value, kc_strlist *out);
+KC_MUST_CHECK int kc_list_split(const char *value, kc_strlist *out);
 
 const char *kc_config_get(const kc_config *cfg, const char *key);
 int kc_config_has(const kc_config *cfg, const char *key);
-int kc_config_set(kc_config *cfg, const char *key, const char *value);
+KC_MUST_CHECK int kc_config_set(kc_config *cfg, const char *key, const char *value);
 int kc_config_remove(kc_config *cfg, const char *key);
-int kc_config_copy(kc_config *dst, const kc_config *src);
+KC_MUST_CHECK int kc_config_copy(kc_config *dst, const kc_config *src);
 void kc_config_free(kc_config *cfg);
 int kc_config_get_long(const kc_config *cfg, const char *key, int64_t *out);
 int kc_config_get_double(const kc_config *cfg, const char *key, double *out);
 int kc_config_get_bool(const kc_config *cfg, const char *key, int *out);
 /* Copies the keys under prefix into dst with the prefix stripped. */
-int kc_config_subset(const kc_config *cfg, const char *prefix, kc_config *dst);
+KC_MUST_CHECK int kc_config_subset(const kc_config *cfg, const char *prefix, kc_config *dst);
 
 /* Parses Java .properties text (escapes, continuations, \uXXXX, '#'/'!' comments, '=' ':' or
  * blank separators). Later keys win. */

@@ -31,6 +31,7 @@ static void print_list(const char *what, const kc_strlist *l, kc_log_level level
         if (level == KC_LOG_ERROR) fprintf(stderr, "kcd: %s: %s\n", what, l->items[i]);
         else kc_log(level, "Config", "%s: %s", what, l->items[i]);
     }
+    if (l->failed) fprintf(stderr, "kcd: %s: out of memory while checking it\n", what);
 }
 
 /* A plugin's settings as a Markdown table, from its config definitions (the READMEs' tables). */
@@ -58,8 +59,8 @@ static int cmd_plugins(int argc, char **argv) {
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_of = argv[++i];
     }
     kc_config cfg = {0};
-    if (path) kc_config_set(&cfg, "plugin.path", path);
     kc_strlist problems = {0};
+    if (path && kc_config_set(&cfg, "plugin.path", path)) kc_note(&problems, "out of memory");
     kc_worker w;
     kc_worker_init(&w, &cfg, &problems);
     print_list("plugins", &problems, KC_LOG_ERROR);
@@ -80,7 +81,7 @@ static int cmd_plugins(int argc, char **argv) {
         for (const char *const *a = d->aliases; a && *a; a++) printf("%s%s", a == d->aliases ? "" : ", ", *a);
         printf("\n");
     }
-    int rc = problems.len ? 1 : 0;
+    int rc = kc_problems_found(&problems) ? 1 : 0;
     kc_strlist_free(&problems);
     kc_worker_free(&w);
     kc_config_free(&cfg);
@@ -114,14 +115,14 @@ static int cmd_standalone(int argc, char **argv) {
     kc_worker_config_check(&wcfg, &problems, &warnings);
     print_list(argv[0], &warnings, KC_LOG_WARN);
     kc_strlist_free(&warnings);
-    if (problems.len) {
+    if (kc_problems_found(&problems)) {
         print_list(argv[0], &problems, KC_LOG_ERROR);
         status = EXIT_CONFIG;
         goto out;
     }
     kc_worker_init(&w, &wcfg, &problems);
     worker_ready = 1;
-    if (problems.len) {
+    if (kc_problems_found(&problems)) {
         print_list(argv[0], &problems, KC_LOG_ERROR);
         status = EXIT_CONFIG;
         goto out;
@@ -136,13 +137,13 @@ static int cmd_standalone(int argc, char **argv) {
         }
         /* check a copy: the raw config (providers unresolved) is what REST shows and keeps */
         kc_config checked = {0};
-        if (kc_config_copy(&checked, &conn_cfgs[i])) kc_strlist_add(&cp, "out of memory");
+        if (kc_config_copy(&checked, &conn_cfgs[i])) kc_note(&cp, "out of memory");
         else kc_connector_config_check(&w, &checked, &plugins[i], NULL, &cp, &cw);
         kc_config_free(&checked);
         print_list(argv[i], &cw, KC_LOG_WARN);
         print_list(argv[i], &cp, KC_LOG_ERROR);
-        if (cp.len) status = EXIT_CONFIG;
-        for (int j = 1; j < i && !cp.len; j++) {
+        if (kc_problems_found(&cp)) status = EXIT_CONFIG;
+        for (int j = 1; j < i && !kc_problems_found(&cp); j++) {
             const char *a = kc_config_get(&conn_cfgs[i], "name"), *b = kc_config_get(&conn_cfgs[j], "name");
             if (a && b && strcmp(a, b) == 0) {
                 fprintf(stderr, "kcd: %s: Connector %s already exists (also in %s)\n", argv[i], a, argv[j]);

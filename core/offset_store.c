@@ -314,13 +314,14 @@ int kc_offset_store_list(kc_offset_store *s, const char *connector, kc_strlist *
     char *prefix = kc_offset_store_key_prefix(connector);
     if (!prefix) return KC_ENOMEM;
     size_t plen = strlen(prefix);
+    int rc = KC_OK;
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->len; i++)
+    for (size_t i = 0; i < s->len && !rc; i++)
         if (s->items[i].value && strncmp(s->items[i].key, prefix, plen) == 0) {
-            kc_strlist_add(keys, s->items[i].key);
-            kc_strlist_add(values, s->items[i].value);
+            rc = kc_strlist_add(keys, s->items[i].key);
+            if (!rc) rc = kc_strlist_add(values, s->items[i].value);
         }
     pthread_mutex_unlock(&s->lock);
     free(prefix);
-    return KC_OK;
+    return rc;
 }

@@ -131,13 +131,16 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static void load_dir(kc_registry *r, const char *dir, int depth, kc_strlist *errors) {
     DIR *d = opendir(dir);
     if (!d) {
-        if (errors) kc_strlist_addf(errors, "plugin.path folder %s: %s", dir, strerror(errno));
+        if (errors) kc_note(errors, "plugin.path folder %s: %s", dir, strerror(errno));
         return;
     }
     kc_strlist names = {0};
     struct dirent *e;
     while ((e = readdir(d)))
-        if (e->d_name[0] != '.') kc_strlist_add(&names, e->d_name);
+        if (e->d_name[0] != '.' && kc_strlist_add(&names, e->d_name)) {
+            if (errors) kc_note(errors, "plugin.path folder %s: out of memory", dir);
+            break;
+        }
     closedir(d);
     qsort(names.items, names.len, sizeof(char *), cmp_str); /* deterministic load order */
     for (size_t i = 0; i < names.len; i++) {
@@ -151,7 +154,7 @@ static void load_dir(kc_registry *r, const char *dir, int depth, kc_strlist *err
             kc_error err;
             if (kc_registry_load_file(r, full, &err)) {
                 KC_ERROR("PluginLoader", "refused %s", err.msg);
-                if (errors) kc_strlist_add(errors, err.msg);
+                if (errors) kc_note(errors, "%s", err.msg);
             }
         }
     }
@@ -160,13 +163,14 @@ static void load_dir(kc_registry *r, const char *dir, int depth, kc_strlist *err
 
 int kc_registry_load_path(kc_registry *r, const char *plugin_path, kc_strlist *errors) {
     kc_strlist dirs = {0};
-    kc_list_split(plugin_path, &dirs);
-    for (size_t i = 0; i < dirs.len; i++) {
-        kc_strlist_add(&r->searched, dirs.items[i]);
-        load_dir(r, dirs.items[i], 0, errors);
+    int rc = kc_list_split(plugin_path, &dirs);
+    for (size_t i = 0; i < dirs.len && !rc; i++) {
+        rc = kc_strlist_add(&r->searched, dirs.items[i]);
+        if (!rc) load_dir(r, dirs.items[i], 0, errors);
     }
+    if (rc && errors) kc_note(errors, "plugin.path: out of memory");
     kc_strlist_free(&dirs);
-    return KC_OK;
+    return rc;
 }
 
 static int name_matches(const char *candidate, const char *want) {

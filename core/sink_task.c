@@ -671,7 +671,11 @@ void *kc_sink_task_run(void *arg) {
     }
     /* subscribe to topics, or to topics.regex (librdkafka takes a leading ^ as a regex) */
     kc_strlist topics = {0};
-    kc_list_split(kc_config_get(&t->conn->config, "topics"), &topics);
+    if (kc_list_split(kc_config_get(&t->conn->config, "topics"), &topics)) {
+        kc_strlist_free(&topics);
+        kc_task_fail(t, "Task start failed: out of memory");
+        goto stop_task;
+    }
     const char *regex = kc_config_get(&t->conn->config, "topics.regex");
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(topics.len ? (int)topics.len : 1);
     for (size_t i = 0; i < topics.len; i++) {

@@ -54,11 +54,11 @@ int kc_transform_chain_open(kc_transform_chain *chain, const kc_registry *reg, c
     kc_strlist aliases = {0}, pred_aliases = {0};
     char key[512];
     int rc = KC_OK;
-    kc_list_split(kc_config_get(cfg, "predicates"), &pred_aliases);
-    kc_list_split(kc_config_get(cfg, "transforms"), &aliases);
+    int split_failed = kc_list_split(kc_config_get(cfg, "predicates"), &pred_aliases) ||
+                       kc_list_split(kc_config_get(cfg, "transforms"), &aliases);
     chain->preds = calloc(pred_aliases.len ? pred_aliases.len : 1, sizeof *chain->preds);
     chain->stages = calloc(aliases.len ? aliases.len : 1, sizeof *chain->stages);
-    if (!chain->preds || !chain->stages) {
+    if (split_failed || !chain->preds || !chain->stages) {
         rc = kc_error_set(err, KC_ENOMEM, "out of memory");
         goto out;
     }

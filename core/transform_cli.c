@@ -40,7 +40,7 @@ int kc_cmd_transform(int argc, char **argv) {
     kc_worker w;
     kc_transform_chain chain;
     int status = 0, chain_open = 0;
-    if (plugin_path) kc_config_set(&wcfg, "plugin.path", plugin_path);
+    if (plugin_path && kc_config_set(&wcfg, "plugin.path", plugin_path)) kc_note(&problems, "out of memory");
     kc_worker_init(&w, &wcfg, &problems);
     if (kc_connector_file_load(connector, &cfg, &err)) {
         fprintf(stderr, "kcd: %s\n", err.msg);
@@ -50,7 +50,7 @@ int kc_cmd_transform(int argc, char **argv) {
     kc_transforms_config_check(&w, &cfg, &problems, &warnings);
     for (size_t i = 0; i < warnings.len; i++) fprintf(stderr, "kcd: warning: %s: %s\n", connector, warnings.items[i]);
     for (size_t i = 0; i < problems.len; i++) fprintf(stderr, "kcd: %s: %s\n", connector, problems.items[i]);
-    if (problems.len) {
+    if (kc_problems_found(&problems)) {
         status = 2;
         goto out;
     }

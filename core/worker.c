@@ -224,7 +224,8 @@ void kc_connector_track_topic(kc_connector *c, const char *topic) {
     pthread_mutex_lock(&c->topics_lock);
     int known = 0;
     for (size_t i = 0; i < c->topics.len && !known; i++) known = !strcmp(c->topics.items[i], topic);
-    if (!known) kc_strlist_add(&c->topics, topic);
+    /* out of memory: the topic is missing from GET .../topics until the next record names it */
+    if (!known && kc_strlist_add(&c->topics, topic)) c->topics.failed = 0;
     pthread_mutex_unlock(&c->topics_lock);
 }
 
@@ -249,7 +250,7 @@ int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *war
     for (size_t i = 0; i < cfg->len; i++) {
         const char *k = cfg->items[i].key;
         if (!kc_config_def_find(kc_worker_config_defs, k) && !has_prefix(k, worker_prefixes))
-            kc_strlist_addf(warnings, "The configuration '%s' was supplied but isn't a known config.", k);
+            kc_note(warnings, "The configuration '%s' was supplied but isn't a known config.", k);
     }
     return (int)n;
 }
@@ -401,11 +402,10 @@ int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, 
         return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration %s: Class %s could not be found.",
                             cls ? cls : "null", k, cls ? cls : "null");
     kc_config sub = {0};
-    kc_config_subset(sub_src, prefix, &sub);
-    kc_config_set(&sub, "converter.type", is_key ? "key" : "value");
-    int rc = c->plugin->desc->converter->configure
-                 ? c->plugin->desc->converter->configure(&sub, is_key, &c->state, err)
-                 : KC_OK;
+    int rc = kc_config_subset(sub_src, prefix, &sub) || kc_config_set(&sub, "converter.type", is_key ? "key" : "value")
+                 ? kc_error_set(err, KC_ENOMEM, "out of memory")
+             : c->plugin->desc->converter->configure ? c->plugin->desc->converter->configure(&sub, is_key, &c->state, err)
+                                                      : KC_OK;
     kc_config_free(&sub);
     return rc;
 }
@@ -420,19 +420,19 @@ void kc_converter_close(kc_converter *c) {
 static void check_plugin_sub(kc_worker *w, kc_config *cfg, const char *list_key, const char *prefix_fmt,
                              int kind, kc_strlist *problems, kc_strlist *warnings) {
     kc_strlist aliases = {0};
-    kc_list_split(kc_config_get(cfg, list_key), &aliases);
+    if (kc_list_split(kc_config_get(cfg, list_key), &aliases)) kc_note(problems, "out of memory");
     for (size_t i = 0; i < aliases.len; i++) {
         char prefix[512], key[600];
         snprintf(prefix, sizeof prefix, prefix_fmt, aliases.items[i]);
         snprintf(key, sizeof key, "%stype", prefix);
         const char *cls = kc_config_get(cfg, key);
         if (!cls) {
-            kc_strlist_addf(problems, "Missing required configuration \"%s\" which has no default value.", key);
+            kc_note(problems, "Missing required configuration \"%s\" which has no default value.", key);
             continue;
         }
         const kc_plugin *p = kc_registry_find(&w->registry, cls, kind);
         if (!p) {
-            kc_strlist_addf(problems, "Invalid value %s for configuration %s: Class %s could not be found.", cls, key,
+            kc_note(problems, "Invalid value %s for configuration %s: Class %s could not be found.", cls, key,
                             cls);
             continue;
         }
@@ -478,12 +478,12 @@ static void check_exactly_once(kc_worker *w, const kc_plugin *p, const kc_config
     uint32_t flags = kc_plugin_flags(p);
     const char *eos = kc_config_get(cfg, "exactly.once.support");
     if (eos && !strcasecmp(eos, "required") && !(flags & KC_PLUGIN_EXACTLY_ONCE))
-        kc_strlist_addf(problems, "Invalid value required for configuration exactly.once.support: The connector %s "
+        kc_note(problems, "Invalid value required for configuration exactly.once.support: The connector %s "
                                   "does not support exactly-once semantics with the provided configuration.",
                         kc_plugin_class(p));
     const char *boundary = kc_config_get(cfg, "transaction.boundary");
     if (boundary && !strcasecmp(boundary, "connector") && !(flags & KC_PLUGIN_TRANSACTION_BOUNDARIES))
-        kc_strlist_addf(problems, "Invalid value connector for configuration transaction.boundary: The connector %s "
+        kc_note(problems, "Invalid value connector for configuration transaction.boundary: The connector %s "
                                   "does not support connector-defined transaction boundaries with the given "
                                   "configuration.",
                         kc_plugin_class(p));
@@ -495,14 +495,14 @@ static void check_name(const char *name, kc_strlist *problems) {
     size_t len = strlen(name);
     for (const char *p = name; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-            kc_strlist_add(problems, "Invalid value for configuration name: Connector name contains control characters");
+            kc_note(problems, "%s", "Invalid value for configuration name: Connector name contains control characters");
             return;
         }
     if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-        kc_strlist_addf(problems, "Invalid value %s for configuration name: a connector name cannot contain '/' or be "
+        kc_note(problems, "Invalid value %s for configuration name: a connector name cannot contain '/' or be "
                                   "'.' or '..' (it could never be addressed in a REST URL)", name);
     else if (len > KC_CONNECTOR_NAME_MAX)
-        kc_strlist_addf(problems, "Invalid value for configuration name: a connector name has at most %d bytes (this "
+        kc_note(problems, "Invalid value for configuration name: a connector name has at most %d bytes (this "
                                   "one has %zu)", KC_CONNECTOR_NAME_MAX, len);
 }
 
@@ -514,16 +514,16 @@ static void check_host_access(kc_worker *w, const kc_config_def *defs, const kc_
         if (!v || !(d->flags & (KC_CFG_F_HOST_PATH | KC_CFG_F_INTERFACE))) continue;
         kc_strlist items = {0};
         if (d->type == KC_CFG_LIST ? kc_list_split(v, &items) : kc_strlist_add(&items, v)) {
-            kc_strlist_add(problems, "out of memory");
+            kc_note(problems, "out of memory");
             continue;
         }
         for (size_t i = 0; i < items.len; i++) {
             const char *item = items.items[i];
             if ((d->flags & KC_CFG_F_HOST_PATH) && w->restrict_paths && !kc_host_path_allowed(&w->allowed_paths, item))
-                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not within the worker's "
+                kc_note(problems, "Invalid value %s for configuration %s: not within the worker's "
                                           "connector.allowed.paths", item, d->name);
             if ((d->flags & KC_CFG_F_INTERFACE) && w->restrict_interfaces && !kc_strlist_has(&w->allowed_interfaces, item))
-                kc_strlist_addf(problems, "Invalid value %s for configuration %s: not one of the worker's "
+                kc_note(problems, "Invalid value %s for configuration %s: not one of the worker's "
                                           "connector.allowed.interfaces", item, d->name);
         }
         kc_strlist_free(&items);
@@ -537,10 +537,10 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
     kc_error err;
     kc_resolved local = {0};
     kc_resolved *res = resolved ? resolved : &local;
-    if (kc_config_resolve(&w->providers, cfg, res, &err)) kc_strlist_add(problems, err.msg);
+    if (kc_config_resolve(&w->providers, cfg, res, &err)) kc_note(problems, "%s", err.msg);
     for (size_t i = 0; i < res->keys.len; i++)
         if (!strcmp(res->keys.items[i], "name") || !strcmp(res->keys.items[i], "connector.class"))
-            kc_strlist_addf(problems, "Invalid value for configuration %s: it cannot come from a config provider",
+            kc_note(problems, "Invalid value for configuration %s: it cannot come from a config provider",
                             res->keys.items[i]);
     kc_config_validate_hiding(kc_connector_common_defs, "", cfg, &res->keys, problems, warnings);
     const char *name = kc_config_get(cfg, "name");
@@ -548,7 +548,7 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
     int64_t tasks = 1, tasks_limit = 256;
     kc_config_get_long(&w->config, "max.tasks.per.connector", &tasks_limit);
     if (!kc_config_get_long(cfg, "tasks.max", &tasks) && tasks > tasks_limit)
-        kc_strlist_addf(problems, "Invalid value %s for configuration tasks.max: Value must be no more than %lld (the "
+        kc_note(problems, "Invalid value %s for configuration tasks.max: Value must be no more than %lld (the "
                                   "worker's max.tasks.per.connector)",
                         kc_strlist_has(&res->keys, "tasks.max") ? "[hidden]" : kc_config_get(cfg, "tasks.max"),
                         (long long)tasks_limit);
@@ -563,7 +563,7 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
                 if (i) kc_buf_puts(&searched, ", ");
                 kc_buf_puts(&searched, w->registry.searched.items[i]);
             }
-            kc_strlist_addf(problems,
+            kc_note(problems,
                             "Failed to find any class that implements Connector and which name matches %s "
                             "(plugin.path searched: %s)",
                             cls, searched.data ? searched.data : "(none)");
@@ -579,29 +579,29 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
             const char *topics = kc_config_get(cfg, "topics"), *regex = kc_config_get(cfg, "topics.regex");
             int has_t = topics && *topics, has_r = regex && *regex;
             if (has_t && has_r)
-                kc_strlist_add(problems, "Invalid value for configuration topics.regex: topics and topics.regex are "
+                kc_note(problems, "%s", "Invalid value for configuration topics.regex: topics and topics.regex are "
                                          "mutually exclusive.");
             else if (!has_t && !has_r)
-                kc_strlist_add(problems, "Invalid value for configuration topics: Must configure one of topics or "
+                kc_note(problems, "%s", "Invalid value for configuration topics: Must configure one of topics or "
                                          "topics.regex");
             const char *dlq = kc_config_get(cfg, "errors.deadletterqueue.topic.name");
             kc_strlist tl = {0};
-            kc_list_split(topics, &tl);
+            if (kc_list_split(topics, &tl)) kc_note(problems, "out of memory");
             for (size_t i = 0; dlq && *dlq && i < tl.len; i++)
                 if (!strcmp(tl.items[i], dlq))
-                    kc_strlist_addf(problems, "The DLQ topic '%s' may not be included in the list of topics "
+                    kc_note(problems, "The DLQ topic '%s' may not be included in the list of topics "
                                               "('topics=%s') consumed by the connector", dlq, topics);
             kc_strlist_free(&tl);
         }
         if (p->desc->kind == KC_PLUGIN_SOURCE) check_exactly_once(w, p, cfg, problems);
         if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
-            kc_strlist_add(problems, err.msg);
+            kc_note(problems, "%s", err.msg);
     }
     for (int is_key = 0; is_key < 2; is_key++) {
         const char *k = is_key ? "key.converter" : "value.converter";
         const char *c = kc_config_get(cfg, k);
         if (c && !kc_registry_find(&w->registry, c, KC_PLUGIN_CONVERTER))
-            kc_strlist_addf(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c, k, c);
+            kc_note(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c, k, c);
     }
     check_plugin_sub(w, cfg, "predicates", "predicates.%s.", KC_PLUGIN_PREDICATE, problems, warnings);
     check_plugin_sub(w, cfg, "transforms", "transforms.%s.", KC_PLUGIN_TRANSFORM, problems, warnings);
@@ -612,12 +612,12 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         if (p && (kc_config_def_find(p->desc->config, k) ||
                   kc_config_def_find(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, k)))
             continue;
-        if (p) kc_strlist_addf(warnings, "The configuration '%s' was supplied but isn't a known config of %s.", k,
+        if (p) kc_note(warnings, "The configuration '%s' was supplied but isn't a known config of %s.", k,
                                kc_plugin_class(p));
     }
     /* whatever a message quotes (a plugin's validate, a class name), no provider's value leaves */
     if (kc_strlist_redact(problems, before, &res->secrets) || (warnings && kc_strlist_redact(warnings, 0, &res->secrets)))
-        kc_strlist_add(problems, "out of memory");
+        kc_note(problems, "out of memory");
     kc_resolved_free(&local);
     *plugin_out = p;
     return (int)(problems->len - before);
@@ -714,11 +714,11 @@ static void host_access_init(kc_worker *w, const kc_config *cfg, kc_strlist *pro
     kc_strlist items = {0};
     if (paths) {
         w->restrict_paths = 1;
-        if (kc_list_split(paths, &items)) kc_strlist_add(problems, "out of memory");
+        if (kc_list_split(paths, &items)) kc_note(problems, "out of memory");
         for (size_t i = 0; i < items.len; i++) {
             char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
             if (!real || kc_strlist_add(&w->allowed_paths, real))
-                kc_strlist_addf(problems, "Invalid value %s for configuration connector.allowed.paths: The path should "
+                kc_note(problems, "Invalid value %s for configuration connector.allowed.paths: The path should "
                                           "be absolute and exist", items.items[i]);
             free(real);
         }
@@ -727,13 +727,13 @@ static void host_access_init(kc_worker *w, const kc_config *cfg, kc_strlist *pro
     const char *ifaces = kc_config_get(cfg, "connector.allowed.interfaces");
     if (ifaces) {
         w->restrict_interfaces = 1;
-        if (kc_list_split(ifaces, &w->allowed_interfaces)) kc_strlist_add(problems, "out of memory");
+        if (kc_list_split(ifaces, &w->allowed_interfaces)) kc_note(problems, "out of memory");
     }
 }
 
 int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     memset(w, 0, sizeof *w);
-    if (kc_config_copy(&w->config, cfg)) return kc_strlist_add(problems, "out of memory"), KC_ENOMEM;
+    if (kc_config_copy(&w->config, cfg)) return kc_note(problems, "out of memory"), KC_ENOMEM;
     kc_log_level lvl;
     if (kc_log_parse_level(kc_config_get(cfg, "log.level"), &lvl) == 0) kc_log_set_level(lvl);
     kc_config_providers_init(&w->providers, cfg, problems);
@@ -745,14 +745,14 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     const kc_plugin_desc *builtins[] = {&kc_json_converter_desc, &kc_string_converter_desc,
                                         &kc_bytearray_converter_desc};
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (kc_registry_add_builtin(&w->registry, builtins[i], &err)) kc_strlist_add(problems, err.msg);
+        if (kc_registry_add_builtin(&w->registry, builtins[i], &err)) kc_note(problems, "%s", err.msg);
     const char *pp = kc_config_get(cfg, "plugin.path");
     char *def = pp ? NULL : kc_default_plugin_path();
     kc_strlist load_errors = {0};
     kc_registry_load_path(&w->registry, pp ? pp : def, &load_errors);
     kc_strlist_free(&load_errors); /* already logged: a refused plugin does not stop the others */
     free(def);
-    return problems->len ? KC_EINVAL : KC_OK;
+    return kc_problems_found(problems) ? KC_EINVAL : KC_OK;
 }
 
 int kc_worker_connect_kafka(kc_worker *w, kc_error *err) {
@@ -790,7 +790,8 @@ void kc_worker_embedded_topic(kc_worker *w, const char *topic) {
     for (size_t i = 0; i < w->embedded_topics.len && !known; i++) known = !strcmp(w->embedded_topics.items[i], topic);
     if (!known) {
         rd_kafka_mock_topic_create(w->mock_cluster, topic, 1, 1); /* fails harmlessly if it exists */
-        kc_strlist_add(&w->embedded_topics, topic);
+        /* not remembered: the next call creates it again, which fails harmlessly */
+        if (kc_strlist_add(&w->embedded_topics, topic)) w->embedded_topics.failed = 0;
     }
     pthread_mutex_unlock(&w->embedded_lock);
 }

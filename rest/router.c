@@ -69,6 +69,14 @@ static int send_herder_error(rest_call *c, int rc, const kc_error *err) {
     return send_error(c, status, "%s", err->msg);
 }
 
+/* A reader's answer: NULL is an unknown connector, or (when it exists) a reader that ran out of
+ * memory, which must not pass for a 404. */
+static int send_reading(rest_call *c, kc_herder *h, const char *name, json_t *j) {
+    if (j) return send_json(c, 200, j, NULL);
+    if (kc_herder_exists(h, name)) return send_error(c, 500, "out of memory");
+    return send_error(c, 404, "Connector %s not found", name);
+}
+
 /* ---- request helpers ---------------------------------------------------------------------- */
 
 /* The first value of a query argument, or NULL. */
@@ -289,7 +297,7 @@ static int task_routes(rest_call *c, kc_herder *h, const char *method, char **se
 static int offsets_routes(rest_call *c, kc_herder *h, const char *name, const char *method) {
     if (!strcmp(method, "GET")) {
         json_t *j = kc_herder_offsets(h, name);
-        return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+        return send_reading(c, h, name, j);
     }
     if (strcmp(method, "PATCH") && strcmp(method, "DELETE")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
     json_t *body = NULL;
@@ -313,7 +321,7 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     if (nseg == 2) {
         if (!strcmp(method, "GET")) {
             json_t *j = kc_herder_info(h, name);
-            return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+            return send_reading(c, h, name, j);
         }
         if (!strcmp(method, "DELETE")) {
             rc = kc_herder_delete(h, name, &err);
@@ -325,7 +333,7 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     if (nseg == 3 && !strcmp(what, "config")) {
         if (!strcmp(method, "GET")) {
             json_t *j = kc_herder_config(h, name);
-            return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+            return send_reading(c, h, name, j);
         }
         if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) return put_config(c, h, name, !strcmp(method, "PATCH"));
         return send_error(c, 405, "HTTP 405 Method Not Allowed");
@@ -333,7 +341,7 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     if (!kc_herder_exists(h, name)) return send_error(c, 404, "Connector %s not found", name);
     if (nseg == 3 && !strcmp(what, "status") && !strcmp(method, "GET")) {
         json_t *j = kc_herder_status(h, name);
-        return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+        return send_reading(c, h, name, j);
     }
     if (nseg == 3 && !strcmp(what, "restart") && !strcmp(method, "POST")) {
         int include_tasks = arg_bool(c, "includeTasks"), only_failed = arg_bool(c, "onlyFailed");
@@ -355,12 +363,12 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     }
     if (nseg == 3 && !strcmp(what, "tasks") && !strcmp(method, "GET")) {
         json_t *j = kc_herder_tasks(h, name);
-        return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+        return send_reading(c, h, name, j);
     }
     if (nseg >= 4 && nseg <= 5 && !strcmp(what, "tasks")) return task_routes(c, h, method, seg, nseg);
     if (nseg == 3 && !strcmp(what, "topics") && !strcmp(method, "GET")) {
         json_t *j = kc_herder_topics(h, name);
-        return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Connector %s not found", name);
+        return send_reading(c, h, name, j);
     }
     if (nseg == 4 && !strcmp(what, "topics") && !strcmp(seg[3], "reset") && !strcmp(method, "PUT")) {
         rc = kc_herder_reset_topics(h, name, &err);

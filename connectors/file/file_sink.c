@@ -14,7 +14,7 @@
 #include "file_connector.h"
 
 static const kc_config_def config[] = {
-    {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
+    {"file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "Destination filename. If not specified, the standard output will be used", NULL, NULL},
     KC_CONFIG_END,
 };
@@ -25,26 +25,21 @@ typedef struct sink_task {
     int fd;        /* O_APPEND, or 1 for stdout */
     char *buf;     /* one batch of lines */
     size_t len, cap;
+    int mid_line;  /* the file does not end with a newline: the next batch starts with one */
 } sink_task;
 
-/* A crash can leave a torn last line. Everything after the last newline was never flushed for
- * a commit, so it will be delivered again: cut it off rather than glue the next line to it. */
-static void cut_torn_tail(sink_task *t) {
-    off_t end = lseek(t->fd, 0, SEEK_END), pos = end;
-    char buf[4096];
-    while (pos > 0) {
-        size_t n = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
-        if (pread(t->fd, buf, n, pos - (off_t)n) != (ssize_t)n) return;
-        char *nl = memrchr(buf, '\n', n);
-        if (nl) {
-            pos = pos - (off_t)n + (nl - buf) + 1;
-            break;
-        }
-        pos -= (off_t)n;
+/* The sink only appends: it never cuts what is in the file, as FileStreamSink never does (the
+ * file may hold what others wrote). A file that does not end with a newline (another writer's
+ * last line, or a line torn by a crash: its records were not committed and come again) gets
+ * one before the first line, so no line is glued to it. */
+static void check_line_start(sink_task *t) {
+    off_t end = lseek(t->fd, 0, SEEK_END);
+    char last;
+    if (end > 0 && pread(t->fd, &last, 1, end - 1) == 1 && last != '\n') {
+        t->mid_line = 1;
+        host->log(t->ctx, KC_LOG_WARN, "%s does not end with a newline (a line torn by a crash, or another writer's): "
+                  "the sink starts on a new line and leaves it as it is", t->file);
     }
-    if (pos < end && ftruncate(t->fd, pos) == 0)
-        host->log(t->ctx, KC_LOG_WARN, "Cut a torn last line (%lld bytes) from %s left by a crash; its records "
-                  "are delivered again", (long long)(end - pos), t->file);
 }
 
 static int append(sink_task *t, const char *data, size_t len) {
@@ -76,7 +71,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
             return kc_error_set(err, KC_EFATAL, "Couldn't find or create file '%s' for FileStreamSinkTask: %s", file,
                                 strerror(e));
         }
-        cut_torn_tail(t);
+        check_line_start(t);
     } else {
         t->fd = STDOUT_FILENO;
     }
@@ -87,6 +82,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
 static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {
     sink_task *t = state;
     t->len = 0;
+    if (n && t->mid_line && append(t, "\n", 1)) return kc_error_set(err, KC_ERETRY, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const kc_value *v = &records[i]->value;
         int rc;
@@ -105,12 +101,14 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
         ssize_t w = write(t->fd, t->buf + off, t->len - off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            /* part of the batch may be on disk: it is delivered again, never lost */
+            /* part of the batch may be on disk: it is delivered again, never lost, on a new line */
+            t->mid_line = off > 0 || t->mid_line;
             return kc_error_set(err, KC_ERETRY, "cannot write to %s: %s", t->file ? t->file : "stdout",
                                 strerror(errno));
         }
         off += (size_t)w;
     }
+    t->mid_line = 0;
     return KC_OK;
 }
 

@@ -13,7 +13,7 @@
 #include "../common/monotonic.h"
 
 static const kc_config_def config[] = {
-    {"file", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
+    {"file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "Source filename. If not specified, the standard input will be used", NULL, NULL},
     {"topic", KC_CFG_LIST, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "The topic to publish data to", NULL, NULL},

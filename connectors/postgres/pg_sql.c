@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,37 @@ void pg_ident(strbuf *b, const char *name, int quote, int dotted) {
         }
         if (!dot) break;
         strbuf_puts(b, ".");
+        p = dot + 1;
+    }
+}
+
+int pg_ident_check(const char *name, int quote, int dotted, char *why, size_t why_size) {
+    const char *p = name;
+    for (;;) {
+        const char *dot = dotted ? strchr(p, '.') : NULL;
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0) {
+            snprintf(why, why_size, "identifier \"%.200s\" has an empty part", name);
+            return -1;
+        }
+        if (n > PG_IDENT_MAX) {
+            snprintf(why, why_size, "identifier \"%.200s%s\" is %zu bytes long; PostgreSQL keeps %d bytes of a name, so "
+                     "it would be cut and could become another table's or column's name", name,
+                     strlen(name) > 200 ? "..." : "", n, PG_IDENT_MAX);
+            return -1;
+        }
+        if (!quote) {
+            int plain = (isalpha((unsigned char)p[0]) || p[0] == '_');
+            for (size_t i = 1; i < n && plain; i++)
+                plain = isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == '$';
+            if (!plain) {
+                snprintf(why, why_size, "identifier \"%.200s\" is not a plain SQL identifier (letters, digits, _ and $, "
+                         "not starting with a digit); with quote.sql.identifiers=never names go into SQL as they are, "
+                         "so only plain ones are written", name);
+                return -1;
+            }
+        }
+        if (!dot) return 0;
         p = dot + 1;
     }
 }

@@ -49,6 +49,11 @@ pg_coltype pg_type_of_value(const kc_value *v);
 /* Appends an identifier: quoted ("a""b") when quote, else as it is; a dotted table name is
  * quoted per part ("schema"."table"). */
 void pg_ident(strbuf *b, const char *name, int quote, int dotted);
+/* PostgreSQL keeps NAMEDATALEN - 1 bytes of an identifier and silently cuts the rest. */
+#define PG_IDENT_MAX 63
+/* 0 when name (each dotted part when dotted) can be written as an identifier: 1 to 63 bytes, and
+ * with quote off a plain identifier (it goes into SQL as it is). Else -1 and why, naming it. */
+int pg_ident_check(const char *name, int quote, int dotted, char *why, size_t why_size);
 
 /* Appends v as one field of COPY's text format for a column of type t: \N for NULL, the
  * escapes COPY needs, arrays as {..} literals, maps/structs/nested arrays as JSON, bytes as

@@ -360,6 +360,11 @@ static int load_columns(task *t, table *tb, kc_error *err) {
 static table *table_for(task *t, const char *name, kc_error *err) {
     for (table *tb = t->tables; tb; tb = tb->next)
         if (!strcmp(tb->name, name)) return tb;
+    char why[512];
+    if (pg_ident_check(name, t->quote, 1, why, sizeof why)) {
+        kc_error_set(err, KC_EINVAL, "table %s", why);
+        return NULL;
+    }
     table *tb = calloc(1, sizeof *tb);
     strbuf q = {0};
     pg_ident(&q, name, t->quote, 1);
@@ -540,6 +545,11 @@ static int build_row(task *t, kc_record *rec, row *r, kc_error *err) {
         }
     }
     if (!r->ncells) return kc_error_set(err, KC_EINVAL, "the record has no fields to write");
+    for (size_t i = 0; i < r->ncells; i++) { /* names from the data: never cut, never SQL */
+        char why[512];
+        if (pg_ident_check(r->cells[i].name, t->quote, 0, why, sizeof why))
+            return kc_error_set(err, KC_EINVAL, "column %s", why);
+    }
     /* the signature groups rows into runs; the key text collapses repeated keys */
     r->sig = r->ncells * 2 + (uint64_t)r->tombstone; /* equal digests are compared name by name */
     for (size_t i = 0; i < r->ncells; i++) {

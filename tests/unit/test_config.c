@@ -127,7 +127,7 @@ static void test_validate_deprecated_alias_with_prefix(void **st) {
 static void test_list_split_trims(void **st) {
     (void)st;
     kc_strlist l = {0};
-    kc_list_split(" a, b ,,c ", &l);
+    assert_int_equal(kc_list_split(" a, b ,,c ", &l), 0);
     assert_int_equal(l.len, 3);
     assert_string_equal(l.items[0], "a");
     assert_string_equal(l.items[1], "b");
@@ -160,11 +160,11 @@ static void test_config_providers_resolve(void **st) {
     kc_config c = {0};
     char v[2048];
     snprintf(v, sizeof v, "${file:%s:user}:${file:%s:password}", path, path);
-    kc_config_set(&c, "conn", v);
-    kc_config_set(&c, "e", "${env:KCD_TEST_ENV}");
+    assert_int_equal(kc_config_set(&c, "conn", v), 0);
+    assert_int_equal(kc_config_set(&c, "e", "${env:KCD_TEST_ENV}"), 0);
     snprintf(v, sizeof v, "${dir:%s:dbpass}", dir);
-    kc_config_set(&c, "d", v);
-    kc_config_set(&c, "other", "${notaprovider:x}");
+    assert_int_equal(kc_config_set(&c, "d", v), 0);
+    assert_int_equal(kc_config_set(&c, "other", "${notaprovider:x}"), 0);
     kc_error err;
     kc_resolved resolved = {0};
     assert_int_equal(kc_config_resolve(&p, &c, &resolved, &err), KC_OK);
@@ -181,14 +181,14 @@ static void test_config_providers_resolve(void **st) {
     /* a missing key names the config key that referenced it */
     kc_config bad = {0};
     snprintf(v, sizeof v, "${file:%s:nokey}", path);
-    kc_config_set(&bad, "connection.password", v);
+    assert_int_equal(kc_config_set(&bad, "connection.password", v), 0);
     assert_int_equal(kc_config_resolve(&p, &bad, NULL, &err), KC_ENOTFOUND);
     assert_non_null(strstr(err.msg, "connection.password"));
     assert_non_null(strstr(err.msg, "nokey"));
     /* a missing file says the same as a missing key: the answer tells nothing of what exists */
     char missing_key[KC_ERROR_MSG_MAX], *cut = strstr(err.msg, "}: ");
     snprintf(missing_key, sizeof missing_key, "%s", cut);
-    kc_config_set(&bad, "connection.password", "${file:/nonexistent/kcd/x.properties:nokey}");
+    assert_int_equal(kc_config_set(&bad, "connection.password", "${file:/nonexistent/kcd/x.properties:nokey}"), 0);
     assert_int_equal(kc_config_resolve(&p, &bad, NULL, &err), KC_ENOTFOUND);
     assert_string_equal(strstr(err.msg, "}: "), missing_key);
     unlink(path);
@@ -244,8 +244,8 @@ static void test_provider_restrictions(void **st) {
     kc_error err;
     char v[1024];
     snprintf(v, sizeof v, "${file:%s:pw}", inside);
-    kc_config_set(&c, "a", v);
-    kc_config_set(&c, "b", "${env:KCD_ALLOWED_VAR}");
+    assert_int_equal(kc_config_set(&c, "a", v), 0);
+    assert_int_equal(kc_config_set(&c, "b", "${env:KCD_ALLOWED_VAR}"), 0);
     assert_int_equal(kc_config_resolve(&p, &c, NULL, &err), KC_OK);
     assert_string_equal(kc_config_get(&c, "a"), "inside-secret");
     assert_string_equal(kc_config_get(&c, "b"), "allowed-value");
@@ -260,7 +260,7 @@ static void test_provider_restrictions(void **st) {
     refused[5] = via_dir_link;
     for (size_t i = 0; i < 6; i++) {
         kc_config r = {0};
-        kc_config_set(&r, "tasks.max", refused[i]);
+        assert_int_equal(kc_config_set(&r, "tasks.max", refused[i]), 0);
         assert_int_equal(kc_config_resolve(&p, &r, NULL, &err), KC_ENOTFOUND);
         assert_non_null(strstr(err.msg, "no such value"));
         assert_null(strstr(err.msg, "root:"));
@@ -290,8 +290,8 @@ static void test_provider_restrictions(void **st) {
 static void test_redaction(void **st) {
     (void)st;
     kc_strlist secrets = {0};
-    kc_strlist_add(&secrets, "hunter2-long");
-    kc_strlist_add(&secrets, "abc"); /* shorter than KC_REDACT_MIN: not masked in free text */
+    assert_int_equal(kc_strlist_add(&secrets, "hunter2-long"), 0);
+    assert_int_equal(kc_strlist_add(&secrets, "abc"), 0); /* shorter than KC_REDACT_MIN: not masked in free text */
     char *r = kc_redacted("password hunter2-long, again hunter2-long; abc stays", &secrets);
     assert_string_equal(r, "password [hidden], again [hidden]; abc stays");
     free(r);
@@ -311,7 +311,7 @@ static void test_host_path_allowed(void **st) {
     assert_int_equal(symlink("/etc", link), 0);
     kc_strlist allowed = {0};
     char *real = realpath(dir, NULL);
-    kc_strlist_add(&allowed, real);
+    assert_int_equal(kc_strlist_add(&allowed, real), 0);
     snprintf(p, sizeof p, "%s/out.txt", dir);
     assert_true(kc_host_path_allowed(&allowed, p));
     snprintf(p, sizeof p, "%s/new/sub/out.txt", dir); /* not there yet: judged as written */

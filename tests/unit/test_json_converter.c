@@ -18,8 +18,8 @@ typedef struct conv {
 
 static void *open_conv(int schemas_enable, const char *decimal_format) {
     kc_config cfg = {0};
-    kc_config_set(&cfg, "schemas.enable", schemas_enable ? "true" : "false");
-    if (decimal_format) kc_config_set(&cfg, "decimal.format", decimal_format);
+    assert_int_equal(kc_config_set(&cfg, "schemas.enable", schemas_enable ? "true" : "false"), 0);
+    if (decimal_format) assert_int_equal(kc_config_set(&cfg, "decimal.format", decimal_format), 0);
     void *state = NULL;
     kc_error err;
     assert_int_equal(kc_json_converter_desc.converter->configure(&cfg, 0, &state, &err), KC_OK);
@@ -342,7 +342,7 @@ static void test_replace_null_with_default(void **st) {
                      "\"type\":\"int32\",\"optional\":true,\"default\":7}]},\"payload\":{\"a\":null}}";
     for (int replace = 0; replace < 2; replace++) {
         kc_config cfg = {0};
-        kc_config_set(&cfg, "replace.null.with.default", replace ? "true" : "false");
+        assert_int_equal(kc_config_set(&cfg, "replace.null.with.default", replace ? "true" : "false"), 0);
         void *c = NULL;
         kc_error err;
         assert_int_equal(kc_json_converter_desc.converter->configure(&cfg, 0, &c, &err), KC_OK);
