@@ -108,7 +108,7 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
         }
         off += (size_t)w;
     }
-    t->mid_line = 0;
+    if (t->len) t->mid_line = 0; /* a put() with no records changes nothing */
     return KC_OK;
 }
 
