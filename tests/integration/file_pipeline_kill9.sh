@@ -42,7 +42,16 @@ wait_unique "$WORK/out.txt" "$N" 300
 sleep 1
 stop_kcd
 
-cmp -s <(sort -u "$WORK/in.txt") <(sort -u "$WORK/out.txt") || fail "lines lost: the sink lacks some input lines"
+lost=$(comm -23 <(sort -u "$WORK/in.txt") <(sort -u "$WORK/out.txt") | head -3)
+[ -z "$lost" ] || fail "lines lost: the sink lacks input lines such as: $lost"
+# the sink never cuts its file: a line the kill tore stays, as a prefix of an input line; at most one
+extra=$(comm -13 <(sort -u "$WORK/in.txt") <(sort -u "$WORK/out.txt"))
+if [ -n "$extra" ]; then
+  [ "$(wc -l <<<"$extra")" = 1 ] || fail "the sink wrote lines that are no input lines: $(head -3 <<<"$extra")"
+  awk -v p="$extra" 'index($0, p) == 1 { found = 1 } END { exit !found }' "$WORK/in.txt" ||
+    fail "the sink wrote a line that is no input line nor a torn one: $extra"
+  echo "a line torn by the kill is kept: [$extra]"
+fi
 "$TESTKIT" dump "$BOOTSTRAP" "$TOPIC" >"$WORK/topic.tsv" || fail "cannot read topic"
 cmp -s <(sort -u "$WORK/in.txt") <(cut -f3 "$WORK/topic.tsv" | sort -u) || fail "topic lacks some input lines"
 # duplicates in the topic must all start at or after the stored position
