@@ -32,6 +32,7 @@ int kc_strlist_add(kc_strlist *l, const char *s) {
 }
 
 void kc_note(kc_strlist *l, const char *fmt, ...) {
+    if (!l) return; /* a caller that wants no warnings */
     char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
@@ -795,6 +796,10 @@ char *kc_redacted(const char *text, const kc_strlist *secrets) {
 }
 
 int kc_redact(char *buf, size_t size, const kc_strlist *secrets) {
+    size_t i = 0;
+    while (secrets && i < secrets->len && (strlen(secrets->items[i]) < KC_REDACT_MIN || !strstr(buf, secrets->items[i])))
+        i++;
+    if (!secrets || i == secrets->len) return 0; /* the common case: nothing to mask, nothing allocated */
     char *r = kc_redacted(buf, secrets);
     int changed = !r || strcmp(r, buf) != 0;
     if (!r) buf[0] = '\0';

@@ -378,7 +378,8 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
     kc_connector_config_check(h->w, &cfg, &plugin, &resolved, problems, &warnings);
     for (size_t i = 0; i < warnings.len; i++) KC_WARN("Herder", "%s", warnings.items[i]);
     if (kc_problems_found(problems)) {
-        rc = kc_error_set(err, KC_EINVAL, "Connector configuration is invalid");
+        rc = problems->len ? kc_error_set(err, KC_EINVAL, "Connector configuration is invalid")
+                           : kc_error_set(err, KC_ENOMEM, "out of memory while checking the configuration");
         goto out;
     }
     const char *name = kc_config_get(&cfg, "name");

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "kc_buf.h"
-
 #include "kc_converter_int.h"
 #include "kc_log.h"
 #include "kc_value_int.h"

@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void *open_conv(int schemas, int numeric) {
     kc_config cfg = {0};
-    kc_config_set(&cfg, "schemas.enable", schemas ? "true" : "false");
-    kc_config_set(&cfg, "decimal.format", numeric ? "NUMERIC" : "BASE64");
+    if (kc_config_set(&cfg, "schemas.enable", schemas ? "true" : "false") ||
+        kc_config_set(&cfg, "decimal.format", numeric ? "NUMERIC" : "BASE64"))
+        abort();
     void *st = NULL;
     kc_error err;
     kc_json_converter_desc.converter->configure(&cfg, 0, &st, &err);

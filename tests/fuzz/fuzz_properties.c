@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (kc_props_parse((const char *)data, size, &cfg, &err) == KC_OK) {
         kc_strlist problems = {0}, warnings = {0}, items = {0};
         kc_config_validate(defs, "", &cfg, &problems, &warnings);
-        for (size_t i = 0; i < cfg.len; i++) kc_list_split(cfg.items[i].value, &items);
+        for (size_t i = 0; i < cfg.len; i++)
+            if (kc_list_split(cfg.items[i].value, &items)) break; /* out of memory: the rest is not split */
         kc_config_providers p;
         kc_config_providers_init(&p, &cfg, &problems);
         kc_config_providers_free(&p);
