@@ -13,23 +13,10 @@ import time
 import urllib.error
 import urllib.request
 
-BUILD = os.environ["KCD_BUILD"]
-SOURCE = os.environ["KCD_SOURCE"]
-BOOTSTRAP = "127.0.0.1:%s" % os.environ.get("KCD_KAFKA_PORT", "19092")
+sys.path.insert(0, os.path.join(os.environ["KCD_SOURCE"], "tests/support"))
+from checks import BOOTSTRAP, BUILD, RUN, SOURCE, check, failures, summary  # noqa: E402
+
 PLUGINS = "%s/lib/kcd/plugins,%s/tests/plugins/flaky" % (BUILD, BUILD)
-RUN = "%d-%d" % (time.time(), os.getpid())
-
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 class Kcd:
@@ -383,12 +370,12 @@ def main():
     check(k.call("GET", "/connectors")[1] == ["snk"], "deleted connector gone")
     k.stop()
 
-    print("rest: %d passed, %d failed" % (passed, len(failures)))
+    rc = summary("rest")
     if not failures:
         subprocess.call(["rm", "-rf", work])
     else:
         print("work folder kept:", work)
-    return 1 if failures else 0
+    return rc
 
 
 if __name__ == "__main__":

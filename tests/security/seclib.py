@@ -12,30 +12,15 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ["KCD_BUILD"]
-SOURCE = os.environ["KCD_SOURCE"]
-BOOTSTRAP = "127.0.0.1:%s" % os.environ.get("KCD_KAFKA_PORT", "19092")
+sys.path.insert(0, os.path.join(os.environ["KCD_SOURCE"], "tests/support"))
+from checks import BOOTSTRAP, BUILD, RUN, SOURCE, check, failures, summary  # noqa: E402,F401
+
 PLUGINS = "%s/lib/kcd/plugins,%s/tests/plugins/flaky,%s/tests/plugins/idle" % (BUILD, BUILD, BUILD)
-RUN = "%d-%d" % (time.time(), os.getpid())
-
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-    return cond
 
 
 def finish(name):
     """Prints the closing line and exits non-zero on any failure."""
-    print("%s: %d passed, %d failed" % (name, passed, len(failures)))
-    sys.exit(1 if failures else 0)
+    sys.exit(summary(name))
 
 
 def workdir(name):
