@@ -533,23 +533,23 @@ static const struct {
     {"directory", "org.apache.kafka.common.config.provider.DirectoryConfigProvider"},
 };
 
-/* allowed.paths (KIP-993): absolute folders or files that exist, kept resolved (symlinks and ".."
- * gone) so a path is checked for what it really names. */
-static void provider_paths(kc_config_provider *pv, const char *key, const char *value, kc_strlist *problems) {
+int kc_allowed_paths_parse(const char *value, const char *key, kc_strlist *out, kc_strlist *problems) {
     kc_strlist items = {0};
     if (kc_list_split(value, &items)) {
+        kc_strlist_free(&items);
         kc_note(problems, "out of memory");
-        return;
+        return 0;
     }
-    pv->restrict_paths = items.len > 0;
     for (size_t i = 0; i < items.len; i++) {
         char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
-        if (!real || kc_strlist_add(&pv->allowed_paths, real))
+        if (!real || kc_strlist_add(out, real))
             kc_note(problems, "Invalid value %s for configuration %s: The path should be absolute and exist",
-                            items.items[i], key);
+                    items.items[i], key);
         free(real);
     }
+    size_t n = items.len;
     kc_strlist_free(&items);
+    return n > 0;
 }
 
 int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc_strlist *problems) {
@@ -591,7 +591,7 @@ int kc_config_providers_init(kc_config_providers *p, const kc_config *worker, kc
         const char *pval;
         snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowed.paths", names.items[i]);
         if ((pval = kc_config_get(worker, pkey))) {
-            if (strcmp(kind, "env")) provider_paths(pv, pkey, pval, problems);
+            if (strcmp(kind, "env")) pv->restrict_paths = kc_allowed_paths_parse(pval, pkey, &pv->allowed_paths, problems);
             else kc_note(problems, "Invalid configuration %s: the env provider reads no paths", pkey);
         }
         snprintf(pkey, sizeof pkey, "config.providers.%s.param.allowlist.pattern", names.items[i]);

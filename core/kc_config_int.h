@@ -109,6 +109,11 @@ int kc_redact(char *buf, size_t size, const kc_strlist *secrets);
 /* The same for items from..len of a list. */
 int kc_strlist_redact(kc_strlist *l, size_t from, const kc_strlist *secrets);
 int kc_strlist_has(const kc_strlist *l, const char *s);
+/* An allowed-paths list (KIP-993's allowed.paths, connector.allowed.paths): each item absolute and
+ * existing, kept resolved (symlinks and ".." gone) in out, so a path is checked for what it
+ * really names; the others are problems naming key. Returns 1 when the list restricts (has
+ * items), 0 when it is empty (everything allowed, as in Connect). */
+int kc_allowed_paths_parse(const char *value, const char *key, kc_strlist *out, kc_strlist *problems);
 /* 1 when real (a resolved absolute path) is one of allowed (resolved paths) or lies under one. */
 int kc_path_in(const kc_strlist *allowed, const char *real);
 

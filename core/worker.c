@@ -710,18 +710,9 @@ int kc_host_path_allowed(const kc_strlist *allowed, const char *path) {
 /* connector.allowed.paths (folders that must exist; kept resolved) and connector.allowed.interfaces. */
 static void host_access_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     const char *paths = kc_config_get(cfg, "connector.allowed.paths");
-    kc_strlist items = {0};
-    if (paths) {
+    if (paths) { /* set, even empty: restricted (empty allows nothing) */
         w->restrict_paths = 1;
-        if (kc_list_split(paths, &items)) kc_note(problems, "out of memory");
-        for (size_t i = 0; i < items.len; i++) {
-            char *real = items.items[i][0] == '/' ? realpath(items.items[i], NULL) : NULL;
-            if (!real || kc_strlist_add(&w->allowed_paths, real))
-                kc_note(problems, "Invalid value %s for configuration connector.allowed.paths: The path should "
-                                          "be absolute and exist", items.items[i]);
-            free(real);
-        }
-        kc_strlist_free(&items);
+        kc_allowed_paths_parse(paths, "connector.allowed.paths", &w->allowed_paths, problems);
     }
     const char *ifaces = kc_config_get(cfg, "connector.allowed.interfaces");
     if (ifaces) {
