@@ -235,13 +235,42 @@ static int connectors_list(rest_call *c, kc_herder *h) {
     return send_json(c, 200, out, NULL);
 }
 
+/* PUT .../config also takes the body POST /connectors takes, {"name","config"} (a kcd
+ * convenience: connector files kept in git have that shape). Returns the flat config to use,
+ * or NULL with the answer made. */
+static json_t *unwrap_config(rest_call *c, json_t *body, const char *name) {
+    json_t *inner = json_object_get(body, "config");
+    if (!json_is_object(inner)) return body; /* a flat map, as Connect takes it */
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "name") && strcmp(key, "config")) {
+            send_error(c, 400, "A body with \"config\" as an object is a {\"name\", \"config\"} connector file; it "
+                               "cannot also have \"%s\"", key);
+            return NULL;
+        }
+    }
+    const char *body_name = json_string_value(json_object_get(body, "name"));
+    if (json_object_get(body, "name") && (!body_name || strcmp(body_name, name))) {
+        send_error(c, 400, "The body names connector %s but the URL names %s", body_name ? body_name : "(not a string)",
+                   name);
+        return NULL;
+    }
+    return inner;
+}
+
 static int put_config(rest_call *c, kc_herder *h, const char *name, int patch) {
     json_t *body;
     if (parse_body(c, &body, 0)) return 0;
+    json_t *flat = patch ? body : unwrap_config(c, body, name);
+    if (!flat) {
+        json_decref(body);
+        return 0;
+    }
     kc_config cfg = {0};
     json_t *current = patch ? kc_herder_config(h, name) : NULL;
     if (patch && !current) send_error(c, 404, "Connector %s not found", name);
-    else if ((!current || !config_from_body(c, current, &cfg, 0)) && !config_from_body(c, body, &cfg, patch)) {
+    else if ((!current || !config_from_body(c, current, &cfg, 0)) && !config_from_body(c, flat, &cfg, patch)) {
         /* PATCH: a key set to null is removed */
         for (size_t i = 0; i < cfg.len;)
             if (!cfg.items[i].value) kc_config_remove(&cfg, cfg.items[i].key);

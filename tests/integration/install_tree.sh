@@ -5,6 +5,11 @@
 cmake --install "$KCD_BUILD" --prefix "$WORK/prefix" >/dev/null || fail "cmake --install failed"
 [ -x "$WORK/prefix/bin/kcd" ] || fail "no bin/kcd"
 [ -f "$WORK/prefix/lib/kcd/plugins/kcd-file-source.so" ] || fail "no plugins under lib/kcd/plugins"
+# every plugin the build ships is installed (kc_add_plugin installs them; the pcap source once was not)
+missing=$(comm -23 <(cd "$KCD_BUILD/lib/kcd/plugins" && ls *.so | sort) <(cd "$WORK/prefix/lib/kcd/plugins" && ls *.so | sort))
+[ -z "$missing" ] || fail "built but not installed: $missing"
+[ "$(ls "$KCD_BUILD/lib/kcd/plugins"/*.so | wc -l)" -ge 25 ] || fail "fewer plugins built than expected"
+[ -x "$WORK/prefix/bin/kcd-pcap" ] || fail "no bin/kcd-pcap"
 [ -f "$WORK/prefix/include/kc/kc_plugin.h" ] || fail "no plugin headers"
 [ -f "$WORK/prefix/lib/pkgconfig/kcd-plugin.pc" ] || fail "no kcd-plugin.pc"
 mv "$WORK/prefix" "$WORK/moved"
@@ -13,6 +18,9 @@ grep -Eq '^file-source +source +1\.0\.0 +org\.apache\.kafka\.connect\.file\.File
   fail "file-source not listed: $(cat "$WORK/plugins.txt")"
 grep -Eq '^file-sink +sink' "$WORK/plugins.txt" || fail "file-sink not listed"
 grep -Eq '^json +converter' "$WORK/plugins.txt" || fail "json converter not listed"
+for p in pcap-source mongodb-source postgres-sink elasticsearch-sink neo4j-sink; do
+  grep -Eq "^$p +(source|sink)" "$WORK/plugins.txt" || fail "$p not listed by the installed kcd"
+done
 echo "installed tree moved and still finds its plugins"
 
 # An out-of-tree transform built against the installed headers only (deploy/examples).

@@ -175,6 +175,15 @@ def main():
     check(is_error(k.call("PATCH", "/connectors/nope/config", {"a": "b"}), 404), "PATCH unknown -> 404")
     check(is_error(k.call("PUT", "/connectors/snk/config", dict(flaky, **{"fail.every": "x"})), 400, "fail.every"),
           "PUT invalid -> 400")
+    # kcd's convenience: the {"name","config"} body of a connector file, when the names match
+    s, b, _ = k.call("PUT", "/connectors/snk/config", {"name": "snk", "config": dict(flaky, **{"fail.every": "999998"})})
+    check(s == 200 and b["config"]["fail.every"] == "999998", "PUT {name, config} -> 200, config applied")
+    s, b, _ = k.call("PUT", "/connectors/snk/config", {"config": dict(flaky, **{"fail.every": "999999"})})
+    check(s == 200 and b["config"]["fail.every"] == "999999", "PUT {config} without a name -> 200")
+    check(is_error(k.call("PUT", "/connectors/snk/config", {"name": "other", "config": flaky}), 400, "URL names snk"),
+          "PUT {name, config} with another name -> 400 naming both")
+    check(is_error(k.call("PUT", "/connectors/snk/config", {"name": "snk", "config": flaky, "tasks.max": "1"}), 400,
+                   "cannot also have"), "PUT {name, config} with more keys -> 400")
 
     # --- topics ---
     t = wait_for(lambda: k.call("GET", "/connectors/src/topics")[1]["src"]["topics"])
