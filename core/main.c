@@ -11,6 +11,7 @@
 #include "kc_offset_topic.h"
 #include "kc_worker_int.h"
 #include "kc_rest.h"
+#include "kc_apply.h"
 
 #define KCD_VERSION "0.1.0"
 #define EXIT_CONFIG 2
@@ -22,6 +23,7 @@ static void usage(FILE *out) {
             "  kcd standalone WORKER.properties [CONNECTOR.properties|CONNECTOR.json ...]\n"
             "  kcd plugins [--plugin-path DIR[,DIR...]] [--config PLUGIN]\n"
             "  kcd transform CONNECTOR.json|.properties [--input RECORDS.jsonl] [--plugin-path DIR[,DIR...]]\n"
+            "  kcd apply PATH... [--url URL] [--user USER:PASSWORD] [--dry-run] [--prune] [--wait[=SECONDS]]\n"
             "  kcd version\n",
             KCD_VERSION);
 }
@@ -258,6 +260,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "plugins") == 0) return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(argv[1], "transform") == 0) return kc_cmd_transform(argc - 2, argv + 2);
+    if (strcmp(argv[1], "apply") == 0) return kc_cmd_apply(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("kcd %s (plugin ABI %d.%d)\n", KCD_VERSION, KC_ABI_MAJOR, KC_ABI_MINOR);
         return 0;

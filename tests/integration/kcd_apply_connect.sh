@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# kcd apply against Apache Kafka Connect 4.1.1 (ConnectStandalone from Maven Central, as bench/
+# runs it) on the real broker: the same folder of connector files is created, applied again
+# unchanged, an edit updates one connector, --prune deletes one. kcd apply speaks only Connect's
+# REST API, so this is the proof that it is not tied to kcd.
+. "$(dirname "$0")/lib.sh"
+. "$KCD_SOURCE/bench/lib.sh"
+need_kafka
+command -v java >/dev/null || fail "java is needed (default-jdk-headless)"
+libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$WORK/connect.properties" <<P
+bootstrap.servers=$BOOTSTRAP
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+offset.storage.file.filename=$WORK/connect.offsets
+listeners=http://127.0.0.1:$PORT
+P
+java -Xms128m -Xmx512m -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone "$WORK/connect.properties" \
+  >"$WORK/connect.log" 2>&1 &
+KCD_PID=$! # cleanup() kills it like a kcd
+URL="http://127.0.0.1:$PORT"
+deadline=$((SECONDS + 120))
+until curl -sf "$URL/connectors" >/dev/null; do
+  [ $SECONDS -lt $deadline ] || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect did not start"; }
+  kill -0 "$KCD_PID" 2>/dev/null || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect exited"; }
+  sleep 0.5
+done
+T="apply-connect-$RUN_ID"
+"$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
+mkdir -p "$WORK/connectors"
+echo line >"$WORK/in.txt"
+cat >"$WORK/connectors/a-source.json" <<J
+{"name": "a-source", "config": {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "topic": "$T", "file": "$WORK/in.txt"}}
+J
+cat >"$WORK/connectors/b-sink.properties" <<P
+name=b-sink
+connector.class=org.apache.kafka.connect.file.FileStreamSinkConnector
+topics=$T
+file=$WORK/out.txt
+P
+apply() { "$KCD" apply "$@" --url "$URL" >"$WORK/apply.out" 2>"$WORK/apply.err"; }
+apply --wait=60 "$WORK/connectors" || fail "first apply: $(cat "$WORK/apply.err")"
+[ "$(cat "$WORK/apply.out")" = "$(printf 'created a-source\ncreated b-sink')" ] || fail "first apply: $(cat "$WORK/apply.out")"
+wait_lines "$WORK/out.txt" 1 60
+apply "$WORK/connectors" || fail "second apply: $(cat "$WORK/apply.err")"
+[ "$(cat "$WORK/apply.out")" = "$(printf 'unchanged a-source\nunchanged b-sink')" ] ||
+  fail "second apply against Connect: $(cat "$WORK/apply.out")"
+sed -i "s|out.txt|out2.txt|" "$WORK/connectors/b-sink.properties"
+apply "$WORK/connectors" || fail "apply after an edit: $(cat "$WORK/apply.err")"
+[ "$(cat "$WORK/apply.out")" = "$(printf 'unchanged a-source\nupdated b-sink: changed file')" ] ||
+  fail "edit against Connect: $(cat "$WORK/apply.out")"
+rm "$WORK/connectors/a-source.json"
+apply --prune "$WORK/connectors" || fail "prune: $(cat "$WORK/apply.err")"
+grep -qx 'deleted a-source' "$WORK/apply.out" || fail "prune against Connect: $(cat "$WORK/apply.out")"
+echo '{"name": "bad", "config": {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": "x", "tasks.max": "two"}}' >"$WORK/bad.json"
+rc=0
+apply "$WORK/bad.json" || rc=$?
+[ "$rc" = 1 ] && grep -q 'tasks.max' "$WORK/apply.err" || fail "a config Connect refuses: exit $rc, $(cat "$WORK/apply.err")"
+pass "kcd apply against Kafka Connect $CONNECT_VERSION: created, unchanged, updated, pruned, refused"
