@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The kcd image (deploy/image/Dockerfile) built and run with podman as
+# shared/reference/containers.md says this machine allows: a Debian 12 base made with debootstrap
+# (no registry here), runc, host networking. The container runs as non-root, is configured by
+# CONNECT_* variables as cp-kafka-connect is, answers its healthcheck, takes connectors from
+# `kcd apply`, carries capture packets through the pcap source, Kafka and the file sink, and
+# stops on `podman stop` within docker's 10 s grace period. Prints the image's size.
+. "$KCD_SOURCE/tests/integration/lib.sh"
+need_kafka
+for tool in podman runc debootstrap; do command -v $tool >/dev/null || fail "$tool is needed (./dev deps installs it)"; done
+cat >"$WORK/containers.conf" <<'C'
+[containers]
+default_ulimits = ["nofile=16384:16384", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+C
+export CONTAINERS_CONF="$WORK/containers.conf"
+BASE=localhost/debian-base:bookworm
+if ! podman image exists "$BASE"; then
+  debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 ||
+    fail "debootstrap failed: $(tail -5 "$WORK/debootstrap.log")"
+  tar -C "$WORK/rootfs" -c . | podman import - "$BASE" >/dev/null || fail "cannot import the base image"
+  rm -rf "$WORK/rootfs"
+fi
+IMAGE=localhost/kcd:test-$RUN_ID
+podman build --format docker --network host --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 \
+  --build-arg BASE="$BASE" -f "$KCD_SOURCE/deploy/image/Dockerfile" -t "$IMAGE" "$KCD_SOURCE" >"$WORK/build.log" 2>&1 ||
+  fail "podman build failed: $(tail -20 "$WORK/build.log")"
+NAME=kcd-test-$RUN_ID
+trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; podman rmi -f "$IMAGE" >/dev/null 2>&1 || true; cleanup' EXIT
+size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
+base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
+echo "image $IMAGE: $((size / 1000000)) MB, of which the base $((base_size / 1000000)) MB (a debootstrap minbase;" \
+     "debian:bookworm-slim is about 75 MB): kcd's layers $(((size - base_size) / 1000000)) MB"
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+T="img-$RUN_ID"
+"$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
+mkdir -p "$WORK/data"
+chmod 777 "$WORK/data"
+podman run -d --name "$NAME" --network host \
+  -v "$WORK/data:/data" -v "$KCD_SOURCE/tests/data/captures:/captures:ro" \
+  -e CONNECT_BOOTSTRAP_SERVERS="$BOOTSTRAP" -e CONNECT_REST_PORT="$PORT" -e CONNECT_REST_HOST_NAME=127.0.0.1 \
+  -e CONNECT_GROUP_ID=kcd-image-test -e CONNECT_CONFIG_STORAGE_TOPIC=kcd-configs \
+  -e CONNECT_KEY_CONVERTER=org.apache.kafka.connect.storage.StringConverter \
+  -e CONNECT_VALUE_CONVERTER=org.apache.kafka.connect.json.JsonConverter \
+  -e CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE=false -e CONNECT_OFFSET_FLUSH_INTERVAL_MS=500 \
+  -e CONNECT_PLUGIN_PATH=/usr/share/java "$IMAGE" >/dev/null || fail "podman run failed"
+URL="http://127.0.0.1:$PORT"
+deadline=$((SECONDS + 60))
+until curl -sf "$URL/health" >/dev/null; do
+  [ $SECONDS -lt $deadline ] || fail "the container never answered /health: $(podman logs "$NAME" 2>&1 | tail -20)"
+  sleep 0.5
+done
+podman healthcheck run "$NAME" >/dev/null || fail "the image's HEALTHCHECK fails"
+[ "$(podman exec "$NAME" id -u)" != 0 ] || fail "kcd runs as root in the image"
+podman exec "$NAME" cat /var/lib/kcd/worker.properties >"$WORK/worker.seen"
+grep -qx 'value.converter.schemas.enable=false' "$WORK/worker.seen" && grep -qx "bootstrap.servers=$BOOTSTRAP" "$WORK/worker.seen" ||
+  fail "CONNECT_* not mangled as cp-kafka-connect does: $(cat "$WORK/worker.seen")"
+pass "image: starts as $(podman exec "$NAME" id -un), healthy, CONNECT_* mangled"
+
+capture=aircrack-ng_test1_radiotap.pcap
+want=$("$KCD_BUILD/bin/kcd-pcap" "$KCD_SOURCE/tests/data/captures/$capture" | wc -l)
+mkdir -p "$WORK/connectors"
+cat >"$WORK/connectors/capture.json" <<J
+{"name": "capture", "config": {"connector.class": "io.kcd.connect.pcap.PcapSourceConnector", "topic": "$T", "pcap.files": "/captures/$capture"}}
+J
+cat >"$WORK/connectors/out.json" <<J
+{"name": "out", "config": {"connector.class": "FileStreamSink", "topics": "$T", "file": "/data/packets.jsonl"}}
+J
+"$KCD_BUILD/bin/kcd" apply "$WORK/connectors" --url "$URL" --wait=60 >"$WORK/apply.out" 2>&1 ||
+  fail "kcd apply into the container: $(cat "$WORK/apply.out")"
+deadline=$((SECONDS + 120))
+while [ "$(lines "$WORK/data/packets.jsonl")" -lt "$want" ]; do
+  [ $SECONDS -lt $deadline ] || fail "$(lines "$WORK/data/packets.jsonl") of $want packets reached the file sink"
+  sleep 0.5
+done
+pass "kcd apply -> pcap source in the image -> Kafka -> file sink: $want packets"
+
+t0=$(date +%s.%N)
+podman stop -t 10 "$NAME" >/dev/null || fail "podman stop failed"
+took=$(echo "$(date +%s.%N) - $t0" | bc -l)
+code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
+[ "$code" = 0 ] || fail "kcd exited $code on SIGTERM: $(podman logs "$NAME" 2>&1 | tail -10)"
+[ "$(echo "$took < 10" | bc -l)" = 1 ] || fail "podman stop took $took s (docker kills at 10 s)"
+printf 'PASS: podman stop: kcd exited 0 in %.1f s\n' "$took"
