@@ -28,7 +28,9 @@ podman build --format docker --network host --ulimit nofile=16384:16384 --ulimit
   --build-arg BASE="$BASE" -f "$KCD_SOURCE/deploy/image/Dockerfile" -t "$IMAGE" "$KCD_SOURCE" >"$WORK/build.log" 2>&1 ||
   fail "podman build failed: $(tail -20 "$WORK/build.log")"
 NAME=kcd-test-$RUN_ID
-trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; podman rmi -f "$IMAGE" >/dev/null 2>&1 || true; cleanup' EXIT
+# the image and the build stage it left (about 1 GB) go with the test
+trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
+      podman image prune -f >/dev/null 2>&1 || true; cleanup' EXIT
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
 echo "image $IMAGE: $((size / 1000000)) MB, of which the base $((base_size / 1000000)) MB (a debootstrap minbase;" \
