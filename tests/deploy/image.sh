@@ -8,21 +8,7 @@
 . "$KCD_SOURCE/tests/integration/lib.sh"
 need_kafka
 for tool in podman runc debootstrap; do command -v $tool >/dev/null || fail "$tool is needed (./dev deps installs it)"; done
-cat >"$WORK/containers.conf" <<'C'
-[containers]
-default_ulimits = ["nofile=16384:16384", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-C
-export CONTAINERS_CONF="$WORK/containers.conf"
-BASE=localhost/debian-base:bookworm
-if ! podman image exists "$BASE"; then
-  debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 ||
-    fail "debootstrap failed: $(tail -5 "$WORK/debootstrap.log")"
-  tar -C "$WORK/rootfs" -c . | podman import - "$BASE" >/dev/null || fail "cannot import the base image"
-  rm -rf "$WORK/rootfs"
-fi
+. "$KCD_SOURCE/tests/deploy/podman.sh"
 IMAGE=localhost/kcd:test-$RUN_ID
 podman build --format docker --network host --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 \
   --build-arg BASE="$BASE" -f "$KCD_SOURCE/deploy/image/Dockerfile" -t "$IMAGE" "$KCD_SOURCE" >"$WORK/build.log" 2>&1 ||

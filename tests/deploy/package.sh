@@ -38,20 +38,7 @@ for setting in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/
 done
 pass "kcd and kcd-dev built; the unit verifies and is hardened"
 
-cat >"$WORK/containers.conf" <<'C'
-[containers]
-default_ulimits = ["nofile=16384:16384", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-C
-export CONTAINERS_CONF="$WORK/containers.conf"
-BASE=localhost/debian-base:bookworm
-if ! podman image exists "$BASE"; then
-  debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 ||
-    fail "debootstrap failed: $(tail -5 "$WORK/debootstrap.log")"
-  tar -C "$WORK/rootfs" -c . | podman import - "$BASE" >/dev/null || fail "cannot import the base image"
-fi
+. "$KCD_SOURCE/tests/deploy/podman.sh"
 T="deb-$RUN_ID"
 "$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
 mkdir -p "$WORK/pkg"
