@@ -246,8 +246,9 @@ static int prune(apply *a) {
     return rc;
 }
 
-/* NULL when the connector and every task (at least one) are RUNNING, else what is not. */
-static char *not_running(apply *a, const char *name) {
+/* NULL when the connector and every task (at least one) are RUNNING, else what is not; *failed
+ * tells that a part is FAILED, which only a restart changes (no use waiting for it). */
+static char *not_running(apply *a, const char *name, int *failed) {
     char *path = connector_path(a, name, "/status"), *why = NULL;
     long status = 0;
     json_t *st = NULL;
@@ -257,6 +258,7 @@ static char *not_running(apply *a, const char *name) {
         kc_buf b = KC_BUF_INIT;
         const char *cs = json_string_value(json_object_get(json_object_get(st, "connector"), "state"));
         if (!cs || strcmp(cs, "RUNNING")) kc_buf_printf(&b, "connector %s", cs ? cs : "?");
+        if (cs && !strcmp(cs, "FAILED")) *failed = 1;
         json_t *tasks = json_object_get(st, "tasks");
         if (!json_array_size(tasks)) kc_buf_printf(&b, "%sno task yet", b.len ? ", " : "");
         size_t i;
@@ -265,6 +267,7 @@ static char *not_running(apply *a, const char *name) {
             const char *ts = json_string_value(json_object_get(t, "state"));
             const char *trace = json_string_value(json_object_get(t, "trace"));
             if (ts && !strcmp(ts, "RUNNING")) continue;
+            if (ts && !strcmp(ts, "FAILED")) *failed = 1;
             kc_buf_printf(&b, "%stask %zu %s%s%.*s", b.len ? ", " : "", i, ts ? ts : "?", trace ? ": " : "",
                           trace ? (int)strcspn(trace, "\n") : 0, trace ? trace : "");
         }
@@ -276,21 +279,29 @@ static char *not_running(apply *a, const char *name) {
     return why;
 }
 
+/* Until every connector runs, or the time is up, or all that do not run have FAILED. */
 static int wait_running(apply *a) {
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        int all = 1, last;
+        int all = 1, pending = 0, last;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        last = now.tv_sec - t0.tv_sec >= a->wait_s;
+        long waited = now.tv_sec - t0.tv_sec;
+        last = waited >= a->wait_s;
+        char **why = calloc(a->nfiles, sizeof *why);
+        if (!why) return APPLY_USAGE;
         for (size_t i = 0; i < a->nfiles; i++) {
-            char *why = not_running(a, kc_config_get(&a->files[i].cfg, "name"));
-            if (why) {
-                all = 0;
-                if (last) fprintf(stderr, "kcd apply: not running after %d s: %s\n", a->wait_s, why);
-            }
-            free(why);
+            int failed = 0;
+            why[i] = not_running(a, kc_config_get(&a->files[i].cfg, "name"), &failed);
+            if (why[i]) all = 0;
+            if (why[i] && !failed) pending = 1;
         }
+        if (!all && !pending) last = 1;
+        for (size_t i = 0; i < a->nfiles; i++) {
+            if (why[i] && last) fprintf(stderr, "kcd apply: not running after %ld s: %s\n", waited, why[i]);
+            free(why[i]);
+        }
+        free(why);
         if (all) return APPLY_OK;
         if (last) return APPLY_NOT_RUNNING;
         nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);

@@ -386,9 +386,16 @@ int kc_props_load(const char *path, kc_config *out, kc_error *err) {
 /* ---- validation --------------------------------------------------------------------------- */
 
 const kc_config_def *kc_config_def_find(const kc_config_def *defs, const char *key) {
-    for (; defs && defs->name; defs++)
-        if (strcmp(defs->name, key) == 0) return defs;
-    return NULL;
+    const kc_config_def *prefixed = NULL;
+    for (; defs && defs->name; defs++) {
+        if (defs->flags & KC_CFG_F_PREFIX) {
+            size_t n = strlen(defs->name);
+            if (!prefixed && strlen(key) > n && !strncmp(defs->name, key, n)) prefixed = defs;
+        } else if (strcmp(defs->name, key) == 0) {
+            return defs;
+        }
+    }
+    return prefixed;
 }
 
 int kc_config_def_is_secret(const kc_config_def *def) {
@@ -505,7 +512,7 @@ size_t kc_config_validate_hiding(const kc_config_def *defs, const char *prefix, 
         if (!kc_config_has(cfg, key) && v && kc_config_set(cfg, key, v)) kc_note(problems, "out of memory");
     }
     for (const kc_config_def *d = defs; d && d->name; d++) {
-        if (d->alias_of) continue;
+        if (d->alias_of || (d->flags & KC_CFG_F_PREFIX)) continue;
         snprintf(key, sizeof key, "%s%s", prefix, d->name);
         const char *v = kc_config_get(cfg, key);
         if (!v) {

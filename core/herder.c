@@ -845,7 +845,7 @@ json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin) {
     json_t *a = json_array();
     int order = 0;
     for (const kc_config_def *d = p->desc->config; d && d->name; d++)
-        json_array_append_new(a, definition_json(d, "", NULL, ++order));
+        if (!(d->flags & KC_CFG_F_PREFIX)) json_array_append_new(a, definition_json(d, "", NULL, ++order));
     return a;
 }
 
@@ -862,6 +862,7 @@ typedef struct validation {
 static void validate_defs(validation *v, const kc_config_def *defs, const char *prefix, const char *group) {
     int order = 0;
     for (const kc_config_def *d = defs; d && d->name; d++) {
+        if (d->flags & KC_CFG_F_PREFIX) continue; /* its keys are the plugin validate's */
         char key[512], msg[1024];
         snprintf(key, sizeof key, "%s%s", prefix, d->name);
         const char *val = kc_config_get(v->cfg, key);

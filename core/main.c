@@ -43,7 +43,8 @@ static void print_config_table(const kc_plugin_desc *d) {
     for (const kc_config_def *c = d->config; c && c->name; c++) {
         const char *def = c->flags & KC_CFG_F_REQUIRED ? "required" : c->default_value ? c->default_value : "null";
         int plain = !*def || !c->default_value; /* "", required, null */
-        printf("| `%s` | %s | %s%s%s | %s | %s", c->name, kc_config_type_name(c->type), plain ? "" : "`",
+        printf("| `%s%s` | %s | %s%s%s | %s | %s", c->name, c->flags & KC_CFG_F_PREFIX ? "*" : "",
+               kc_config_type_name(c->type), plain ? "" : "`",
                *def ? def : "\"\"", plain ? "" : "`", importance[c->importance], c->doc ? c->doc : "");
         if (c->enum_values) {
             printf(" (");

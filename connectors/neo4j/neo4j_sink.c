@@ -54,6 +54,9 @@ static const kc_config_def config[] = {
      "Wait before a transaction that failed for now (connection lost, Neo.TransientError) runs again", NULL, NULL},
     {"neo4j.retry.max.attemps", KC_CFG_INT, "5", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Retries",
      "Attempts of such a transaction before the task fails (the key's spelling is the Neo4j sink's)", NULL, NULL},
+    {CYPHER_PREFIX, KC_CFG_STRING, NULL, KC_CFG_F_PREFIX, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Writes",
+     "neo4j.topic.cypher.<topic>: the Cypher run for that topic's records, each bound to `event` (UNWIND $events "
+     "AS event <statement>); every topic needs one", NULL, NULL},
     KC_CONFIG_END,
 };
 

@@ -41,7 +41,11 @@ enum {
      * worker's connector.allowed.paths restricts it. Added with ABI 1.3; older workers ignore it. */
     KC_CFG_F_HOST_PATH = 1u << 6,
     /* The value names a network interface of the host (connector.allowed.interfaces). */
-    KC_CFG_F_INTERFACE = 1u << 7
+    KC_CFG_F_INTERFACE = 1u << 7,
+    /* The name is a prefix: every key that starts with it and goes on is this setting (the Neo4j
+     * sink's neo4j.topic.cypher.<topic>), known to the worker, checked by the plugin's validate;
+     * never filled or listed as a key itself. Workers before it warn of such keys as unknown. */
+    KC_CFG_F_PREFIX = 1u << 8
 };
 
 /* Extra validation beyond type/range/enum. Return 0 when valid, else write a message. */

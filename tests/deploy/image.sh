@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kcd image (deploy/image/Dockerfile) built and run with podman as
+# The kcd image (deploy/image/Dockerfile, built by image_build.sh) run with podman as
 # shared/reference/containers.md says this machine allows: a Debian 12 base made with debootstrap
 # (no registry here), runc, host networking. The container runs as non-root, is configured by
 # CONNECT_* variables as cp-kafka-connect is, answers its healthcheck, takes connectors from
@@ -9,14 +9,10 @@
 need_kafka
 for tool in podman runc debootstrap; do command -v $tool >/dev/null || fail "$tool is needed (./dev deps installs it)"; done
 . "$KCD_SOURCE/tests/deploy/podman.sh"
-IMAGE=localhost/kcd:test-$RUN_ID
-podman build --format docker --network host --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 \
-  --build-arg BASE="$BASE" -f "$KCD_SOURCE/deploy/image/Dockerfile" -t "$IMAGE" "$KCD_SOURCE" >"$WORK/build.log" 2>&1 ||
-  fail "podman build failed: $(tail -20 "$WORK/build.log")"
+IMAGE=${KCD_TEST_IMAGE:?set KCD_TEST_IMAGE: the fixture kcd_image builds it}
+podman image exists "$IMAGE" || fail "no image $IMAGE: tests/deploy/image_build.sh makes it"
 NAME=kcd-test-$RUN_ID
-# the image and the build stage it left (about 1 GB) go with the test
-trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
-      podman image prune -f >/dev/null 2>&1 || true; cleanup' EXIT
+trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; cleanup' EXIT
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
 echo "image $IMAGE: $((size / 1000000)) MB, of which the base $((base_size / 1000000)) MB (a debootstrap minbase;" \
@@ -64,7 +60,12 @@ while [ "$(lines "$WORK/data/packets.jsonl")" -lt "$want" ]; do
   [ $SECONDS -lt $deadline ] || fail "$(lines "$WORK/data/packets.jsonl") of $want packets reached the file sink"
   sleep 0.5
 done
-pass "kcd apply -> pcap source in the image -> Kafka -> file sink: $want packets"
+# vendor names from Wireshark's manuf table, which the image carries, as the host's kcd-pcap gives them
+"$KCD_BUILD/bin/kcd-pcap" "$KCD_SOURCE/tests/data/captures/$capture" | grep -o '"wlan_sa_resolved":\["[^"]*"' | sort >"$WORK/names.host"
+grep -o '"wlan_sa_resolved":\["[^"]*"' "$WORK/data/packets.jsonl" | sort >"$WORK/names.image"
+grep -q '"wlan_sa_resolved":\["[A-Za-z]' "$WORK/names.image" && cmp -s "$WORK/names.host" "$WORK/names.image" ||
+  fail "the image resolves vendor names otherwise than the host: $(diff "$WORK/names.host" "$WORK/names.image" | head -5)"
+pass "kcd apply -> pcap source in the image -> Kafka -> file sink: $want packets, vendor names resolved"
 
 t0=$(date +%s.%N)
 podman stop -t 10 "$NAME" >/dev/null || fail "podman stop failed"

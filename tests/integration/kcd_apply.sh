@@ -69,8 +69,11 @@ apply "$WORK/bad.json" || rc=$?
 [ "$rc" = 1 ] && grep -q 'tasks.max' "$WORK/apply.err" || fail "a refused config: exit $rc, $(cat "$WORK/apply.err")"
 echo '{"name": "stuck", "config": {"connector.class": "FileStreamSink", "topics": "x", "file": "/proc/kcd/nowhere.txt"}}' >"$WORK/stuck.json"
 rc=0
-apply --wait=10 "$WORK/stuck.json" || rc=$?
+t0=$SECONDS
+apply --wait=300 "$WORK/stuck.json" || rc=$?
 [ "$rc" = 4 ] && grep -q 'stuck: task 0 FAILED' "$WORK/apply.err" || fail "--wait on a failing task: exit $rc, $(cat "$WORK/apply.err")"
+# FAILED is final until a restart: --wait says so at once rather than after its 300 s
+[ $((SECONDS - t0)) -lt 120 ] || fail "--wait waited $((SECONDS - t0)) s for a FAILED task"
 rc=0
 "$KCD" apply "$WORK/connectors" --url http://127.0.0.1:1 >/dev/null 2>"$WORK/apply.err" || rc=$?
 [ "$rc" = 3 ] && grep -q 'cannot reach the worker' "$WORK/apply.err" || fail "unreachable worker: exit $rc"

@@ -96,6 +96,29 @@ static void test_validate_reports_one_line_per_problem(void **st) {
     kc_config_free(&c);
 }
 
+/* A prefix setting (KC_CFG_F_PREFIX) knows the keys that go on from it, is never a key itself,
+ * and an exact name still wins over it. */
+static void test_prefix_setting(void **st) {
+    (void)st;
+    static const kc_config_def pdefs[] = {
+        {"topic.cypher.", KC_CFG_STRING, NULL, KC_CFG_F_PREFIX, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "", NULL, NULL},
+        {"topic.cypher.all", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL, "", NULL, NULL},
+        KC_CONFIG_END,
+    };
+    assert_ptr_equal(kc_config_def_find(pdefs, "topic.cypher.pcap"), &pdefs[0]);
+    assert_ptr_equal(kc_config_def_find(pdefs, "topic.cypher.all"), &pdefs[1]);
+    assert_null(kc_config_def_find(pdefs, "topic.cypher."));
+    assert_null(kc_config_def_find(pdefs, "topic.cyphe"));
+    kc_config c = parse("topic.cypher.pcap=MERGE (n)\n");
+    kc_strlist problems = {0}, warnings = {0};
+    assert_int_equal(kc_config_validate(pdefs, "", &c, &problems, &warnings), 0);
+    assert_false(kc_config_has(&c, "topic.cypher."));
+    assert_string_equal(kc_config_get(&c, "topic.cypher.all"), "false");
+    kc_strlist_free(&problems);
+    kc_strlist_free(&warnings);
+    kc_config_free(&c);
+}
+
 static void test_validate_never_shows_passwords(void **st) {
     (void)st;
     static const kc_config_def pw[] = {
@@ -341,6 +364,7 @@ int main(void) {
         cmocka_unit_test(test_properties_bad_unicode_escape),
         cmocka_unit_test(test_validate_fills_defaults),
         cmocka_unit_test(test_validate_reports_one_line_per_problem),
+        cmocka_unit_test(test_prefix_setting),
         cmocka_unit_test(test_validate_never_shows_passwords),
         cmocka_unit_test(test_validate_deprecated_alias_with_prefix),
         cmocka_unit_test(test_list_split_trims),
