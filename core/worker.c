@@ -295,6 +295,10 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         if (!rc) rc = conf_set(conf, "linger.ms", "5", err);
         /* Java's buffer.memory is 32 MB; librdkafka's default (1 GB) is no size for a Pi */
         if (!rc) rc = conf_set(conf, "queue.buffering.max.kbytes", "32768", err);
+        /* Java's partitioner for keyed records, murmur2 of the key bytes: a key lands where
+         * Connect would put it (co-partitioned joins downstream, and the internal topics' keys
+         * in one partition whoever wrote them); librdkafka's own default hashes with CRC32 */
+        if (!rc) rc = conf_set(conf, "partitioner", "murmur2_random", err);
     } else {
         if (!rc) rc = conf_set(conf, "enable.auto.commit", "false", err);
         if (!rc) rc = conf_set(conf, "enable.auto.offset.store", "false", err);

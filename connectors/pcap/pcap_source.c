@@ -127,7 +127,7 @@ static int validate(const kc_config *cfg, kc_error *err) {
         const char *list = host->config_get(cfg, "fields");
         if (pcap_fields_parse(keyf, &key, msg, sizeof msg) || key.n != 1)
             return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration key.field: %s", keyf,
-                                key.n != 1 ? "one field" : msg);
+                                key.n > 1 ? "one field only" : key.n == 0 ? "no field of that name (tshark's names: wlan.sa)" : msg);
         int found = 0;
         if (!pcap_fields_parse(list ? list : PCAP_DEFAULT_FIELDS, &fields, msg, sizeof msg))
             for (size_t i = 0; i < fields.n; i++) found |= fields.ids[i] == key.ids[0];

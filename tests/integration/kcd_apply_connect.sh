@@ -16,16 +16,7 @@ value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$WORK/connect.offsets
 listeners=http://127.0.0.1:$PORT
 P
-java -Xms128m -Xmx512m -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone "$WORK/connect.properties" \
-  >"$WORK/connect.log" 2>&1 &
-KCD_PID=$! # cleanup() kills it like a kcd
-URL="http://127.0.0.1:$PORT"
-deadline=$((SECONDS + 120))
-until curl -sf "$URL/connectors" >/dev/null; do
-  [ $SECONDS -lt $deadline ] || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect did not start"; }
-  kill -0 "$KCD_PID" 2>/dev/null || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect exited"; }
-  sleep 0.5
-done
+start_java_connect ConnectStandalone "$WORK/connect.properties"
 T="apply-connect-$RUN_ID"
 "$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
 mkdir -p "$WORK/connectors"

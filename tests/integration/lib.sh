@@ -175,3 +175,19 @@ from pymongo import MongoClient
 client = MongoClient(sys.argv[1] + '/?directConnection=true')
 $1" "$FERRETDB_URL"
 }
+
+# start_java_connect CLASS PROPERTIES_FILE: Apache Kafka Connect (bench/lib.sh's connect_libs, in
+# $libs) with that main class (ConnectStandalone, ConnectDistributed), its log in
+# $WORK/connect.log; waits for its REST API at $URL (the listener the properties name). The
+# process is $KCD_PID, so cleanup() kills it like a kcd.
+start_java_connect() {
+  java -Xms128m -Xmx512m -cp "$libs/*" "org.apache.kafka.connect.cli.$1" "$2" >"$WORK/connect.log" 2>&1 &
+  KCD_PID=$!
+  URL=$(sed -n 's/^listeners=//p' "$2")
+  local deadline=$((SECONDS + 120))
+  until curl -sf "$URL/connectors" >/dev/null; do
+    [ $SECONDS -lt $deadline ] || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect did not start"; }
+    kill -0 "$KCD_PID" 2>/dev/null || { tail -30 "$WORK/connect.log" >&2; fail "Kafka Connect exited"; }
+    sleep 0.5
+  done
+}

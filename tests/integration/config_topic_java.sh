@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Connect's config topic between kcd and Apache Kafka Connect 4.1.1 in distributed mode
+# (ConnectDistributed from Maven Central) on the real broker, the ground of taking over a Java
+# cluster: connectors created, paused, stopped and deleted through the Java worker's REST API
+# read back by kcd's reader (core/cluster/config_log.c) from the topic alone as the Java worker
+# reports them (configs, task configs, target states; its session key); then a connector whose
+# config, task configs and commit kcd's writer put on the topic runs on the Java worker with
+# exactly those configs.
+. "$(dirname "$0")/lib.sh"
+. "$KCD_SOURCE/bench/lib.sh"
+need_kafka
+command -v java >/dev/null || fail "java is needed (default-jdk-headless)"
+libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+CONFIGS="cfg-$RUN_ID"
+cat >"$WORK/connect.properties" <<P
+bootstrap.servers=$BOOTSTRAP
+group.id=java-$RUN_ID
+config.storage.topic=$CONFIGS
+offset.storage.topic=off-$RUN_ID
+status.storage.topic=st-$RUN_ID
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+listeners=http://127.0.0.1:$PORT
+P
+start_java_connect ConnectDistributed "$WORK/connect.properties"
+T="cfgtopic-$RUN_ID"
+"$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
+echo line >"$WORK/in.txt"
+put() { curl -sf -X PUT -H 'Content-Type: application/json' --data "$2" "$URL/connectors/$1/config" >/dev/null || fail "PUT $1"; }
+put src "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\",\"topic\":\"$T\",\"file\":\"$WORK/in.txt\"}"
+put paused "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"topics\":\"$T\",\"file\":\"$WORK/p.txt\",\"tasks.max\":\"2\"}"
+put stopped "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"topics\":\"$T\",\"file\":\"$WORK/s.txt\"}"
+put gone "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"topics\":\"$T\",\"file\":\"$WORK/g.txt\"}"
+curl -sf -X PUT "$URL/connectors/paused/pause" >/dev/null || fail "pause"
+curl -sf -X PUT "$URL/connectors/stopped/stop" >/dev/null || fail "stop"
+curl -sf -X DELETE "$URL/connectors/gone" >/dev/null || fail "delete"
+
+# the Java worker's view (REST) against kcd's (the topic), until they agree
+compare() {
+  "$KCD_BUILD/bin/kcd-test-config-topic" read "$BOOTSTRAP" "$CONFIGS" >"$WORK/kcd.json" 2>"$WORK/kcd.err" || return 1
+  python3 - "$URL" "$WORK/kcd.json" <<'PY'
+import json, sys, urllib.request
+url, kcd = sys.argv[1], json.load(open(sys.argv[2]))
+get = lambda p: json.load(urllib.request.urlopen(url + p))
+java = {}
+for name in get("/connectors"):
+    state = get(f"/connectors/{name}/status")["connector"]["state"]
+    java[name] = {"config": get(f"/connectors/{name}/config"),
+                  "target": {"RUNNING": "STARTED"}.get(state, state),
+                  "tasks": [t["config"] for t in get(f"/connectors/{name}/tasks")]}
+mine = {n: {"config": c["config"], "target": c["target"], "tasks": c["tasks"]} for n, c in kcd["connectors"].items()}
+if java != mine or kcd["skipped"] or kcd["session_key_algorithm"] != "HmacSHA256":
+    print("java:", json.dumps(java, sort_keys=True), "\nkcd: ", json.dumps(kcd, sort_keys=True), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+deadline=$((SECONDS + 60))
+until compare 2>"$WORK/compare.err"; do
+  [ $SECONDS -lt $deadline ] || fail "kcd reads the config topic otherwise than Connect reports it: $(cat "$WORK/compare.err" "$WORK/kcd.err")"
+  sleep 1
+done
+grep -q '"gone"' "$WORK/kcd.json" && fail "the deleted connector is still there"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["connectors"]; assert c["paused"]["target"]=="PAUSED" and len(c["paused"]["tasks"])==2 and c["stopped"]["target"]=="STOPPED" and c["stopped"]["tasks"]==[], c' \
+  "$WORK/kcd.json" || fail "paused/stopped not as expected: $(cat "$WORK/kcd.json")"
+pass "kcd reads Connect's config topic (offset $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["offset"])' "$WORK/kcd.json")) as Connect reports it: 3 connectors, their task configs, STARTED/PAUSED/STOPPED, the deletion, the session key"
+
+# kcd writes a connector as Connect's leader does; the Java worker runs it
+cfg="{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"name\":\"fromkcd\",\"topics\":\"$T\",\"file\":\"$WORK/fromkcd.txt\"}"
+task="[{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"name\":\"fromkcd\",\"topics\":\"$T\",\"file\":\"$WORK/fromkcd.txt\",\"task.class\":\"org.apache.kafka.connect.file.FileStreamSinkTask\"}]"
+"$KCD_BUILD/bin/kcd-test-config-topic" write "$BOOTSTRAP" "$CONFIGS" fromkcd "$cfg" "$task" || fail "kcd cannot write the config topic"
+deadline=$((SECONDS + 60))
+until curl -sf "$URL/connectors/fromkcd/status" | grep -q '"tasks":\[{"id":0,"state":"RUNNING"'; do
+  [ $SECONDS -lt $deadline ] || fail "the Java worker does not run the connector kcd wrote: $(curl -s "$URL/connectors/fromkcd/status") $(grep -i 'fromkcd\|ERROR' "$WORK/connect.log" | tail -5)"
+  sleep 0.5
+done
+wait_lines "$WORK/fromkcd.txt" 1 60
+[ "$(cat "$WORK/fromkcd.txt")" = line ] || fail "the kcd-written sink wrote [$(cat "$WORK/fromkcd.txt")]"
+python3 - "$URL" "$task" <<'PY' || fail "the Java worker changed the task configs kcd wrote"
+import json, sys, urllib.request
+tasks = [t["config"] for t in json.load(urllib.request.urlopen(sys.argv[1] + "/connectors/fromkcd/tasks"))]
+sys.exit(0 if tasks == json.loads(sys.argv[2]) else 1)
+PY
+pass "Connect $CONNECT_VERSION runs the connector kcd's writer put on its config topic, with kcd's task configs, and it delivers"
