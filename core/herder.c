@@ -1,6 +1,6 @@
-/* herder.c - connector and task lifecycles (StandaloneHerder): create, reconfigure, pause,
+/* herder.c - what runs on a standalone worker (StandaloneHerder): create, reconfigure, pause,
  * resume, stop, restart, delete; status in Connect's shapes; the store that keeps connectors
- * created at run time across restarts. */
+ * created at run time across restarts. Starting and stopping what runs is kc_lifecycle.h's. */
 #define _GNU_SOURCE
 #include "kc_herder.h"
 
@@ -14,6 +14,7 @@
 
 #include "kc_buf.h"
 #include "kc_converter_int.h"
+#include "kc_lifecycle.h"
 #include "kc_log.h"
 #include "kc_value_int.h"
 
@@ -53,150 +54,6 @@ static kc_connector *find(kc_herder *h, const char *name) {
     for (size_t i = 0; i < h->len; i++)
         if (strcmp(h->items[i]->name, name) == 0) return h->items[i];
     return NULL;
-}
-
-/* ---- tasks -------------------------------------------------------------------------------- */
-
-static void task_init(kc_task *t, kc_connector *c, int id) {
-    t->conn = c;
-    t->id = id;
-    t->ctx.worker = c->worker;
-    t->ctx.connector = c->name;
-    t->ctx.task_id = id;
-    t->ctx.paused = c->target == KC_TARGET_PAUSED;
-    snprintf(t->ctx.logger, sizeof t->ctx.logger, "%s{id=%s-%d}",
-             c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
-}
-
-static int task_start(kc_task *t, kc_error *err) {
-    kc_worker *w = t->conn->worker;
-    t->trace[0] = '\0';
-    t->done = 0;
-    t->ctx.stop = 0;
-    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
-    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
-    if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
-    if (rc) return rc;
-    t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
-    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
-    t->state = KC_STATE_UNASSIGNED;
-    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
-    t->thread_started = 1;
-    return KC_OK;
-}
-
-/* Asks the task to stop, waits until deadline (ms, monotonic), frees what it used. Returns 0
- * when it stopped; a task still running past the deadline keeps its memory. */
-static int task_stop(kc_task *t, int64_t deadline) {
-    if (t->thread_started) {
-        __atomic_store_n(&t->ctx.stop, 1, __ATOMIC_RELEASE);
-        while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
-            struct timespec ts = {0, 5 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        if (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
-            KC_ERROR(t->ctx.logger, "Graceful stop of task failed: it did not stop in time");
-            return -1;
-        }
-        pthread_join(t->thread, NULL);
-        t->thread_started = 0;
-    }
-    kc_transform_chain_close(&t->chain);
-    kc_converter_close(&t->key_conv);
-    kc_converter_close(&t->value_conv);
-    return 0;
-}
-
-/* ---- connectors --------------------------------------------------------------------------- */
-
-static int64_t graceful_deadline(kc_worker *w) {
-    /* the graceful timeout covers all tasks together; a task flushing its producer may use
-     * all of it, so allow it a little more before giving up on the thread */
-    return kc_now_ms() + w->shutdown_timeout_ms + 2000;
-}
-
-/* Stops the connector instance and its tasks; returns -1 if a task would not stop. */
-static int connector_halt(kc_connector *c) {
-    int64_t deadline = graceful_deadline(c->worker);
-    int stuck = 0;
-    for (int j = 0; j < c->ntasks; j++) __atomic_store_n(&c->tasks[j].ctx.stop, 1, __ATOMIC_RELEASE);
-    for (int j = 0; j < c->ntasks; j++) {
-        if (task_stop(&c->tasks[j], deadline)) stuck = 1;
-        else kc_config_free(&c->tasks[j].config);
-    }
-    if (stuck) return -1; /* leak the tasks rather than free memory a thread still uses */
-    free(c->tasks);
-    c->tasks = NULL;
-    c->ntasks = 0;
-    if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
-    c->plugin_state = NULL;
-    return 0;
-}
-
-static void connector_fail(kc_connector *c, const char *what, const char *msg) {
-    c->status = KC_STATE_FAILED;
-    snprintf(c->trace, sizeof c->trace, "%s: %s", what, msg);
-    kc_log_redact(c->trace, sizeof c->trace); /* a plugin's message may quote a provider's value */
-    KC_ERROR(c->ctx.logger, "%s", c->trace);
-}
-
-/* Starts the connector instance and (unless STOPPED) its tasks, as its target says. */
-static void connector_run(kc_connector *c) {
-    kc_error err;
-    c->trace[0] = '\0';
-    if (!c->ntasks) { /* a connector restarted alone after it made no task (found by fuzz_rest_request) */
-        free(c->tasks);
-        c->tasks = NULL;
-    }
-    if (c->target == KC_TARGET_STOPPED) {
-        c->status = KC_STATE_STOPPED;
-        KC_INFO(c->ctx.logger, "Connector %s is stopped", c->name);
-        return;
-    }
-    if (c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, &err)) {
-        c->plugin_state = NULL;
-        connector_fail(c, "Connector failed to start", err.msg);
-        return;
-    }
-    int64_t max_tasks = 1;
-    kc_config_get_long(&c->config, "tasks.max", &max_tasks);
-    kc_config *cfgs = calloc((size_t)max_tasks, sizeof *cfgs);
-    int n = 0;
-    int rc = cfgs ? c->plugin->desc->connector->task_configs(c->plugin_state, (int)max_tasks, cfgs, &n, &err)
-                  : kc_error_set(&err, KC_ENOMEM, "out of memory");
-    if (!rc && (n < 0 || n > max_tasks))
-        rc = kc_error_set(&err, KC_EFATAL, "The connector generated %d tasks, which is greater than %lld, the "
-                          "maximum number of tasks it is configured to create", n, (long long)max_tasks);
-    c->tasks = rc ? NULL : calloc(n ? (size_t)n : 1, sizeof *c->tasks);
-    if (!rc && !c->tasks) rc = kc_error_set(&err, KC_ENOMEM, "out of memory");
-    if (rc) {
-        connector_fail(c, "Connector failed to generate task configs", err.msg);
-    } else {
-        c->ntasks = n;
-        for (int i = 0; i < n; i++) {
-            kc_task *t = &c->tasks[i];
-            task_init(t, c, i);
-            t->config = cfgs[i];
-            memset(&cfgs[i], 0, sizeof cfgs[i]);
-            if (task_start(t, &err)) kc_task_fail(t, "%s", err.msg);
-        }
-        c->status = c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
-        KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)%s", c->name, c->plugin->desc->name, n,
-                c->target == KC_TARGET_PAUSED ? ", paused" : "");
-    }
-    for (int64_t i = 0; cfgs && i < max_tasks; i++) kc_config_free(&cfgs[i]);
-    free(cfgs);
-}
-
-static void connector_free(kc_connector *c) {
-    kc_log_secrets_remove(&c->resolved.secrets);
-    kc_resolved_free(&c->resolved);
-    kc_config_free(&c->raw);
-    kc_config_free(&c->config);
-    kc_strlist_free(&c->topics);
-    pthread_mutex_destroy(&c->topics_lock);
-    free(c->name);
-    free(c);
 }
 
 /* ---- the store ---------------------------------------------------------------------------- */
@@ -316,7 +173,7 @@ void kc_herder_free(kc_herder *h) {
     __atomic_store_n(&h->w->stopping, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&h->lock);
     for (size_t i = 0; i < h->len; i++)
-        if (connector_halt(h->items[i]) == 0) connector_free(h->items[i]);
+        if (kc_connector_halt(h->items[i]) == 0) kc_connector_free(h->items[i]);
     free(h->items);
     pthread_mutex_unlock(&h->lock);
     pthread_mutex_destroy(&h->lock);
@@ -334,31 +191,15 @@ int kc_herder_exists(kc_herder *h, const char *name) {
 
 /* A new, stopped connector in h's table (under the lock); NULL when out of memory. */
 static kc_connector *connector_add(kc_herder *h, const char *name, const kc_plugin *plugin, kc_target_state initial) {
-    kc_connector *c = calloc(1, sizeof *c);
-    if (!c || !(c->name = strdup(name))) {
-        free(c);
-        return NULL;
-    }
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
         kc_connector **items = realloc(h->items, cap * sizeof *items);
-        if (!items) {
-            free(c->name);
-            free(c);
-            return NULL;
-        }
+        if (!items) return NULL;
         h->items = items;
         h->cap = cap;
     }
-    h->items[h->len++] = c;
-    c->worker = h->w;
-    c->plugin = plugin;
-    c->target = initial;
-    pthread_mutex_init(&c->topics_lock, NULL);
-    c->ctx.worker = h->w;
-    c->ctx.connector = c->name;
-    c->ctx.task_id = -1;
-    snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    kc_connector *c = kc_connector_new(h->w, name, plugin, initial);
+    if (c) h->items[h->len++] = c;
     return c;
 }
 
@@ -399,7 +240,7 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
     } else if (kc_log_secrets_add(&resolved.secrets)) {
         kc_log_secrets_remove(&resolved.secrets);
         rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-    } else if (c && connector_halt(c)) { /* reconfigure: stop with the old config, start with the new */
+    } else if (c && kc_connector_halt(c)) { /* reconfigure: stop with the old config, start with the new */
         kc_log_secrets_remove(&resolved.secrets);
         rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
     } else if (!c && !(c = connector_add(h, name, plugin, initial))) {
@@ -421,7 +262,7 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
         memset(&shown, 0, sizeof shown);
         memset(&cfg, 0, sizeof cfg);
         memset(&resolved, 0, sizeof resolved);
-        connector_run(c);
+        kc_connector_run(c);
         store_save(h);
     }
     pthread_mutex_unlock(&h->lock);
@@ -439,13 +280,13 @@ int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
     int rc = KC_OK;
     if (!c) {
         rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
-    } else if (connector_halt(c)) {
+    } else if (kc_connector_halt(c)) {
         rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
     } else {
         for (size_t i = 0; i < h->len; i++)
             if (h->items[i] == c) h->items[i] = h->items[--h->len];
         KC_INFO("Herder", "Deleted connector %s", name);
-        connector_free(c);
+        kc_connector_free(c);
         store_save(h);
     }
     pthread_mutex_unlock(&h->lock);
@@ -462,10 +303,10 @@ int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target,
         kc_target_state old = c->target;
         c->target = target;
         if (target == KC_TARGET_STOPPED) {
-            if (connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
+            if (kc_connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
             else c->status = KC_STATE_STOPPED;
         } else if (old == KC_TARGET_STOPPED) {
-            connector_run(c);
+            kc_connector_run(c);
         } else { /* STARTED <-> PAUSED: the tasks keep running and stop or start moving records */
             for (int i = 0; i < c->ntasks; i++)
                 __atomic_store_n(&c->tasks[i].ctx.paused, target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
@@ -478,18 +319,6 @@ int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target,
     return rc;
 }
 
-static int restart_task_locked(kc_connector *c, int i, kc_error *err) {
-    kc_task *t = &c->tasks[i];
-    if (task_stop(t, graceful_deadline(c->worker)))
-        return kc_error_set(err, KC_EFATAL, "Task %s-%d did not stop in time", c->name, i);
-    kc_config cfg = t->config;
-    memset(t, 0, sizeof *t);
-    task_init(t, c, i);
-    t->config = cfg;
-    if (task_start(t, err)) kc_task_fail(t, "%s", err->msg);
-    return KC_OK;
-}
-
 int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int only_failed, kc_error *err) {
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
@@ -498,13 +327,11 @@ int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int onl
         rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     } else if (!include_tasks) {
         if (!only_failed || c->status == KC_STATE_FAILED) { /* the connector instance only */
-            if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
-            c->plugin_state = NULL;
+            kc_connector_stop_instance(c);
             if (c->target != KC_TARGET_STOPPED && !c->ntasks) {
-                connector_run(c);
-            } else if (c->target != KC_TARGET_STOPPED &&
-                       c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err)) {
-                connector_fail(c, "Connector failed to start", err->msg);
+                kc_connector_run(c);
+            } else if (c->target != KC_TARGET_STOPPED && kc_connector_start_instance(c, err)) {
+                /* failed: kc_connector_start_instance said why */
             } else {
                 c->status = c->target == KC_TARGET_STOPPED ? KC_STATE_STOPPED
                             : c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
@@ -512,11 +339,11 @@ int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int onl
             }
         }
     } else if (!only_failed || c->status == KC_STATE_FAILED) {
-        if (connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
-        else connector_run(c);
+        if (kc_connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
+        else kc_connector_run(c);
     } else {
         for (int i = 0; i < c->ntasks && !rc; i++)
-            if (c->tasks[i].state == KC_STATE_FAILED) rc = restart_task_locked(c, i, err);
+            if (c->tasks[i].state == KC_STATE_FAILED) rc = kc_task_restart(c, i, err);
     }
     pthread_mutex_unlock(&h->lock);
     return rc;
@@ -528,7 +355,7 @@ int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *e
     int rc;
     if (!c) rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     else if (task < 0 || task >= c->ntasks) rc = kc_error_set(err, KC_ENOTFOUND, "Task %s-%d not found", name, task);
-    else rc = restart_task_locked(c, task, err);
+    else rc = kc_task_restart(c, task, err);
     pthread_mutex_unlock(&h->lock);
     return rc;
 }

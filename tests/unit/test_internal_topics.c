@@ -1,5 +1,6 @@
-/* Connect's config topic records and the state they add up to (core/cluster/config_log.c): the
- * rules of Kafka Connect's KafkaConfigBackingStore. */
+/* Connect's config and status topic records and the state they add up to
+ * (core/cluster/config_log.c, status_log.c): the rules of Kafka Connect's KafkaConfigBackingStore
+ * and KafkaStatusBackingStore. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "kc_config_log.h"
+#include "kc_status_log.h"
 
 static int64_t at;
 static int put(kc_config_log *s, const char *key, const char *value) {
@@ -127,6 +129,47 @@ static void test_values_as_connect_writes_them(void **st) {
     free(v);
 }
 
+static int status(kc_status_log *s, const char *key, const char *value) {
+    kc_error err = {0};
+    return kc_status_log_apply(s, key, strlen(key), value, value ? strlen(value) : 0, at++, &err);
+}
+
+static void test_statuses(void **st) {
+    (void)st;
+    kc_status_log s = {0};
+    at = 0;
+    char *v = kc_status_log_value("RUNNING", NULL, "10.0.0.5:8083", 7);
+    assert_string_equal(v, "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"10.0.0.5:8083\",\"generation\":7}");
+    char *k = kc_status_log_key("my-conn", -1);
+    assert_string_equal(k, "status-connector-my-conn");
+    assert_int_equal(status(&s, k, v), 0);
+    free(k);
+    free(v);
+    assert_int_equal(status(&s, "status-task-my-conn-3",
+                            "{\"state\":\"FAILED\",\"trace\":\"boom\",\"worker_id\":\"w2:8083\",\"generation\":8}"), 0);
+    const kc_status_entry *t = kc_status_log_find(&s, "my-conn", 3);
+    assert_non_null(t);
+    assert_string_equal(t->state, "FAILED");
+    assert_string_equal(t->trace, "boom");
+    assert_int_equal(t->generation, 8);
+    assert_string_equal(kc_status_log_find(&s, "my-conn", -1)->worker_id, "10.0.0.5:8083");
+    assert_int_equal(status(&s, "status-topic-pcap:connector-my-conn",
+                            "{\"topic\":{\"name\":\"pcap\",\"connector\":\"my-conn\",\"task\":0,\"discoverTimestamp\":1732700000000}}"), 0);
+    assert_int_equal(s.ntopics, 1);
+    assert_string_equal(s.topics[0].topic, "pcap");
+    /* deletions */
+    assert_int_equal(status(&s, "status-connector-my-conn", NULL), 0);
+    assert_null(kc_status_log_find(&s, "my-conn", -1));
+    assert_int_equal(status(&s, "status-topic-pcap:connector-my-conn", NULL), 0);
+    assert_int_equal(s.ntopics, 0);
+    /* what Connect would drop */
+    assert_int_equal(status(&s, "status-task-x", "{}"), KC_EINVAL);
+    assert_int_equal(status(&s, "status-connector-x", "{\"state\":\"RUNNING\"}"), KC_EINVAL);
+    assert_int_equal(status(&s, "other", "{}"), KC_EINVAL);
+    assert_null(kc_status_log_find(&s, "x", -1));
+    kc_status_log_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_applies_the_tasks_at_once),
@@ -134,6 +177,7 @@ int main(void) {
         cmocka_unit_test(test_deletion_and_target_states),
         cmocka_unit_test(test_bad_records_named_and_skipped),
         cmocka_unit_test(test_values_as_connect_writes_them),
+        cmocka_unit_test(test_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,16 @@
-/* The group client's response decoders and Connect's metadata and assignment decoders on any
- * bytes (a broker or a group member says them): no crash, no read past the input, no leak; what
- * decodes encodes again and decodes to the same. The first byte picks the decoder. */
+/* core/cluster's decoders on any bytes: the group client's responses (a broker sends them),
+ * Connect's member metadata and assignments (another member), the config and status topics'
+ * records (anyone who can write those topics): no crash, no read past the input, no leak; an
+ * assignment that decodes encodes again and decodes to the same. The first byte picks the
+ * decoder; for a record, a NUL splits key and value (none: a tombstone). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_config_log.h"
 #include "kc_connect_protocol.h"
 #include "kc_group_codec.h"
+#include "kc_status_log.h"
 
 static void same_assignment(const kc_connect_assignment *a, const kc_connect_assignment *b) {
     if (a->error != b->error || a->config_offset != b->config_offset || a->assigned.len != b->assigned.len ||
@@ -18,7 +22,7 @@ static void same_assignment(const kc_connect_assignment *a, const kc_connect_ass
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!size) return 0;
-    uint8_t which = data[0] % 7;
+    uint8_t which = data[0] % 9;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     /* an exact-size copy: ASan flags any read past the end */
@@ -65,6 +69,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             kc_connect_assignment_clear(&as);
         }
         break;
+    case 7:
+    case 8: {
+        /* a few records in a row: key NUL value, records separated by a 0xff byte */
+        kc_config_log cl = {.next_offset = -1};
+        kc_status_log sl = {0};
+        size_t start = 0;
+        int64_t offset = 0;
+        for (size_t i = 0; i <= n; i++) {
+            if (i < n && copy[i] != 0xff) continue;
+            const char *rec = (const char *)copy + start;
+            size_t rl = i - start;
+            const char *nul = memchr(rec, 0, rl);
+            size_t kl = nul ? (size_t)(nul - rec) : rl;
+            kc_error err;
+            if (which == 7) kc_config_log_apply(&cl, rec, kl, nul ? nul + 1 : NULL, nul ? rl - kl - 1 : 0, offset++, &err);
+            else kc_status_log_apply(&sl, rec, kl, nul ? nul + 1 : NULL, nul ? rl - kl - 1 : 0, offset++, &err);
+            start = i + 1;
+        }
+        kc_config_log_free(&cl);
+        kc_status_log_free(&sl);
+        break;
+    }
     }
     free(copy);
     return 0;

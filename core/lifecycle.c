@@ -1,0 +1,212 @@
+/* lifecycle.c - starting and stopping connectors' instances and their tasks (kc_lifecycle.h). */
+#define _GNU_SOURCE
+#include "kc_lifecycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc_converter_int.h"
+#include "kc_log.h"
+
+/* ---- tasks -------------------------------------------------------------------------------- */
+
+static void task_init(kc_task *t, kc_connector *c, int id) {
+    t->conn = c;
+    t->id = id;
+    t->ctx.worker = c->worker;
+    t->ctx.connector = c->name;
+    t->ctx.task_id = id;
+    t->ctx.paused = c->target == KC_TARGET_PAUSED;
+    snprintf(t->ctx.logger, sizeof t->ctx.logger, "%s{id=%s-%d}",
+             c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
+}
+
+static int task_start(kc_task *t, kc_error *err) {
+    kc_worker *w = t->conn->worker;
+    t->trace[0] = '\0';
+    t->done = 0;
+    t->ctx.stop = 0;
+    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
+    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
+    if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
+    if (rc) return rc;
+    t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
+    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
+    t->state = KC_STATE_UNASSIGNED;
+    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
+    t->thread_started = 1;
+    return KC_OK;
+}
+
+/* Asks the task to stop, waits until deadline (ms, monotonic), frees what it used. Returns 0
+ * when it stopped; a task still running past the deadline keeps its memory. */
+static int task_stop(kc_task *t, int64_t deadline) {
+    if (t->thread_started) {
+        __atomic_store_n(&t->ctx.stop, 1, __ATOMIC_RELEASE);
+        while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
+            KC_ERROR(t->ctx.logger, "Graceful stop of task failed: it did not stop in time");
+            return -1;
+        }
+        pthread_join(t->thread, NULL);
+        t->thread_started = 0;
+    }
+    kc_transform_chain_close(&t->chain);
+    kc_converter_close(&t->key_conv);
+    kc_converter_close(&t->value_conv);
+    return 0;
+}
+
+/* ---- connectors --------------------------------------------------------------------------- */
+
+static int64_t graceful_deadline(kc_worker *w) {
+    /* the graceful timeout covers all tasks together; a task flushing its producer may use
+     * all of it, so allow it a little more before giving up on the thread */
+    return kc_now_ms() + w->shutdown_timeout_ms + 2000;
+}
+
+int kc_connector_halt(kc_connector *c) {
+    int64_t deadline = graceful_deadline(c->worker);
+    int stuck = 0;
+    for (int j = 0; j < c->ntasks; j++) __atomic_store_n(&c->tasks[j].ctx.stop, 1, __ATOMIC_RELEASE);
+    for (int j = 0; j < c->ntasks; j++) {
+        if (task_stop(&c->tasks[j], deadline)) stuck = 1;
+        else kc_config_free(&c->tasks[j].config);
+    }
+    if (stuck) return -1; /* leak the tasks rather than free memory a thread still uses */
+    free(c->tasks);
+    c->tasks = NULL;
+    c->ntasks = 0;
+    kc_connector_stop_instance(c);
+    return 0;
+}
+
+void kc_connector_stop_instance(kc_connector *c) {
+    if (c->plugin_state && c->plugin->desc->connector->stop) c->plugin->desc->connector->stop(c->plugin_state);
+    c->plugin_state = NULL;
+}
+
+int kc_connector_start_instance(kc_connector *c, kc_error *err) {
+    if (c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err)) {
+        c->plugin_state = NULL;
+        kc_connector_fail(c, "Connector failed to start", err->msg);
+        return err->code ? err->code : KC_EFATAL;
+    }
+    return KC_OK;
+}
+
+int kc_connector_task_configs(kc_connector *c, kc_config **cfgs_out, int *n_out, kc_error *err) {
+    int64_t max_tasks = 1;
+    kc_config_get_long(&c->config, "tasks.max", &max_tasks);
+    kc_config *cfgs = calloc((size_t)max_tasks, sizeof *cfgs);
+    int n = 0;
+    int rc = cfgs ? c->plugin->desc->connector->task_configs(c->plugin_state, (int)max_tasks, cfgs, &n, err)
+                  : kc_error_set(err, KC_ENOMEM, "out of memory");
+    if (!rc && (n < 0 || n > max_tasks))
+        rc = kc_error_set(err, KC_EFATAL, "The connector generated %d tasks, which is greater than %lld, the "
+                          "maximum number of tasks it is configured to create", n, (long long)max_tasks);
+    if (rc) {
+        for (int64_t i = 0; cfgs && i < max_tasks; i++) kc_config_free(&cfgs[i]);
+        free(cfgs);
+        return rc;
+    }
+    for (int64_t i = n; i < max_tasks; i++) kc_config_free(&cfgs[i]); /* what a plugin left past n */
+    *cfgs_out = cfgs, *n_out = n;
+    return KC_OK;
+}
+
+int kc_connector_launch_tasks(kc_connector *c, kc_config *cfgs, int n, kc_error *err) {
+    free(c->tasks); /* none running: at most an empty array of a connector that made no task */
+    c->tasks = calloc(n ? (size_t)n : 1, sizeof *c->tasks);
+    c->ntasks = 0;
+    if (!c->tasks) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    c->ntasks = n;
+    for (int i = 0; i < n; i++) {
+        kc_task *t = &c->tasks[i];
+        kc_error terr;
+        task_init(t, c, i);
+        t->config = cfgs[i];
+        memset(&cfgs[i], 0, sizeof cfgs[i]);
+        if (task_start(t, &terr)) kc_task_fail(t, "%s", terr.msg);
+    }
+    return KC_OK;
+}
+
+void kc_connector_fail(kc_connector *c, const char *what, const char *msg) {
+    c->status = KC_STATE_FAILED;
+    snprintf(c->trace, sizeof c->trace, "%s: %s", what, msg);
+    kc_log_redact(c->trace, sizeof c->trace); /* a plugin's message may quote a provider's value */
+    KC_ERROR(c->ctx.logger, "%s", c->trace);
+}
+
+void kc_connector_run(kc_connector *c) {
+    kc_error err;
+    c->trace[0] = '\0';
+    if (!c->ntasks) { /* a connector restarted alone after it made no task (found by fuzz_rest_request) */
+        free(c->tasks);
+        c->tasks = NULL;
+    }
+    if (c->target == KC_TARGET_STOPPED) {
+        c->status = KC_STATE_STOPPED;
+        KC_INFO(c->ctx.logger, "Connector %s is stopped", c->name);
+        return;
+    }
+    if (kc_connector_start_instance(c, &err)) return;
+    kc_config *cfgs = NULL;
+    int n = 0;
+    if (kc_connector_task_configs(c, &cfgs, &n, &err) || kc_connector_launch_tasks(c, cfgs, n, &err)) {
+        kc_connector_fail(c, "Connector failed to generate task configs", err.msg);
+    } else {
+        c->status = c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+        KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)%s", c->name, c->plugin->desc->name, n,
+                c->target == KC_TARGET_PAUSED ? ", paused" : "");
+    }
+    for (int i = 0; cfgs && i < n; i++) kc_config_free(&cfgs[i]);
+    free(cfgs);
+}
+
+void kc_connector_free(kc_connector *c) {
+    kc_log_secrets_remove(&c->resolved.secrets);
+    kc_resolved_free(&c->resolved);
+    kc_config_free(&c->raw);
+    kc_config_free(&c->config);
+    kc_strlist_free(&c->topics);
+    pthread_mutex_destroy(&c->topics_lock);
+    free(c->name);
+    free(c);
+}
+
+int kc_task_restart(kc_connector *c, int i, kc_error *err) {
+    kc_task *t = &c->tasks[i];
+    if (task_stop(t, graceful_deadline(c->worker)))
+        return kc_error_set(err, KC_EFATAL, "Task %s-%d did not stop in time", c->name, i);
+    kc_config cfg = t->config;
+    memset(t, 0, sizeof *t);
+    task_init(t, c, i);
+    t->config = cfg;
+    if (task_start(t, err)) kc_task_fail(t, "%s", err->msg);
+    return KC_OK;
+}
+
+
+kc_connector *kc_connector_new(kc_worker *w, const char *name, const kc_plugin *plugin, kc_target_state initial) {
+    kc_connector *c = calloc(1, sizeof *c);
+    if (!c || !(c->name = strdup(name))) {
+        free(c);
+        return NULL;
+    }
+    c->worker = w;
+    c->plugin = plugin;
+    c->target = initial;
+    pthread_mutex_init(&c->topics_lock, NULL);
+    c->ctx.worker = w;
+    c->ctx.connector = c->name;
+    c->ctx.task_id = -1;
+    snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    return c;
+}
