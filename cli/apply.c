@@ -288,8 +288,11 @@ static int wait_running(apply *a) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         long waited = now.tv_sec - t0.tv_sec;
         last = waited >= a->wait_s;
-        char **why = calloc(a->nfiles, sizeof *why);
-        if (!why) return APPLY_USAGE;
+        char **why = calloc(a->nfiles ? a->nfiles : 1, sizeof *why);
+        if (!why) {
+            fprintf(stderr, "kcd apply: out of memory\n");
+            return APPLY_USAGE;
+        }
         for (size_t i = 0; i < a->nfiles; i++) {
             int failed = 0;
             why[i] = not_running(a, kc_config_get(&a->files[i].cfg, "name"), &failed);
