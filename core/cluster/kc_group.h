@@ -2,8 +2,8 @@
  * "connect"): one blocking TCP connection to the group coordinator, one request in flight.
  * librdkafka cannot run such a member (its groups are protocol type "consumer" with its own
  * assignors), so kcd speaks the six requests itself; everything else stays on librdkafka.
- * Plaintext only for now: a worker with another security.protocol is refused before it comes
- * here.
+ * Plaintext only for now (TLS and SASL are to come): whoever uses it must refuse a worker whose
+ * security.protocol is another.
  *
  * Calls return 0, a positive Kafka error code the broker answered (kc_group_codec.h: the caller
  * decides: rejoin, rediscover, give up), or a negative kc_error code with `err` filled (the

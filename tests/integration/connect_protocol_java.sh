@@ -3,7 +3,9 @@
 # (ConnectProtocol, IncrementalCooperativeConnectProtocol from connect-runtime, Maven Central):
 # member metadata (eager, sessioned with an allocation) and assignments (eager with an error,
 # compatible with revocations and a delay) encoded by kcd are byte for byte what Connect encodes,
-# Connect decodes kcd's bytes to what kcd meant, and kcd decodes Connect's to what Connect meant.
+# Connect decodes kcd's bytes to what kcd meant, and kcd decodes Connect's to what Connect meant;
+# KIP-507 request signatures kcd makes pass Connect's InternalRequestSignature check and the
+# other way round, and a tampered body fails both.
 . "$(dirname "$0")/lib.sh"
 . "$KCD_SOURCE/bench/lib.sh"
 libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
@@ -25,3 +27,14 @@ for c in M0 M2 A0 A1; do
   echo "  $c: $meant"
 done
 pass "Connect $CONNECT_VERSION and kcd write the same bytes for metadata v0/v2 and assignments v0/v1, and read each other's"
+
+key=$(head -c 32 /dev/urandom | base64 -w0)
+body='[{"connector.class":"FileStreamSink","topics":"t","task.class":"org.apache.kafka.connect.file.FileStreamSinkTask"}]'
+kcd_sig=$("$CODEC" sign "$key" "$body") || fail "kcd cannot sign"
+java_sig=$(java_check sign "$key" "$body") || fail "Connect cannot sign"
+[ "$kcd_sig" = "$java_sig" ] || fail "kcd signs $kcd_sig, Connect $java_sig"
+[ "$(java_check verify "$key" "$body" "$kcd_sig")" = valid ] || fail "Connect refuses kcd's signature"
+[ "$("$CODEC" verify "$key" "$body" "$java_sig")" = valid ] || fail "kcd refuses Connect's signature"
+[ "$(java_check verify "$key" "${body}x" "$kcd_sig")" = invalid ] && [ "$("$CODEC" verify "$key" "${body}x" "$java_sig")" = invalid ] ||
+  fail "a tampered body passes"
+pass "KIP-507: Connect's InternalRequestSignature accepts kcd's signatures and kcd Connect's; a tampered body fails both"

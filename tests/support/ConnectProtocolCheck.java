@@ -3,7 +3,12 @@
 // ConnectProtocol and IncrementalCooperativeConnectProtocol, and any bytes decoded by them into the
 // same canonical line connect_codec prints.
 //   java ConnectProtocolCheck encode CASE | decode-metadata HEX | decode-assignment HEX
+//        | sign KEY_BASE64 BODY | verify KEY_BASE64 BODY SIGNATURE (KIP-507, Connect's own check)
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,6 +18,7 @@ import org.apache.kafka.connect.runtime.distributed.ConnectProtocol;
 import org.apache.kafka.connect.runtime.distributed.ExtendedAssignment;
 import org.apache.kafka.connect.runtime.distributed.ExtendedWorkerState;
 import org.apache.kafka.connect.runtime.distributed.IncrementalCooperativeConnectProtocol;
+import org.apache.kafka.connect.runtime.rest.InternalRequestSignature;
 import org.apache.kafka.connect.util.ConnectorTaskId;
 
 public class ConnectProtocolCheck {
@@ -71,8 +77,20 @@ public class ConnectProtocolCheck {
         return ByteBuffer.wrap(out);
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         switch (args[0]) {
+            case "sign": { // what InternalRequestSignature.addToRequest puts in X-Connect-Authorization
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(Base64.getDecoder().decode(args[1]), "HmacSHA256"));
+                System.out.println(Base64.getEncoder().encodeToString(mac.doFinal(args[2].getBytes(StandardCharsets.UTF_8))));
+                break;
+            }
+            case "verify": { // Connect's own check of a signed internal request
+                InternalRequestSignature sig = new InternalRequestSignature(args[2].getBytes(StandardCharsets.UTF_8),
+                    Mac.getInstance("HmacSHA256"), Base64.getDecoder().decode(args[3]));
+                System.out.println(sig.isValid(new SecretKeySpec(Base64.getDecoder().decode(args[1]), "HmacSHA256")) ? "valid" : "invalid");
+                break;
+            }
             case "encode": {
                 ByteBuffer b;
                 switch (args[1]) {

@@ -3,13 +3,17 @@
  *
  *   connect_codec encode CASE          the case's bytes as hex (cases M0 M2 A0 A1, as in the Java)
  *   connect_codec decode-metadata HEX  member metadata as one canonical line
- *   connect_codec decode-assignment HEX */
+ *   connect_codec decode-assignment HEX
+ *   connect_codec sign KEY_BASE64 BODY      a KIP-507 signature of BODY
+ *   connect_codec verify KEY_BASE64 BODY SIGNATURE   prints valid or invalid */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_buf.h"
 #include "kc_connect_protocol.h"
+#include "kc_request_signature.h"
 
 static void add(kc_work_list *l, const char *items) { /* "a/-1,a/0" */
     char *copy = strdup(items);
@@ -46,6 +50,21 @@ static size_t unhex(const char *hex, uint8_t **out) {
 }
 
 int main(int argc, char **argv) {
+    if ((argc == 4 && !strcmp(argv[1], "sign")) || (argc == 5 && !strcmp(argv[1], "verify"))) {
+        uint8_t *key;
+        size_t key_len;
+        if (kc_base64_decode(argv[2], strlen(argv[2]), &key, &key_len)) return 2;
+        if (argc == 4) {
+            char *sig = kc_request_sign(key, key_len, argv[3], strlen(argv[3]));
+            printf("%s\n", sig);
+            free(sig);
+        } else {
+            kc_signature_check c = kc_request_verify(key, key_len, argv[3], strlen(argv[3]), KC_SIGNATURE_ALGORITHM, argv[4]);
+            printf("%s\n", c == KC_SIGNATURE_VALID ? "valid" : "invalid");
+        }
+        free(key);
+        return 0;
+    }
     if (argc != 3) return 2;
     kc_buf b = KC_BUF_INIT;
     if (!strcmp(argv[1], "encode")) {

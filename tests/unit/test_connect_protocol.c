@@ -12,6 +12,7 @@
 #include "kc_assignor.h"
 #include "kc_connect_protocol.h"
 #include "kc_group_codec.h"
+#include "kc_request_signature.h"
 #include "kc_wire.h"
 
 static void hex_equal(const kc_buf *b, const char *hex) {
@@ -349,6 +350,39 @@ static void test_join_response_decoded(void **st) {
     kc_buf_free(&r);
 }
 
+/* ---- KIP-507 signatures ------------------------------------------------------------------- */
+
+/* RFC 4231 test case 2, and an empty body (signed as empty input, as Connect does) */
+static void test_request_signature(void **st) {
+    (void)st;
+    const char *body = "what do ya want for nothing?";
+    char *sig = kc_request_sign((const uint8_t *)"Jefe", 4, body, strlen(body));
+    assert_string_equal(sig, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, body, strlen(body), "HmacSHA256", sig), KC_SIGNATURE_VALID);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, "what do ya want for nothing!", strlen(body),
+                                       "HmacSHA256", sig), KC_SIGNATURE_INVALID);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jeff", 4, body, strlen(body), "HmacSHA256", sig), KC_SIGNATURE_INVALID);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, body, strlen(body), NULL, sig), KC_SIGNATURE_MISSING);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, body, strlen(body), "HmacSHA256", NULL), KC_SIGNATURE_MISSING);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, body, strlen(body), "HmacSHA1", sig), KC_SIGNATURE_BAD_ALGORITHM);
+    assert_int_equal(kc_request_verify(NULL, 0, body, strlen(body), "HmacSHA256", sig), KC_SIGNATURE_NO_KEY);
+    assert_int_equal(kc_request_verify((const uint8_t *)"Jefe", 4, body, strlen(body), "HmacSHA256", "%%not base64"),
+                     KC_SIGNATURE_INVALID);
+    assert_int_equal(kc_signature_http_status(KC_SIGNATURE_MISSING), 400);
+    assert_int_equal(kc_signature_http_status(KC_SIGNATURE_NO_KEY), 503);
+    assert_int_equal(kc_signature_http_status(KC_SIGNATURE_INVALID), 403);
+    free(sig);
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++) key[i] = (uint8_t)i;
+    sig = kc_request_sign(key, sizeof key, NULL, 0);
+    assert_string_equal(sig, "04tCCW2A9F+Ca0Sp1WB95ySWpBXT9KGoyI47udqNwcs=");
+    free(sig);
+    uint8_t a[KC_SESSION_KEY_BYTES], b[KC_SESSION_KEY_BYTES];
+    assert_int_equal(kc_session_key_new(a), 0);
+    assert_int_equal(kc_session_key_new(b), 0);
+    assert_memory_not_equal(a, b, sizeof a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metadata_bytes),
@@ -363,6 +397,7 @@ int main(void) {
         cmocka_unit_test(test_assignor_eager),
         cmocka_unit_test(test_heartbeat_frame),
         cmocka_unit_test(test_join_response_decoded),
+        cmocka_unit_test(test_request_signature),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
