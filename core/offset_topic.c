@@ -1,193 +1,62 @@
-/* offset_topic.c - source offsets on Connect's offsets topic (exactly-once source support). */
+/* offset_topic.c - source offsets on Connect's offsets topic (exactly-once source support), a
+ * compacted topic log (kc_topic_log.h). */
 #define _GNU_SOURCE
 #include "kc_offset_topic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kc_log.h"
+#include "kc_topic_log.h"
 
 const char *kc_offset_topic_name(const kc_worker *w) {
     const char *t = kc_config_get(&w->config, "offset.storage.topic");
     return t && *t ? t : "connect-offsets";
 }
 
-/* A client of the offsets topic: the worker's producer.* or consumer.* settings, then `extra`
- * (name, value, ..., NULL) and, for a producer, a delivery report callback (may be NULL). */
-static rd_kafka_t *offsets_client(kc_worker *w, rd_kafka_type_t type, const char *client_id,
-                                  const char *const *extra, void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-                                  kc_error *err) {
-    rd_kafka_conf_t *conf =
-        kc_kafka_conf(w, NULL, type == RD_KAFKA_PRODUCER ? "producer." : "consumer.", "", client_id, err);
-    if (!conf) return NULL;
-    char errstr[512];
-    for (size_t i = 0; extra && extra[i]; i += 2)
-        if (rd_kafka_conf_set(conf, extra[i], extra[i + 1], errstr, sizeof errstr)) {
-            rd_kafka_conf_destroy(conf);
-            kc_error_set(err, KC_EINVAL, "%s: %s", client_id, errstr);
-            return NULL;
-        }
-    if (on_delivery) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        kc_error_set(err, KC_EFATAL, "%s: %s", client_id, errstr);
-    }
-    return rk;
-}
-
 int kc_offset_topic_create(kc_worker *w, kc_error *err) {
     int64_t partitions = 25, rf = -1;
     kc_config_get_long(&w->config, "offset.storage.partitions", &partitions);
     kc_config_get_long(&w->config, "offset.storage.replication.factor", &rf);
-    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_PRODUCER, "kcd-offsets-admin", NULL, NULL, err);
-    if (!rk) return err->code;
-    int rc = kc_kafka_create_topic(rk, kc_offset_topic_name(w), (int)partitions, (int)rf, "compact", err);
-    rd_kafka_destroy(rk);
-    return rc;
+    return kc_topic_log_create(w, kc_offset_topic_name(w), (int)partitions, (int)rf, err);
 }
 
-/* Number of partitions of a topic, from the cluster's metadata; a topic created a moment ago
- * may take a few seconds to appear in it. */
-static int partition_count(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    int rc = KC_OK;
-    for (int attempt = 0;; attempt++) {
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 15000);
-        if (!e && md->topic_cnt == 1 && md->topics[0].err) e = md->topics[0].err;
-        if (!e && (md->topic_cnt != 1 || md->topics[0].partition_cnt < 1)) e = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-        if (!e) *out = md->topics[0].partition_cnt;
-        if (md) rd_kafka_metadata_destroy(md);
-        if (!e) break;
-        if (attempt == 40) {
-            rc = kc_error_set(err, KC_ERETRY, "metadata: %s", rd_kafka_err2str(e));
-            break;
-        }
-        struct timespec ts = {0, 250 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    rd_kafka_topic_destroy(rkt);
-    return rc;
+typedef struct offset_load {
+    kc_offset_store *into;
+    const char *prefix; /* only this connector's keys, or NULL */
+    size_t prefix_len, loaded;
+} offset_load;
+
+static int load_record(void *opaque, const rd_kafka_message_t *m, kc_error *err) {
+    offset_load *l = opaque;
+    if (!m->key || (l->prefix && (m->key_len <= l->prefix_len || memcmp(m->key, l->prefix, l->prefix_len))))
+        return KC_OK;
+    l->loaded++;
+    if (kc_offset_store_load_entry(l->into, m->key, m->key_len, m->payload, m->len))
+        return kc_error_set(err, KC_ENOMEM, "out of memory");
+    return KC_OK;
 }
 
 int kc_offset_topic_read(kc_worker *w, const char *connector, int to_high_watermark, int64_t timeout_ms,
                          kc_offset_store *into, kc_error *err) {
-    const char *topic = kc_offset_topic_name(w);
+    offset_load l = {into, NULL, 0, 0};
+    char *prefix = connector ? kc_offset_store_key_prefix(connector) : NULL;
+    if (connector && !prefix) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    l.prefix = prefix, l.prefix_len = prefix ? strlen(prefix) : 0;
     /* read_committed: offsets of aborted transactions never count */
-    static const char *const settings[] = {"isolation.level", "read_committed", "enable.partition.eof", "true",
-                                           "group.id", "kcd-offsets-reader", NULL};
-    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_CONSUMER, "kcd-offsets-reader", settings, NULL, err);
-    if (!rk) return err->code;
-    int nparts = 0, rc = partition_count(rk, topic, &nparts, err);
-    int64_t *end = NULL;
-    char *done = NULL;
-    rd_kafka_topic_partition_list_t *parts = NULL;
-    size_t prefix_len = 0;
-    char *prefix = NULL;
-    if (rc) goto out;
-    end = calloc((size_t)nparts, sizeof *end);
-    done = calloc((size_t)nparts, 1);
-    parts = rd_kafka_topic_partition_list_new(nparts);
-    if (connector && (prefix = kc_offset_store_key_prefix(connector))) prefix_len = strlen(prefix);
-    if (!end || !done || !parts || (connector && !prefix)) {
-        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-        goto out;
-    }
-    int remaining = nparts;
-    for (int p = 0; p < nparts; p++) {
-        int64_t lo = 0, hi = 0;
-        if (to_high_watermark) {
-            rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 15000);
-            if (e) {
-                rc = kc_error_set(err, KC_ERETRY, "partition %d: %s", p, rd_kafka_err2str(e));
-                goto out;
-            }
-            end[p] = hi;
-            if (hi <= lo) { /* nothing to read */
-                done[p] = 1;
-                remaining--;
-                continue;
-            }
-        }
-        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
-    if (parts->cnt && rd_kafka_assign(rk, parts)) {
-        rc = kc_error_set(err, KC_EFATAL, "cannot assign its partitions");
-        goto out;
-    }
-    int64_t deadline = kc_now_ms() + timeout_ms;
-    size_t loaded = 0;
-    while (remaining > 0 && rc == KC_OK) {
-        if (kc_now_ms() > deadline) {
-            rc = kc_error_set(err, KC_ERETRY,
-                              "not read to its end within %lld ms (%d of %d partitions left; an open transaction "
-                              "of another producer holds back read_committed consumers until it ends or times out)",
-                              (long long)timeout_ms, remaining, nparts);
-            break;
-        }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
-        if (!m) continue;
-        int p = m->partition;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            /* at the last stable offset; with to_high_watermark, wait until it reaches the mark */
-            if (p >= 0 && p < nparts && !done[p] && (!to_high_watermark || m->offset >= end[p])) {
-                done[p] = 1;
-                remaining--;
-            }
-        } else if (m->err) {
-            KC_DEBUG("OffsetTopic", "offsets topic %s: %s", topic, rd_kafka_message_errstr(m));
-        } else if (m->key && (!prefix || (m->key_len > prefix_len && !memcmp(m->key, prefix, prefix_len)))) {
-            if (kc_offset_store_load_entry(into, m->key, m->key_len, m->payload, m->len))
-                rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-            loaded++;
-        }
-        if (to_high_watermark && !m->err && p >= 0 && p < nparts && !done[p] && m->offset + 1 >= end[p]) {
-            done[p] = 1;
-            remaining--;
-        }
-        rd_kafka_message_destroy(m);
-    }
+    int rc = kc_topic_log_read(w, kc_offset_topic_name(w), "kcd-offsets-reader", 1, to_high_watermark, timeout_ms,
+                               load_record, &l, err);
     if (rc == KC_OK)
-        KC_DEBUG("OffsetTopic", "read %zu offset records of %s from %s", loaded, connector ? connector : "all connectors",
-                 topic);
-out:
+        KC_DEBUG("OffsetTopic", "read %zu offset records of %s from %s", l.loaded, connector ? connector : "all connectors",
+                 kc_offset_topic_name(w));
     free(prefix);
-    free(end);
-    free(done);
-    if (parts) rd_kafka_topic_partition_list_destroy(parts);
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
     return rc;
-}
-
-static void on_offset_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    (void)rk, (void)opaque;
-    rd_kafka_resp_err_t *first = m->_private;
-    if (m->err && !*first) *first = m->err;
 }
 
 int kc_offset_topic_write(void *worker, const char *const *keys, const char *const *values, size_t n,
                           kc_error *err) {
-    kc_worker *w = worker;
-    const char *topic = kc_offset_topic_name(w);
     static const char *const settings[] = {"message.timeout.ms", "30000", "enable.idempotence", "true", NULL};
-    rd_kafka_t *rk = offsets_client(w, RD_KAFKA_PRODUCER, "kcd-offsets-writer", settings, on_offset_delivery, err);
-    if (!rk) return err->code;
-    rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
-    for (size_t i = 0; i < n && !first; i++) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
-            RD_KAFKA_V_VALUE((void *)values[i], values[i] ? strlen(values[i]) : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(&first), RD_KAFKA_V_END);
-        if (e) first = e;
-    }
-    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 35000);
-    if (!first && fe) first = fe;
-    rd_kafka_destroy(rk);
-    if (first)
-        return kc_error_set(err, KC_ERETRY, "cannot write offsets to topic %s: %s", topic, rd_kafka_err2str(first));
-    return KC_OK;
+    kc_worker *w = worker;
+    return kc_topic_log_write(w, kc_offset_topic_name(w), "kcd-offsets-writer", settings, keys, values, n, err);
 }

@@ -1,0 +1,32 @@
+/* kc_topic_log.h - a compacted Kafka topic used as a log of state (Connect's KafkaBasedLog): read
+ * from its start to its end as of now, and written record by record, waiting for each
+ * acknowledgement. Under the offsets topic today, and the config and status topics of
+ * distributed mode. Clients take the worker's producer.* / consumer.* settings; keys are
+ * partitioned with murmur2, as Java's producer does, so a key stays in one partition whoever
+ * wrote it. */
+#ifndef KC_TOPIC_LOG_H
+#define KC_TOPIC_LOG_H
+
+#include "kc_worker_int.h"
+
+/* Called for each record read (a tombstone has payload NULL); non-zero stops the read with
+ * that error. */
+typedef int (*kc_topic_log_fn)(void *opaque, const rd_kafka_message_t *m, kc_error *err);
+
+/* Reads every partition of topic from its beginning. With read_committed, records of aborted
+ * transactions are skipped. to_high_watermark: up to the high watermark taken now, waiting for
+ * open transactions before it to end; otherwise up to the end the consumer reaches now (the last
+ * stable offset under read_committed). extra: more consumer settings (name, value, ..., NULL).
+ * Gives up after timeout_ms with an error naming how many partitions were left. */
+int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, int read_committed,
+                      int to_high_watermark, int64_t timeout_ms, kc_topic_log_fn fn, void *opaque, kc_error *err);
+
+/* Produces n records (values[i] NULL: a tombstone) and waits until the broker acknowledged each.
+ * extra: more producer settings (name, value, ..., NULL). */
+int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
+                       const char *const *keys, const char *const *values, size_t n, kc_error *err);
+
+/* Creates the topic compacted unless it exists. */
+int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err);
+
+#endif

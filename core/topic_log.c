@@ -1,0 +1,170 @@
+/* topic_log.c - a compacted topic as a log of state (kc_topic_log.h). */
+#define _GNU_SOURCE
+#include "kc_topic_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc_log.h"
+
+/* A client of the topic: the worker's producer.* or consumer.* settings, then `extra` (name,
+ * value, ..., NULL) and, for a producer, a delivery report callback (may be NULL). */
+static rd_kafka_t *log_client(kc_worker *w, rd_kafka_type_t type, const char *client_id, const char *const *extra,
+                              void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *, void *), kc_error *err) {
+    rd_kafka_conf_t *conf =
+        kc_kafka_conf(w, NULL, type == RD_KAFKA_PRODUCER ? "producer." : "consumer.", "", client_id, err);
+    if (!conf) return NULL;
+    char errstr[512];
+    for (size_t i = 0; extra && extra[i]; i += 2)
+        if (rd_kafka_conf_set(conf, extra[i], extra[i + 1], errstr, sizeof errstr)) {
+            rd_kafka_conf_destroy(conf);
+            kc_error_set(err, KC_EINVAL, "%s: %s", client_id, errstr);
+            return NULL;
+        }
+    if (on_delivery) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        kc_error_set(err, KC_EFATAL, "%s: %s", client_id, errstr);
+    }
+    return rk;
+}
+
+/* Number of partitions of a topic, from the cluster's metadata; a topic created a moment ago
+ * may take a few seconds to appear in it. */
+static int partition_count(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int rc = KC_OK;
+    for (int attempt = 0;; attempt++) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 15000);
+        if (!e && md->topic_cnt == 1 && md->topics[0].err) e = md->topics[0].err;
+        if (!e && (md->topic_cnt != 1 || md->topics[0].partition_cnt < 1)) e = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (!e) *out = md->topics[0].partition_cnt;
+        if (md) rd_kafka_metadata_destroy(md);
+        if (!e) break;
+        if (attempt == 40) {
+            rc = kc_error_set(err, KC_ERETRY, "metadata: %s", rd_kafka_err2str(e));
+            break;
+        }
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
+int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, int read_committed,
+                      int to_high_watermark, int64_t timeout_ms, kc_topic_log_fn fn, void *opaque, kc_error *err) {
+    /* no group is joined (partitions are assigned); librdkafka wants an id all the same */
+    const char *settings[] = {"isolation.level", read_committed ? "read_committed" : "read_uncommitted",
+                              "enable.partition.eof", "true", "group.id", client_id, NULL};
+    rd_kafka_t *rk = log_client(w, RD_KAFKA_CONSUMER, client_id, settings, NULL, err);
+    if (!rk) return err->code;
+    int nparts = 0, rc = partition_count(rk, topic, &nparts, err);
+    int64_t *end = NULL;
+    char *done = NULL;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rc) goto out;
+    end = calloc((size_t)nparts, sizeof *end);
+    done = calloc((size_t)nparts, 1);
+    parts = rd_kafka_topic_partition_list_new(nparts);
+    if (!end || !done || !parts) {
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        goto out;
+    }
+    int remaining = nparts;
+    for (int p = 0; p < nparts; p++) {
+        int64_t lo = 0, hi = 0;
+        if (to_high_watermark) {
+            rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 15000);
+            if (e) {
+                rc = kc_error_set(err, KC_ERETRY, "partition %d: %s", p, rd_kafka_err2str(e));
+                goto out;
+            }
+            end[p] = hi;
+            if (hi <= lo) { /* nothing to read */
+                done[p] = 1;
+                remaining--;
+                continue;
+            }
+        }
+        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (parts->cnt && rd_kafka_assign(rk, parts)) {
+        rc = kc_error_set(err, KC_EFATAL, "cannot assign its partitions");
+        goto out;
+    }
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    while (remaining > 0 && rc == KC_OK) {
+        if (kc_now_ms() > deadline) {
+            rc = kc_error_set(err, KC_ERETRY,
+                              "not read to its end within %lld ms (%d of %d partitions left; an open transaction "
+                              "of another producer holds back read_committed consumers until it ends or times out)",
+                              (long long)timeout_ms, remaining, nparts);
+            break;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m) continue;
+        int p = m->partition;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* at the last stable offset; with to_high_watermark, wait until it reaches the mark */
+            if (p >= 0 && p < nparts && !done[p] && (!to_high_watermark || m->offset >= end[p])) {
+                done[p] = 1;
+                remaining--;
+            }
+        } else if (m->err) {
+            KC_DEBUG("TopicLog", "topic %s: %s", topic, rd_kafka_message_errstr(m));
+        } else {
+            rc = fn(opaque, m, err);
+        }
+        if (to_high_watermark && !m->err && p >= 0 && p < nparts && !done[p] && m->offset + 1 >= end[p]) {
+            done[p] = 1;
+            remaining--;
+        }
+        rd_kafka_message_destroy(m);
+    }
+out:
+    free(end);
+    free(done);
+    if (parts) rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk, (void)opaque;
+    rd_kafka_resp_err_t *first = m->_private;
+    if (m->err && !*first) *first = m->err;
+}
+
+int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
+                       const char *const *keys, const char *const *values, size_t n, kc_error *err) {
+    rd_kafka_t *rk = log_client(w, RD_KAFKA_PRODUCER, client_id, extra, on_delivery, err);
+    if (!rk) return err->code;
+    rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0; i < n && !first; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
+            RD_KAFKA_V_VALUE((void *)values[i], values[i] ? strlen(values[i]) : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(&first), RD_KAFKA_V_END);
+        if (e) first = e;
+    }
+    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 35000);
+    if (!first && fe) first = fe;
+    rd_kafka_destroy(rk);
+    if (first)
+        return kc_error_set(err, KC_ERETRY, "cannot write to topic %s: %s", topic, rd_kafka_err2str(first));
+    return KC_OK;
+}
+
+int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err) {
+    rd_kafka_t *rk = log_client(w, RD_KAFKA_PRODUCER, "kcd-topic-admin", NULL, NULL, err);
+    if (!rk) return err->code;
+    int rc = kc_kafka_create_topic(rk, topic, partitions, replication_factor, "compact", err);
+    rd_kafka_destroy(rk);
+    return rc;
+}
