@@ -13,7 +13,8 @@
 const char *kc_offset_topic_name(const kc_worker *w);
 
 /* Creates the worker's offsets topic (compacted, offset.storage.partitions,
- * offset.storage.replication.factor) unless it exists. */
+ * offset.storage.replication.factor) unless it exists, then checks it is compacted only, as
+ * Connect does (KAFKA-9216): a deleting policy would one day drop source offsets. */
 int kc_offset_topic_create(kc_worker *w, kc_error *err);
 
 /* Reads the worker's offsets topic with read_committed into `into` (only `connector`'s entries

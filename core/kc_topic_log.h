@@ -29,4 +29,12 @@ int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, c
 /* Creates the topic compacted unless it exists. */
 int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err);
 
+/* Checks a topic as Connect checks its internal topics before using them: compacted only (a
+ * cleanup.policy with delete would one day drop the last record of a key: `what` is lost), and
+ * with want_partitions > 0 exactly that many partitions (the config topic: 1, or workers read
+ * its records out of order). `key` is the worker setting that names the topic, for the message.
+ * KC_EFATAL when it is not fit, KC_ERETRY when the cluster does not answer. */
+int kc_topic_log_check(kc_worker *w, const char *topic, const char *key, const char *what, int want_partitions,
+                       kc_error *err);
+
 #endif

@@ -19,7 +19,8 @@ int kc_offset_topic_create(kc_worker *w, kc_error *err) {
     int64_t partitions = 25, rf = -1;
     kc_config_get_long(&w->config, "offset.storage.partitions", &partitions);
     kc_config_get_long(&w->config, "offset.storage.replication.factor", &rf);
-    return kc_topic_log_create(w, kc_offset_topic_name(w), (int)partitions, (int)rf, err);
+    int rc = kc_topic_log_create(w, kc_offset_topic_name(w), (int)partitions, (int)rf, err);
+    return rc ? rc : kc_topic_log_check(w, kc_offset_topic_name(w), "offset.storage.topic", "source offsets", 0, err);
 }
 
 typedef struct offset_load {

@@ -168,3 +168,57 @@ int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int rep
     rd_kafka_destroy(rk);
     return rc;
 }
+
+/* The topic's cleanup.policy, from DescribeConfigs; *policy handed over. */
+static int cleanup_policy(rd_kafka_t *rk, const char *topic, char **policy, kc_error *err) {
+    *policy = NULL;
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DescribeConfigs(rk, &res, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    int rc = KC_OK;
+    if (!ev) {
+        rc = kc_error_set(err, KC_ERETRY, "topic %s: no answer to DescribeConfigs within 15 s", topic);
+    } else if (rd_kafka_event_error(ev)) {
+        rc = kc_error_set(err, KC_ERETRY, "topic %s: %s", topic, rd_kafka_event_error_string(ev));
+    } else {
+        size_t n = 0, nc = 0;
+        const rd_kafka_ConfigResource_t **rs =
+            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+        if (n != 1 || rd_kafka_ConfigResource_error(rs[0])) {
+            rc = kc_error_set(err, KC_ERETRY, "topic %s: %s", topic,
+                              n == 1 ? rd_kafka_ConfigResource_error_string(rs[0]) : "no configs");
+        } else {
+            const rd_kafka_ConfigEntry_t **entries = rd_kafka_ConfigResource_configs(rs[0], &nc);
+            for (size_t i = 0; i < nc; i++)
+                if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), "cleanup.policy")) {
+                    const char *v = rd_kafka_ConfigEntry_value(entries[i]);
+                    if (!(*policy = strdup(v ? v : ""))) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+                }
+            if (!rc && !*policy) rc = kc_error_set(err, KC_ERETRY, "topic %s: no cleanup.policy in its configs", topic);
+        }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy(res);
+    return rc;
+}
+
+int kc_topic_log_check(kc_worker *w, const char *topic, const char *key, const char *what, int want_partitions,
+                       kc_error *err) {
+    rd_kafka_t *rk = log_client(w, RD_KAFKA_PRODUCER, "kcd-topic-admin", NULL, NULL, err);
+    if (!rk) return err->code;
+    char *policy = NULL;
+    int partitions = 0;
+    int rc = cleanup_policy(rk, topic, &policy, err);
+    if (!rc && strcmp(policy, "compact"))
+        rc = kc_error_set(err, KC_EFATAL, "topic %s (%s) has cleanup.policy=%s, where Connect requires compact "
+                          "alone: deleting old segments would lose %s. Name a compacted topic in %s, or set the "
+                          "topic's cleanup.policy to compact", topic, key, policy, what, key);
+    if (!rc && want_partitions > 0 && !(rc = partition_count(rk, topic, &partitions, err)) && partitions != want_partitions)
+        rc = kc_error_set(err, KC_EFATAL, "topic %s (%s) has %d partitions, where Connect requires %d: its records "
+                          "would be read out of order", topic, key, partitions, want_partitions);
+    free(policy);
+    rd_kafka_destroy(rk);
+    return rc;
+}
