@@ -26,6 +26,10 @@ int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, in
 int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
                        const char *const *keys, const char *const *values, size_t n, kc_error *err);
 
+/* A consumer of the worker's consumer.* settings and extra (name, value, ..., NULL), for a
+ * caller that follows a topic itself. NULL with err filled. */
+rd_kafka_t *kc_topic_log_consumer(kc_worker *w, const char *client_id, const char *const *extra, kc_error *err);
+
 /* Creates the topic compacted unless it exists. */
 int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err);
 

@@ -222,3 +222,7 @@ int kc_topic_log_check(kc_worker *w, const char *topic, const char *key, const c
     rd_kafka_destroy(rk);
     return rc;
 }
+
+rd_kafka_t *kc_topic_log_consumer(kc_worker *w, const char *client_id, const char *const *extra, kc_error *err) {
+    return log_client(w, RD_KAFKA_CONSUMER, client_id, extra, NULL, err);
+}

@@ -10,7 +10,13 @@
  *       reads every partition to its high watermark and prints
  *       {"skipped":K,"statuses":{NAME:{"connector":{"state":S,"worker_id":W},"tasks":{"N":{...}}}}}
  *   internal_topics write-connector BOOTSTRAP TOPIC NAME CONFIG_JSON TASKS_JSON
- *       writes the connector's config, its task configs and their commit as Connect's leader does */
+ *       writes the connector's config, its task configs and their commit as Connect's leader does
+ *   internal_topics create-compacted BOOTSTRAP TOPIC PARTITIONS
+ *   internal_topics store BOOTSTRAP TOPIC
+ *       kcd's config store (core/cluster/config_store.c) on the topic: one store writes a
+ *       connector, a second one opened after reads it, the first stops it and the second, following,
+ *       sees that after a sync; prints one line per step, "store: ok" at the end; exit 1 with the
+ *       store's message when it refuses the topic */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 
 #include "kc_config_log.h"
+#include "kc_config_store.h"
 #include "kc_status_log.h"
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
@@ -177,9 +184,91 @@ static int write_connector(const char *bootstrap, const char *topic, const char 
     return rc;
 }
 
+static int seen; /* records the second store applied while following */
+static void count(void *opaque, const kc_config_log *state, const char *key) {
+    (void)opaque, (void)state, (void)key;
+    __atomic_add_fetch(&seen, 1, __ATOMIC_RELAXED);
+}
+
+typedef struct probe {
+    const char *target;
+    size_t tasks;
+    int found;
+} probe;
+
+static void look(void *opaque, const kc_config_log *state) {
+    probe *p = opaque;
+    const kc_cfg_connector *c = kc_config_log_find(state, "x");
+    p->found = c && c->config;
+    if (p->found) p->target = kc_config_log_target(c), p->tasks = json_array_size(c->tasks);
+}
+
+static int store_roundtrip(const char *bootstrap, const char *topic) {
+    kc_config cfg = {0};
+    kc_strlist problems = {0};
+    kc_worker w;
+    kc_error err = {0};
+    if (kc_config_set(&cfg, "bootstrap.servers", bootstrap) || kc_config_set(&cfg, "plugin.path", "/nonexistent") ||
+        kc_worker_init(&w, &cfg, &problems) || kc_worker_connect_kafka(&w, &err))
+        return 2;
+    int rc = 1;
+    kc_config_store *a = kc_config_store_open(&w, topic, 1, NULL, NULL, &err), *b = NULL;
+    if (!a) {
+        printf("store: refused: %s\n", err.msg);
+        goto out;
+    }
+    json_t *props = json_pack("{s:s, s:s}", "connector.class", "FileStreamSink", "topics", "t");
+    char *v1 = kc_config_log_properties_value(props), *v2 = kc_config_log_properties_value(props),
+         *v3 = kc_config_log_commit_value(1), *v4 = kc_config_log_target_value("STOPPED");
+    json_decref(props);
+    const char *keys[] = {"connector-x", "task-x-0", "commit-x"}, *vals[] = {v1, v2, v3};
+    if (kc_config_store_write(a, keys, vals, 3, &err)) {
+        printf("store: write: %s\n", err.msg);
+        goto out;
+    }
+    b = kc_config_store_open(&w, topic, 1, count, NULL, &err);
+    probe p = {0};
+    if (b) kc_config_store_read(b, look, &p);
+    if (!b || !p.found || p.tasks != 1 || strcmp(p.target, "STARTED")) {
+        printf("store: a second store does not read the connector (%s)\n", b ? "missing" : err.msg);
+        goto out;
+    }
+    printf("store: a second store read connector x with 1 task, STARTED\n");
+    const char *k2[] = {"target-state-x"}, *val2[] = {v4};
+    int before = __atomic_load_n(&seen, __ATOMIC_RELAXED);
+    if (kc_config_store_write(a, k2, val2, 1, &err) || kc_config_store_sync(b, 30000, &err)) {
+        printf("store: %s\n", err.msg);
+        goto out;
+    }
+    kc_config_store_read(b, look, &p);
+    if (strcmp(p.target, "STOPPED") || __atomic_load_n(&seen, __ATOMIC_RELAXED) <= before) {
+        printf("store: the following store did not see the stop (%s)\n", p.target);
+        goto out;
+    }
+    printf("store: the following store saw the stop after a sync\nstore: ok\n");
+    rc = 0;
+    free(v1), free(v2), free(v3), free(v4);
+out:
+    kc_config_store_close(b);
+    kc_config_store_close(a);
+    kc_worker_free(&w);
+    kc_config_free(&cfg);
+    kc_strlist_free(&problems);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && !strcmp(argv[1], "read-config")) return read_config(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "read-status")) return read_status(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "store")) return store_roundtrip(argv[2], argv[3]);
+    if (argc == 5 && !strcmp(argv[1], "create-compacted")) {
+        rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, argv[2]);
+        kc_error err = {0};
+        int rc = kc_kafka_create_topic(rk, argv[3], atoi(argv[4]), 1, "compact", &err);
+        if (rc) fprintf(stderr, "internal_topics: %s\n", err.msg);
+        rd_kafka_destroy(rk);
+        return rc ? 1 : 0;
+    }
     if (argc == 7 && !strcmp(argv[1], "write-connector"))
         return write_connector(argv[2], argv[3], argv[4], argv[5], argv[6]);
     fprintf(stderr, "usage: internal_topics read-config|read-status BOOTSTRAP TOPIC | "
