@@ -55,7 +55,8 @@ generation() { holds $1 | awk '{print $2}'; }
 for w in 1 2 3; do start_member $w; done
 wait_stable 60 "three members" 1 2 3
 grep -q '^joined [0-9]* sessioned' "$WORK/w1.out" || fail "the group did not choose the sessioned protocol: $(head -1 "$WORK/w1.out")"
-[ "$(grep -h '^joined' "$WORK"/w[123].out | grep -c leader)" -ge 1 ] || fail "no member led"
+leaders=$(grep -h '^joined' "$WORK"/w[123].out | awk -v g="$(generation 1)" '$2 == g {print $5}' | sort -u)
+[ "$(wc -l <<<"$leaders")" = 1 ] && grep -qE '^http://w[123]:8083/$' <<<"$leaders" || fail "not one leader for the generation: [$leaders]"
 pass "three members share 2 connectors and 6 tasks, each once, spread within one (generation $(generation 1), protocol sessioned)"
 
 for w in 1 2 3; do holds $w | cut -d' ' -f3- | tr ' ' '\n' | sed '/^$/d' >"$WORK/before.$w"; done
@@ -68,9 +69,12 @@ for w in 1 2 3; do
   [ -z "$extra" ] || fail "w$w was given $extra while a member joined: only the newcomer gains"
   # what it kept it was never told to stop
   for item in $(cat "$WORK/after.$w"); do
-    ! grep '^revoked' "$WORK/w$w.out" | awk -v g=$gen0 '$2 > g' | grep -qw -- "$item" || fail "w$w had $item revoked although it kept it"
+    ! grep '^revoked' "$WORK/w$w.out" | awk -v g=$gen0 '$2 >= g' | grep -qw -- "$item" || fail "w$w had $item revoked although it kept it"
   done
 done
+revoked=$(grep -h '^revoked' "$WORK"/w[123].out | awk -v g=$gen0 '$2 >= g' | cut -d' ' -f3- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
+[ "$revoked" = "$(holds 4 | cut -d' ' -f3- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')" ] ||
+  fail "revoked from the others [$revoked] is not what the newcomer holds [$(holds 4)]"
 moved=$(holds 4 | cut -d' ' -f3- | wc -w)
 [ "$moved" -ge 1 ] || fail "the fourth member got nothing"
 pass "a fourth member took $moved items in $(( $(generation 4) - gen0 )) rounds; the others lost only those, and stopped nothing they kept"
