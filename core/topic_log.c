@@ -211,6 +211,12 @@ int kc_topic_log_check(kc_worker *w, const char *topic, const char *key, const c
     char *policy = NULL;
     int partitions = 0;
     int rc = cleanup_policy(rk, topic, &policy, err);
+    /* a topic created a moment ago may take a few seconds to be known everywhere */
+    for (int attempt = 0; rc == KC_ERETRY && attempt < 40; attempt++) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        rc = cleanup_policy(rk, topic, &policy, err);
+    }
     if (!rc && strcmp(policy, "compact"))
         rc = kc_error_set(err, KC_EFATAL, "topic %s (%s) has cleanup.policy=%s, where Connect requires compact "
                           "alone: deleting old segments would lose %s. Name a compacted topic in %s, or set the "

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# kcd's config store (core/cluster/config_store.c) on the real broker: it makes Connect's config
+# kcd's config and status stores (core/cluster/config_store.c, status_store.c, on
+# topic_follower.c) on the real broker. The config store makes Connect's config
 # topic (one partition, compacted) and refuses one it must not use, as Connect does: more than one
 # partition (records read out of order) or a deleting cleanup.policy (configs lost one day), each
 # named in one message; a second store reads what a first one wrote, and, following the topic,
@@ -28,3 +29,11 @@ rc=0
 [ "$rc" = 1 ] && grep -q "topic $COMPACT2 (config.storage.topic) has 2 partitions, where Connect requires 1" "$WORK/c2.out" ||
   fail "a two-partition config topic: exit $rc, $(cat "$WORK/c2.out")"
 pass "a compacted config topic of 2 partitions is refused: $(grep -o 'has 2 partitions[^:]*' "$WORK/c2.out")"
+
+S="statuses-$RUN_ID"
+"$TOOL" status-store "$BOOTSTRAP" "$S" >"$WORK/status.out" 2>"$WORK/status.err" ||
+  fail "the status store: $(cat "$WORK/status.out" "$WORK/status.err" | tail -5)"
+grep -q '^status-store: ok' "$WORK/status.out" || fail "$(cat "$WORK/status.out")"
+[ "$("$TOOL" read-status "$BOOTSTRAP" "$S" | python3 -c 'import json,sys; s=json.load(sys.stdin)["statuses"]["c"]; print(len(s["tasks"]), s["tasks"]["2"]["worker_id"])')" = "5 w2:8083" ] ||
+  fail "the status topic does not hold what the store wrote"
+pass "status store: $(grep -v '^status-store: ok' "$WORK/status.out" | sed 's/^status-store: //' | paste -sd';')"

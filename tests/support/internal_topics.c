@@ -11,6 +11,11 @@
  *       {"skipped":K,"statuses":{NAME:{"connector":{"state":S,"worker_id":W},"tasks":{"N":{...}}}}}
  *   internal_topics write-connector BOOTSTRAP TOPIC NAME CONFIG_JSON TASKS_JSON
  *       writes the connector's config, its task configs and their commit as Connect's leader does
+ *   internal_topics status-store BOOTSTRAP TOPIC
+ *       kcd's status store (core/cluster/status_store.c) on a new topic of 5 partitions: statuses
+ *       written by one store are read by a second opened after, a change is followed after a sync,
+ *       a "safe" write of an older generation by another worker is refused and a newer one taken;
+ *       "status-store: ok" at the end
  *   internal_topics create-compacted BOOTSTRAP TOPIC PARTITIONS
  *   internal_topics store BOOTSTRAP TOPIC
  *       kcd's config store (core/cluster/config_store.c) on the topic: one store writes a
@@ -25,6 +30,7 @@
 
 #include "kc_config_log.h"
 #include "kc_config_store.h"
+#include "kc_status_store.h"
 #include "kc_status_log.h"
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
@@ -184,6 +190,18 @@ static int write_connector(const char *bootstrap, const char *topic, const char 
     return rc;
 }
 
+/* A worker on the broker with no plugins: what the stores need. */
+static int worker_of(kc_worker *w, const char *bootstrap) {
+    kc_config cfg = {0};
+    kc_strlist problems = {0};
+    kc_error err = {0};
+    int rc = kc_config_set(&cfg, "bootstrap.servers", bootstrap) || kc_config_set(&cfg, "plugin.path", "/nonexistent") ||
+             kc_worker_init(w, &cfg, &problems) || kc_worker_connect_kafka(w, &err);
+    kc_config_free(&cfg);
+    kc_strlist_free(&problems);
+    return rc;
+}
+
 static int seen; /* records the second store applied while following */
 static void count(void *opaque, const kc_config_log *state, const char *key) {
     (void)opaque, (void)state, (void)key;
@@ -204,13 +222,9 @@ static void look(void *opaque, const kc_config_log *state) {
 }
 
 static int store_roundtrip(const char *bootstrap, const char *topic) {
-    kc_config cfg = {0};
-    kc_strlist problems = {0};
     kc_worker w;
     kc_error err = {0};
-    if (kc_config_set(&cfg, "bootstrap.servers", bootstrap) || kc_config_set(&cfg, "plugin.path", "/nonexistent") ||
-        kc_worker_init(&w, &cfg, &problems) || kc_worker_connect_kafka(&w, &err))
-        return 2;
+    if (worker_of(&w, bootstrap)) return 2;
     int rc = 1;
     kc_config_store *a = kc_config_store_open(&w, topic, 1, NULL, NULL, &err), *b = NULL;
     if (!a) {
@@ -252,8 +266,69 @@ out:
     kc_config_store_close(b);
     kc_config_store_close(a);
     kc_worker_free(&w);
-    kc_config_free(&cfg);
-    kc_strlist_free(&problems);
+    return rc;
+}
+
+typedef struct status_probe {
+    const char *state, *worker;
+    size_t n;
+} status_probe;
+
+static void look_status(void *opaque, const kc_status_log *state) {
+    status_probe *p = opaque;
+    const kc_status_entry *e = kc_status_log_find(state, "c", 2);
+    p->state = e ? e->state : "none";
+    p->worker = e ? e->worker_id : "none";
+    p->n = state->len;
+}
+
+static int status_roundtrip(const char *bootstrap, const char *topic) {
+    kc_worker w;
+    kc_error err = {0};
+    if (worker_of(&w, bootstrap)) return 2;
+    int rc = 1;
+    kc_status_store *a = kc_status_store_open(&w, topic, 5, 1, &err), *b = NULL;
+    status_probe p = {0};
+    if (!a) goto fail;
+    for (int32_t t = -1; t < 5; t++)
+        if (kc_status_store_put(a, "c", t, "RUNNING", NULL, "w1:8083", 3, 1, &err)) goto fail;
+    if (!(b = kc_status_store_open(&w, topic, 5, 1, &err))) goto fail;
+    kc_status_store_read(b, look_status, &p);
+    if (p.n != 6 || strcmp(p.state, "RUNNING")) {
+        printf("status-store: a second store reads %zu statuses, task 2 %s\n", p.n, p.state);
+        goto out;
+    }
+    printf("status-store: a second store read the 6 statuses over 5 partitions\n");
+    if (kc_status_store_put(a, "c", 2, "FAILED", "boom", "w1:8083", 3, 1, &err) || kc_status_store_sync(b, 30000, &err))
+        goto fail;
+    kc_status_store_read(b, look_status, &p);
+    if (strcmp(p.state, "FAILED")) {
+        printf("status-store: the following store did not see the failure (%s)\n", p.state);
+        goto out;
+    }
+    printf("status-store: the following store saw task 2 FAILED after a sync\n");
+    if (kc_status_store_sync(a, 30000, &err)) goto fail;
+    int older = kc_status_store_put(a, "c", 2, "RUNNING", NULL, "w2:8083", 2, 1, &err);
+    int newer = kc_status_store_put(a, "c", 2, "RUNNING", NULL, "w2:8083", 4, 1, &err);
+    if (older != 1 || newer != 0 || kc_status_store_sync(b, 30000, &err)) {
+        printf("status-store: safe writes: older generation %d, newer %d (%s)\n", older, newer, err.msg);
+        goto out;
+    }
+    kc_status_store_read(b, look_status, &p);
+    if (strcmp(p.state, "RUNNING") || strcmp(p.worker, "w2:8083")) {
+        printf("status-store: after the newer safe write: %s by %s\n", p.state, p.worker);
+        goto out;
+    }
+    printf("status-store: a safe write of an older generation by another worker was refused, a newer one taken\n"
+           "status-store: ok\n");
+    rc = 0;
+    goto out;
+fail:
+    printf("status-store: %s\n", err.msg);
+out:
+    kc_status_store_close(b);
+    kc_status_store_close(a);
+    kc_worker_free(&w);
     return rc;
 }
 
@@ -261,6 +336,7 @@ int main(int argc, char **argv) {
     if (argc == 4 && !strcmp(argv[1], "read-config")) return read_config(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "read-status")) return read_status(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "store")) return store_roundtrip(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "status-store")) return status_roundtrip(argv[2], argv[3]);
     if (argc == 5 && !strcmp(argv[1], "create-compacted")) {
         rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, argv[2]);
         kc_error err = {0};

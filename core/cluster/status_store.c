@@ -1,0 +1,83 @@
+/* status_store.c - Connect's status topic, made, checked, read and followed (kc_status_store.h). */
+#define _GNU_SOURCE
+#include "kc_status_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_log.h"
+#include "kc_topic_follower.h"
+#include "kc_topic_log.h"
+
+struct kc_status_store {
+    kc_worker *w;
+    char *topic;
+    kc_topic_follower *follower;
+    kc_status_log state; /* under the follower's lock */
+};
+
+static void apply(void *opaque, const rd_kafka_message_t *m) {
+    kc_status_store *s = opaque;
+    kc_error err = {0};
+    if (kc_status_log_apply(&s->state, m->key ? m->key : "", m->key_len, m->payload, m->len, m->offset, &err))
+        KC_WARN("StatusStore", "%s", err.msg);
+}
+
+kc_status_store *kc_status_store_open(kc_worker *w, const char *topic, int partitions, int replication_factor,
+                                      kc_error *err) {
+    if (kc_topic_log_create(w, topic, partitions, replication_factor, err) ||
+        kc_topic_log_check(w, topic, "status.storage.topic", "connector and task statuses", 0, err))
+        return NULL;
+    kc_status_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->topic = strdup(topic))) {
+        free(s);
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->w = w;
+    if (!(s->follower = kc_topic_follower_start(w, topic, "kcd-status-store", apply, s, err))) {
+        kc_status_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int kc_status_store_sync(kc_status_store *s, int64_t timeout_ms, kc_error *err) {
+    return kc_topic_follower_sync(s->follower, timeout_ms, err);
+}
+
+void kc_status_store_read(kc_status_store *s, void (*fn)(void *opaque, const kc_status_log *state), void *opaque) {
+    kc_topic_follower_lock(s->follower);
+    fn(opaque, &s->state);
+    kc_topic_follower_unlock(s->follower);
+}
+
+int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task, const char *state, const char *trace,
+                        const char *worker_id, int32_t generation, int safe, kc_error *err) {
+    if (safe) {
+        kc_topic_follower_lock(s->follower);
+        const kc_status_entry *e = kc_status_log_find(&s->state, connector, task);
+        int newer = e && strcmp(e->worker_id, worker_id) && e->generation > generation;
+        kc_topic_follower_unlock(s->follower);
+        if (newer) return 1;
+    }
+    char *key = kc_status_log_key(connector, task);
+    char *value = kc_status_log_value(state, trace, worker_id, generation);
+    int rc = key && value ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
+    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
+    if (!rc) {
+        const char *keys[] = {key}, *values[] = {value};
+        rc = kc_topic_log_write(s->w, s->topic, "kcd-status-writer", settings, keys, values, 1, err);
+    }
+    free(key);
+    free(value);
+    return rc;
+}
+
+void kc_status_store_close(kc_status_store *s) {
+    if (!s) return;
+    kc_topic_follower_stop(s->follower);
+    kc_status_log_free(&s->state);
+    free(s->topic);
+    free(s);
+}
