@@ -30,6 +30,10 @@ int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, c
  * caller that follows a topic itself. NULL with err filled. */
 rd_kafka_t *kc_topic_log_consumer(kc_worker *w, const char *client_id, const char *const *extra, kc_error *err);
 
+/* The topic's partition count from the cluster's metadata, waiting up to 10 s for a topic
+ * created a moment ago to appear in it. */
+int kc_topic_log_partitions(rd_kafka_t *rk, const char *topic, int *out, kc_error *err);
+
 /* Creates the topic compacted unless it exists. */
 int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err);
 

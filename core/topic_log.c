@@ -32,9 +32,7 @@ static rd_kafka_t *log_client(kc_worker *w, rd_kafka_type_t type, const char *cl
     return rk;
 }
 
-/* Number of partitions of a topic, from the cluster's metadata; a topic created a moment ago
- * may take a few seconds to appear in it. */
-static int partition_count(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
+int kc_topic_log_partitions(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     int rc = KC_OK;
     for (int attempt = 0;; attempt++) {
@@ -63,7 +61,7 @@ int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, in
                               "enable.partition.eof", "true", "group.id", client_id, NULL};
     rd_kafka_t *rk = log_client(w, RD_KAFKA_CONSUMER, client_id, settings, NULL, err);
     if (!rk) return err->code;
-    int nparts = 0, rc = partition_count(rk, topic, &nparts, err);
+    int nparts = 0, rc = kc_topic_log_partitions(rk, topic, &nparts, err);
     int64_t *end = NULL;
     char *done = NULL;
     rd_kafka_topic_partition_list_t *parts = NULL;
@@ -221,7 +219,7 @@ int kc_topic_log_check(kc_worker *w, const char *topic, const char *key, const c
         rc = kc_error_set(err, KC_EFATAL, "topic %s (%s) has cleanup.policy=%s, where Connect requires compact "
                           "alone: deleting old segments would lose %s. Name a compacted topic in %s, or set the "
                           "topic's cleanup.policy to compact", topic, key, policy, what, key);
-    if (!rc && want_partitions > 0 && !(rc = partition_count(rk, topic, &partitions, err)) && partitions != want_partitions)
+    if (!rc && want_partitions > 0 && !(rc = kc_topic_log_partitions(rk, topic, &partitions, err)) && partitions != want_partitions)
         rc = kc_error_set(err, KC_EFATAL, "topic %s (%s) has %d partitions, where Connect requires %d: its records "
                           "would be read out of order", topic, key, partitions, want_partitions);
     free(policy);

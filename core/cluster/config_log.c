@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_topic_record.h"
+
 static kc_cfg_connector *get(kc_config_log *s, const char *name, size_t len, int create) {
     for (size_t i = 0; i < s->len; i++)
         if (strlen(s->items[i].name) == len && !memcmp(s->items[i].name, name, len)) return &s->items[i];
@@ -38,11 +40,6 @@ const kc_cfg_connector *kc_config_log_find(const kc_config_log *s, const char *n
 
 const char *kc_config_log_target(const kc_cfg_connector *c) { return c->target ? c->target : "STARTED"; }
 
-static int starts(const char *key, size_t len, const char *prefix) {
-    size_t n = strlen(prefix);
-    return len > n && !memcmp(key, prefix, n);
-}
-
 /* {"properties":{"k":"v",...}} -> a new reference to the map; NULL when not that shape. Connect
  * keeps values as strings; a non-string value is refused, as its converter would. */
 static json_t *properties_of(json_t *v) {
@@ -61,26 +58,6 @@ static int integer_of(json_t *v, const char *field, int64_t *out) {
     return 0;
 }
 
-/* task-NAME-N: the connector name is everything between, N the part after the last '-' */
-static int parse_task_key(const char *key, size_t len, size_t *name_len, long *task) {
-    const char *rest = key + 5;
-    size_t rl = len - 5;
-    const char *dash = NULL;
-    for (size_t i = rl; i-- > 0;)
-        if (rest[i] == '-') {
-            dash = rest + i;
-            break;
-        }
-    if (!dash || dash == rest || dash + 1 == rest + rl) return -1;
-    long n = 0;
-    for (const char *p = dash + 1; p < rest + rl; p++) {
-        if (*p < '0' || *p > '9' || n > 100000000) return -1;
-        n = n * 10 + (*p - '0');
-    }
-    *name_len = (size_t)(dash - rest), *task = n;
-    return 0;
-}
-
 static int bad(kc_error *err, const char *key, size_t len, int64_t offset, const char *why) {
     return kc_error_set(err, KC_EINVAL, "config topic record %.*s at offset %lld: %s", (int)(len > 200 ? 200 : len),
                         key, (long long)offset, why);
@@ -90,19 +67,14 @@ static int oom(kc_error *err) { return kc_error_set(err, KC_ENOMEM, "out of memo
 
 int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const char *value, size_t value_len,
                         int64_t offset, kc_error *err) {
-    json_t *v = NULL;
-    if (value) {
-        json_error_t je;
-        v = json_loadb(value, value_len, JSON_DECODE_ANY, &je);
-        if (!json_is_object(v)) {
-            json_decref(v);
-            s->next_offset = offset + 1;
-            return bad(err, key, len, offset, "the value is not a JSON object");
-        }
+    json_t *v;
+    if (kc_record_value(value, value_len, &v)) {
+        s->next_offset = offset + 1;
+        return bad(err, key, len, offset, "the value is not a JSON object");
     }
     int rc = 0;
     kc_cfg_connector *c;
-    if (starts(key, len, "target-state-")) {
+    if (kc_record_key_starts(key, len, "target-state-")) {
         if (!(c = get(s, key + 13, len - 13, 1))) rc = oom(err);
         else if (!v) free(c->target), c->target = NULL;
         else {
@@ -116,7 +88,7 @@ int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const cha
                 else free(c->target), c->target = t;
             }
         }
-    } else if (starts(key, len, "connector-")) {
+    } else if (kc_record_key_starts(key, len, "connector-")) {
         if (!(c = get(s, key + 10, len - 10, 1))) rc = oom(err);
         else if (!v) {
             /* deleted: its config and tasks go (Connect keeps the target state record apart) */
@@ -129,10 +101,11 @@ int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const cha
             if (!p) rc = bad(err, key, len, offset, "'properties' is not a map of strings");
             else json_decref(c->config), c->config = p;
         }
-    } else if (starts(key, len, "task-")) {
+    } else if (kc_record_key_starts(key, len, "task-")) {
         size_t nl;
         long task;
-        if (parse_task_key(key, len, &nl, &task)) rc = bad(err, key, len, offset, "not task-<connector>-<number>");
+        /* task-NAME-N */
+        if (kc_record_task_id(key + 5, len - 5, &nl, &task)) rc = bad(err, key, len, offset, "not task-<connector>-<number>");
         else if (!v) rc = 0; /* Connect ignores a null task config */
         else if (!(c = get(s, key + 5, nl, 1))) rc = oom(err);
         else {
@@ -142,7 +115,7 @@ int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const cha
             if (!p) rc = bad(err, key, len, offset, "'properties' is not a map of strings");
             else if (json_object_set_new(c->pending, num, p)) rc = oom(err);
         }
-    } else if (starts(key, len, "commit-")) {
+    } else if (kc_record_key_starts(key, len, "commit-")) {
         int64_t n;
         if (!v || integer_of(v, "tasks", &n) || n < 0 || n > 100000)
             rc = bad(err, key, len, offset, "no task count");
@@ -171,7 +144,7 @@ int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const cha
             }
             json_object_clear(c->pending);
         }
-    } else if (starts(key, len, "tasks-fencing-")) {
+    } else if (kc_record_key_starts(key, len, "tasks-fencing-")) {
         int64_t n;
         if (!v || integer_of(v, "task-count", &n) || n < 0) rc = bad(err, key, len, offset, "no task-count");
         else if (!(c = get(s, key + 14, len - 14, 1))) rc = oom(err);
@@ -190,7 +163,7 @@ int kc_config_log_apply(kc_config_log *s, const char *key, size_t len, const cha
                 s->session_key = kc, s->session_algorithm = ac, s->session_created_ms = created;
             }
         }
-    } else if (starts(key, len, "restart-connector-") || starts(key, len, "logger-cluster-")) {
+    } else if (kc_record_key_starts(key, len, "restart-connector-") || kc_record_key_starts(key, len, "logger-cluster-")) {
         rc = 0; /* requests acted on when they arrive, not state */
     } else {
         rc = bad(err, key, len, offset, "not a key Connect writes");

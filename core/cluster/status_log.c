@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int starts(const char *key, size_t len, const char *prefix) {
-    size_t n = strlen(prefix);
-    return len > n && !memcmp(key, prefix, n);
-}
+#include "kc_topic_record.h"
 
 static int bad(kc_error *err, const char *key, size_t len, int64_t offset, const char *why) {
     return kc_error_set(err, KC_EINVAL, "status topic record %.*s at offset %lld: %s", (int)(len > 200 ? 200 : len),
@@ -79,7 +76,7 @@ static int put_status(kc_status_log *s, const char *connector, size_t len, int32
 static int put_topic(kc_status_log *s, const char *key, size_t len, json_t *v, int64_t offset, kc_error *err) {
     /* status-topic-TOPIC:connector-NAME (topic names hold no ':') */
     const char *rest = key + 13, *end = key + len, *sep = memchr(rest, ':', (size_t)(end - rest));
-    if (!sep || !starts(sep + 1, (size_t)(end - sep - 1), "connector-")) return bad(err, key, len, offset, "not status-topic-TOPIC:connector-NAME");
+    if (!sep || !kc_record_key_starts(sep + 1, (size_t)(end - sep - 1), "connector-")) return bad(err, key, len, offset, "not status-topic-TOPIC:connector-NAME");
     const char *name = sep + 11;
     size_t tl = (size_t)(sep - rest), nl = (size_t)(end - name);
     size_t i = 0;
@@ -118,35 +115,18 @@ static int put_topic(kc_status_log *s, const char *key, size_t len, json_t *v, i
 
 int kc_status_log_apply(kc_status_log *s, const char *key, size_t len, const char *value, size_t value_len,
                         int64_t offset, kc_error *err) {
-    json_t *v = NULL;
-    if (value) {
-        json_error_t je;
-        v = json_loadb(value, value_len, JSON_DECODE_ANY, &je);
-        if (!json_is_object(v)) {
-            json_decref(v);
-            return bad(err, key, len, offset, "the value is not a JSON object");
-        }
-    }
+    json_t *v;
+    if (kc_record_value(value, value_len, &v)) return bad(err, key, len, offset, "the value is not a JSON object");
     int rc;
-    if (starts(key, len, "status-connector-")) {
+    if (kc_record_key_starts(key, len, "status-connector-")) {
         rc = put_status(s, key + 17, len - 17, -1, v, key, len, offset, err);
-    } else if (starts(key, len, "status-task-")) {
-        /* status-task-NAME-N: N after the last '-' */
-        const char *name = key + 12, *dash = NULL;
-        for (const char *p = key + len; p-- > name;)
-            if (*p == '-') {
-                dash = p;
-                break;
-            }
-        long task = -1;
-        if (dash && dash > name && dash + 1 < key + len) {
-            task = 0;
-            for (const char *p = dash + 1; p < key + len && task >= 0; p++)
-                task = (*p >= '0' && *p <= '9' && task < 100000000) ? task * 10 + (*p - '0') : -1;
-        }
-        rc = task < 0 ? bad(err, key, len, offset, "not status-task-<connector>-<number>")
-                      : put_status(s, name, (size_t)(dash - name), (int32_t)task, v, key, len, offset, err);
-    } else if (starts(key, len, "status-topic-")) {
+    } else if (kc_record_key_starts(key, len, "status-task-")) {
+        size_t nl;
+        long task;
+        rc = kc_record_task_id(key + 12, len - 12, &nl, &task)
+                 ? bad(err, key, len, offset, "not status-task-<connector>-<number>")
+                 : put_status(s, key + 12, nl, (int32_t)task, v, key, len, offset, err);
+    } else if (kc_record_key_starts(key, len, "status-topic-")) {
         rc = put_topic(s, key, len, v, offset, err);
     } else {
         rc = bad(err, key, len, offset, "not a key Connect writes");

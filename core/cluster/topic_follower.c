@@ -57,18 +57,6 @@ static void *follow(void *arg) {
     return NULL;
 }
 
-static int partitions_of(rd_kafka_t *rk, const char *topic, int *n, kc_error *err) {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    rd_kafka_resp_err_t e = rkt ? rd_kafka_metadata(rk, 0, rkt, &md, 15000) : RD_KAFKA_RESP_ERR__INVALID_ARG;
-    if (!e && (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt < 1))
-        e = md->topic_cnt == 1 && md->topics[0].err ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-    if (!e) *n = md->topics[0].partition_cnt;
-    if (md) rd_kafka_metadata_destroy(md);
-    if (rkt) rd_kafka_topic_destroy(rkt);
-    return e ? kc_error_set(err, KC_ERETRY, "topic %s: %s", topic, rd_kafka_err2str(e)) : KC_OK;
-}
-
 kc_topic_follower *kc_topic_follower_start(kc_worker *w, const char *topic, const char *client_id, kc_follower_fn fn,
                                            void *opaque, kc_error *err) {
     kc_topic_follower *f = calloc(1, sizeof *f);
@@ -82,7 +70,7 @@ kc_topic_follower *kc_topic_follower_start(kc_worker *w, const char *topic, cons
     pthread_cond_init(&f->moved, NULL);
     const char *settings[] = {"group.id", client_id, "enable.partition.eof", "false", NULL};
     f->consumer = kc_topic_log_consumer(w, client_id, settings, err);
-    if (!f->consumer || partitions_of(f->consumer, topic, &f->nparts, err)) goto fail;
+    if (!f->consumer || kc_topic_log_partitions(f->consumer, topic, &f->nparts, err)) goto fail;
     f->position = calloc((size_t)f->nparts, sizeof *f->position);
     f->parts = rd_kafka_topic_partition_list_new(f->nparts);
     if (!f->position || !f->parts) {

@@ -110,7 +110,6 @@ stop_kcd
 pass "the ${#FILES[@]} connector files of deploy/connectors are valid (validate endpoint): ${FILES[*]}"
 
 # 3. the kcd services for real, pointed at the test services
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 KCD_PORT=$(free_port)
 CAPTURE_PORT=$(free_port)
 DB=compose_$(tr -dc 'a-z0-9' <<<"$RUN_ID")

@@ -18,7 +18,7 @@ base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
 echo "image $IMAGE: $((size / 1000000)) MB, of which the base $((base_size / 1000000)) MB (a debootstrap minbase;" \
      "debian:bookworm-slim is about 75 MB): kcd's layers $(((size - base_size) / 1000000)) MB"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 T="img-$RUN_ID"
 "$TESTKIT" create-topic "$BOOTSTRAP" "$T" 1 || fail "cannot create $T"
 mkdir -p "$WORK/data"

@@ -7,8 +7,7 @@
 # KIP-507 request signatures kcd makes pass Connect's InternalRequestSignature check and the
 # other way round, and a tampered body fails both.
 . "$(dirname "$0")/lib.sh"
-. "$KCD_SOURCE/bench/lib.sh"
-libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
+need_connect
 javac -d "$WORK/classes" -cp "$libs/*" "$KCD_SOURCE/tests/support/ConnectProtocolCheck.java" 2>"$WORK/javac.log" ||
   fail "javac: $(cat "$WORK/javac.log")"
 CODEC="$KCD_BUILD/bin/kcd-test-connect-codec"

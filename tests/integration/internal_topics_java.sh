@@ -7,11 +7,9 @@
 # connectors' and tasks' states and workers); then a connector whose config, task configs and
 # commit kcd's writer put on the topic runs on the Java worker with exactly those configs.
 . "$(dirname "$0")/lib.sh"
-. "$KCD_SOURCE/bench/lib.sh"
 need_kafka
-command -v java >/dev/null || fail "java is needed (default-jdk-headless)"
-libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+need_connect
+PORT=$(free_port)
 CONFIGS="cfg-$RUN_ID"
 STATUS="st-$RUN_ID"
 cat >"$WORK/connect.properties" <<P

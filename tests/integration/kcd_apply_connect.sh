@@ -4,11 +4,9 @@
 # unchanged, an edit updates one connector, --prune deletes one. kcd apply speaks only Connect's
 # REST API, so this is the proof that it is not tied to kcd.
 . "$(dirname "$0")/lib.sh"
-. "$KCD_SOURCE/bench/lib.sh"
 need_kafka
-command -v java >/dev/null || fail "java is needed (default-jdk-headless)"
-libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+need_connect
+PORT=$(free_port)
 cat >"$WORK/connect.properties" <<P
 bootstrap.servers=$BOOTSTRAP
 key.converter=org.apache.kafka.connect.storage.StringConverter

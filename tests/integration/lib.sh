@@ -176,6 +176,17 @@ client = MongoClient(sys.argv[1] + '/?directConnection=true')
 $1" "$FERRETDB_URL"
 }
 
+# free_port: a TCP port free on 127.0.0.1 now
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# need_connect: Apache Kafka Connect's jars (bench/lib.sh's connect_libs, Maven Central) in $libs,
+# $CONNECT_VERSION set, and java on the PATH
+need_connect() {
+  . "$KCD_SOURCE/bench/lib.sh"
+  command -v java >/dev/null || fail "java is needed (default-jdk-headless)"
+  libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
+}
+
 # start_java_connect CLASS PROPERTIES_FILE: Apache Kafka Connect (bench/lib.sh's connect_libs, in
 # $libs) with that main class (ConnectStandalone, ConnectDistributed), its log in
 # $WORK/connect.log; waits for its REST API at $URL (the listener the properties name). The

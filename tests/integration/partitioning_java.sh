@@ -5,9 +5,8 @@
 # (exactly-once source offsets, 25 partitions), where a key in two partitions would let an old
 # offset win.
 . "$(dirname "$0")/lib.sh"
-. "$KCD_SOURCE/bench/lib.sh"
 need_kafka
-libs=$(connect_libs) || fail "cannot resolve Kafka Connect $CONNECT_VERSION from Maven Central"
+need_connect
 javac -d "$WORK/classes" -cp "$libs/*" "$KCD_SOURCE/tests/support/JavaPartition.java" 2>"$WORK/javac.log" ||
   fail "javac: $(cat "$WORK/javac.log")"
 T="keyed-$RUN_ID"
