@@ -26,7 +26,18 @@ struct kc_herder {
     char *store_path;
     char worker_id[300];
     char *cluster_id;
+    kc_herder_impl impl; /* distributed mode: every connector call goes there */
 };
+
+void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl) { h->impl = *impl; }
+
+int kc_herder_put_task_configs(kc_herder *h, const char *name, const char *body, size_t body_len,
+                               const char *algorithm, const char *signature, kc_error *err) {
+    if (h->impl.self)
+        return h->impl.put_task_configs(h->impl.self, name, body, body_len, algorithm, signature, err);
+    /* a standalone worker has no internal routes, as Connect's has none */
+    return kc_error_set(err, KC_ENOTFOUND, "HTTP 404 Not Found");
+}
 
 const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
 
@@ -170,6 +181,7 @@ kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err) {
 
 void kc_herder_free(kc_herder *h) {
     if (!h) return;
+    if (h->impl.self) h->impl.free(h->impl.self);
     __atomic_store_n(&h->w->stopping, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&h->lock);
     for (size_t i = 0; i < h->len; i++)
@@ -183,6 +195,7 @@ void kc_herder_free(kc_herder *h) {
 }
 
 int kc_herder_exists(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.exists(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     int e = find(h, name) != NULL;
     pthread_mutex_unlock(&h->lock);
@@ -205,6 +218,7 @@ static kc_connector *connector_add(kc_herder *h, const char *name, const kc_plug
 
 int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
                   kc_strlist *problems, kc_error *err) {
+    if (h->impl.self) return h->impl.put(h->impl.self, raw, initial, allow_replace, created, problems, err);
     kc_config cfg = {0}, shown = {0};
     kc_resolved resolved = {0};
     const kc_plugin *plugin = NULL;
@@ -275,6 +289,7 @@ out:
 }
 
 int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
+    if (h->impl.self) return h->impl.remove(h->impl.self, name, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
@@ -294,6 +309,7 @@ int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
 }
 
 int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target, kc_error *err) {
+    if (h->impl.self) return h->impl.set_target(h->impl.self, name, target, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
@@ -320,6 +336,7 @@ int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target,
 }
 
 int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int only_failed, kc_error *err) {
+    if (h->impl.self) return h->impl.restart(h->impl.self, name, include_tasks, only_failed, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
@@ -350,6 +367,7 @@ int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int onl
 }
 
 int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *err) {
+    if (h->impl.self) return h->impl.restart_task(h->impl.self, name, task, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc;
@@ -361,6 +379,7 @@ int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *e
 }
 
 int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err) {
+    if (h->impl.self) return h->impl.reset_topics(h->impl.self, name, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
@@ -383,6 +402,7 @@ static const char *type_name(const kc_connector *c) {
 }
 
 json_t *kc_herder_list(kc_herder *h) {
+    if (h->impl.self) return h->impl.list(h->impl.self);
     pthread_mutex_lock(&h->lock);
     json_t *a = json_array();
     for (size_t i = 0; i < h->len; i++) json_array_append_new(a, json_string(h->items[i]->name));
@@ -398,6 +418,7 @@ static json_t *info_locked(kc_connector *c) {
 }
 
 json_t *kc_herder_info(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.info(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = c ? info_locked(c) : NULL;
@@ -413,6 +434,7 @@ static json_t *task_state_json(kc_herder *h, kc_task *t) {
 }
 
 json_t *kc_herder_status(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.status(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
@@ -428,6 +450,7 @@ json_t *kc_herder_status(kc_herder *h, const char *name) {
 }
 
 json_t *kc_herder_config(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.config(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = c ? config_json(&c->raw) : NULL;
@@ -455,6 +478,7 @@ static json_t *task_config_json(const kc_connector *c, const kc_config *cfg) {
 }
 
 json_t *kc_herder_tasks(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.tasks(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
@@ -474,6 +498,7 @@ json_t *kc_herder_tasks(kc_herder *h, const char *name) {
 }
 
 json_t *kc_herder_task_status(kc_herder *h, const char *name, int task) {
+    if (h->impl.self) return h->impl.task_status(h->impl.self, name, task);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = c && task >= 0 && task < c->ntasks ? task_state_json(h, &c->tasks[task]) : NULL;
@@ -482,6 +507,7 @@ json_t *kc_herder_task_status(kc_herder *h, const char *name, int task) {
 }
 
 json_t *kc_herder_topics(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.topics(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
@@ -517,6 +543,7 @@ static int json_redact(json_t *j, const kc_strlist *secrets) {
 }
 
 json_t *kc_herder_offsets(kc_herder *h, const char *name) {
+    if (h->impl.self) return h->impl.offsets(h->impl.self, name);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
@@ -551,6 +578,7 @@ json_t *kc_herder_offsets(kc_herder *h, const char *name) {
 }
 
 int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, kc_error *err) {
+    if (h->impl.self) return h->impl.alter_offsets(h->impl.self, name, body, err);
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;

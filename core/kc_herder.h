@@ -13,6 +13,16 @@
 /* The connector is in the wrong state for the call (REST 400, e.g. offsets while running). */
 #define KC_ESTATE (-101)
 
+/* The call belongs to another worker of the cluster (distributed mode): err's message is the URL
+ * of the worker to send the request to, empty when none is known (a rebalance is under way). */
+#define KC_EFORWARD (-102)
+/* The call conflicts with a change under way (REST 409 with the message). */
+#define KC_ECONFLICT (-103)
+/* A signed request between workers whose signature does not match (REST 403). */
+#define KC_EFORBIDDEN (-104)
+/* Not answerable yet, e.g. no session key read (REST 503). */
+#define KC_EUNAVAILABLE (-105)
+
 typedef struct kc_herder kc_herder;
 
 /* store_path: where connectors created or changed at run time are kept (NULL: not kept). */
@@ -53,6 +63,41 @@ json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin); /* NULL: unkn
 /* ConfigInfos for cfg checked as `plugin` (NULL: unknown plugin). */
 json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *cfg);
 const kc_plugin *kc_herder_find_connector_plugin(kc_herder *h, const char *name);
+
+/* Internal (distributed mode, Connect's POST /connectors/{name}/tasks): task configs the worker
+ * running the connector generated, for the leader to write, signed with the session key over
+ * the request body (algorithm and signature: the headers' values, NULL when absent). */
+int kc_herder_put_task_configs(kc_herder *h, const char *name, const char *body, size_t body_len,
+                               const char *algorithm, const char *signature, kc_error *err);
+
+/* A second implementation of the calls above (the distributed herder of core/cluster): set once,
+ * before any call, every connector call goes to it; plugins and validation stay the worker's.
+ * self is the implementation's (freed by its free, called from kc_herder_free). */
+typedef struct kc_herder_impl {
+    void *self;
+    void (*free)(void *self);
+    int (*put)(void *self, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
+               kc_strlist *problems, kc_error *err);
+    int (*remove)(void *self, const char *name, kc_error *err);
+    int (*set_target)(void *self, const char *name, kc_target_state target, kc_error *err);
+    int (*restart)(void *self, const char *name, int include_tasks, int only_failed, kc_error *err);
+    int (*restart_task)(void *self, const char *name, int task, kc_error *err);
+    int (*reset_topics)(void *self, const char *name, kc_error *err);
+    int (*alter_offsets)(void *self, const char *name, const json_t *offsets, kc_error *err);
+    int (*put_task_configs)(void *self, const char *name, const char *body, size_t body_len, const char *algorithm,
+                            const char *signature, kc_error *err);
+    json_t *(*list)(void *self);
+    json_t *(*info)(void *self, const char *name);
+    json_t *(*status)(void *self, const char *name);
+    json_t *(*config)(void *self, const char *name);
+    json_t *(*tasks)(void *self, const char *name);
+    json_t *(*task_status)(void *self, const char *name, int task);
+    json_t *(*topics)(void *self, const char *name);
+    json_t *(*offsets)(void *self, const char *name);
+    int (*exists)(void *self, const char *name);
+} kc_herder_impl;
+
+void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl);
 
 const char *kc_herder_worker_id(kc_herder *h);
 /* The Kafka cluster id (fetched once, then cached); NULL while the cluster cannot be reached. */

@@ -33,4 +33,15 @@ int kc_connector_halt(kc_connector *c);
 /* Stops task i and starts it again with the same config. */
 int kc_task_restart(kc_connector *c, int i, kc_error *err);
 
+/* A distributed worker runs some of a connector's tasks, not all: n task slots, none running
+ * (any running task must be halted first). KC_ENOMEM, or 0. */
+int kc_connector_task_slots(kc_connector *c, int n, kc_error *err);
+/* Starts slot i from cfg (moved into the task). A task that cannot start is FAILED. */
+void kc_task_launch(kc_connector *c, int i, kc_config *cfg);
+/* Stops slot i (if it runs) within the graceful timeout and frees its config; -1 when it would
+ * not stop (its memory is then kept). */
+int kc_task_halt(kc_connector *c, int i);
+/* 1 while slot i has a task thread. */
+int kc_task_running(const kc_connector *c, int i);
+
 #endif

@@ -154,7 +154,14 @@ struct kc_worker {
     /* connector.allowed.paths (resolved folders) and connector.allowed.interfaces */
     int restrict_paths, restrict_interfaces;
     kc_strlist allowed_paths, allowed_interfaces;
+    /* distributed mode: until when (kc_now_ms) the worker's group session surely holds; tasks
+     * write nothing past it, so a worker frozen past its session (SIGSTOP, a stall) cannot write
+     * beside the worker its tasks moved to. 0: no group (standalone), always held. Atomics. */
+    int64_t lease_until_ms;
 };
+
+/* 1 while the worker may write (kc_worker.lease_until_ms). */
+int kc_worker_lease_held(kc_worker *w);
 
 /* Connector names longer than this are refused (they travel in URLs, group ids and logs). */
 #define KC_CONNECTOR_NAME_MAX 1024

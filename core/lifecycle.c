@@ -193,6 +193,36 @@ int kc_task_restart(kc_connector *c, int i, kc_error *err) {
     return KC_OK;
 }
 
+int kc_connector_task_slots(kc_connector *c, int n, kc_error *err) {
+    kc_task *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
+    if (!slots) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    free(c->tasks);
+    c->tasks = slots;
+    c->ntasks = n;
+    for (int i = 0; i < n; i++) task_init(&slots[i], c, i);
+    return KC_OK;
+}
+
+void kc_task_launch(kc_connector *c, int i, kc_config *cfg) {
+    kc_task *t = &c->tasks[i];
+    kc_error err;
+    kc_config_free(&t->config);
+    memset(t, 0, sizeof *t);
+    task_init(t, c, i);
+    t->config = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    if (task_start(t, &err)) kc_task_fail(t, "%s", err.msg);
+}
+
+int kc_task_halt(kc_connector *c, int i) {
+    kc_task *t = &c->tasks[i];
+    if (task_stop(t, graceful_deadline(c->worker))) return -1;
+    kc_config_free(&t->config);
+    t->state = KC_STATE_UNASSIGNED;
+    return 0;
+}
+
+int kc_task_running(const kc_connector *c, int i) { return i >= 0 && i < c->ntasks && c->tasks[i].thread_started; }
 
 kc_connector *kc_connector_new(kc_worker *w, const char *name, const kc_plugin *plugin, kc_target_state initial) {
     kc_connector *c = calloc(1, sizeof *c);

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <curl/curl.h>
+
+#include "kc_distributed.h"
 #include "kc_herder.h"
 #include "kc_log.h"
 #include "kc_offset_topic.h"
@@ -21,6 +24,7 @@ static void usage(FILE *out) {
             "kcd %s - a native Kafka Connect worker\n\n"
             "usage:\n"
             "  kcd standalone WORKER.properties [CONNECTOR.properties|CONNECTOR.json ...]\n"
+            "  kcd distributed WORKER.properties\n"
             "  kcd plugins [--plugin-path DIR[,DIR...]] [--config PLUGIN]\n"
             "  kcd transform CONNECTOR.json|.properties [--input RECORDS.jsonl] [--plugin-path DIR[,DIR...]]\n"
             "  kcd apply PATH... [--url URL] [--user USER:PASSWORD] [--dry-run] [--prune] [--wait[=SECONDS]]\n"
@@ -89,6 +93,17 @@ static int cmd_plugins(int argc, char **argv) {
     kc_worker_free(&w);
     kc_config_free(&cfg);
     return rc;
+}
+
+/* Blocks SIGINT and SIGTERM in every thread (they are waited for), before any thread exists. */
+static sigset_t block_signals(void) {
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return sigs;
 }
 
 static int cmd_standalone(int argc, char **argv) {
@@ -186,12 +201,7 @@ static int cmd_standalone(int argc, char **argv) {
                 kc_offset_topic_name(&w));
     }
     /* Signals go to this thread only: block them before any task thread exists. */
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs = block_signals();
     KC_INFO("Worker", "kcd %s standalone worker starting, Kafka at %s", KCD_VERSION, w.bootstrap);
     /* Connectors created or changed over REST are kept beside the offsets. */
     char *store = NULL;
@@ -242,6 +252,83 @@ out:
     return status;
 }
 
+/* Connect's connect-distributed: the worker joins group.id and runs its share of the
+ * connectors the config topic holds; offsets, configs and statuses live in Kafka only. */
+static int cmd_distributed(int argc, char **argv) {
+    if (argc != 1) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    int status = 0, worker_ready = 0;
+    kc_error err;
+    kc_config wcfg = {0};
+    kc_strlist problems = {0}, warnings = {0};
+    kc_worker w;
+    if (kc_props_load(argv[0], &wcfg, &err)) {
+        fprintf(stderr, "kcd: worker config: %s\n", err.msg);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    kc_worker_config_check(&wcfg, &problems, &warnings);
+    kc_distributed_config_check(&wcfg, &problems);
+    print_list(argv[0], &warnings, KC_LOG_WARN);
+    if (kc_problems_found(&problems)) {
+        print_list(argv[0], &problems, KC_LOG_ERROR);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    kc_worker_init(&w, &wcfg, &problems);
+    worker_ready = 1;
+    if (kc_problems_found(&problems)) {
+        print_list(argv[0], &problems, KC_LOG_ERROR);
+        status = EXIT_CONFIG;
+        goto out;
+    }
+    sigset_t sigs = block_signals();
+    /* source offsets: the offsets topic, read whole now, written at each flush */
+    w.offsets = kc_offset_store_open(NULL, &err);
+    if (!w.offsets || kc_worker_connect_kafka(&w, &err)) {
+        fprintf(stderr, "kcd: %s\n", err.msg);
+        status = 1;
+        goto out;
+    }
+    kc_offset_store_set_writer(w.offsets, kc_offset_topic_write, &w);
+    if (kc_offset_topic_create(&w, &err) || kc_offset_topic_read(&w, NULL, 0, 60000, w.offsets, &err)) {
+        fprintf(stderr, "kcd: offset.storage.topic %s: %s\n", kc_offset_topic_name(&w), err.msg);
+        status = 1;
+        goto out;
+    }
+    KC_INFO("Worker", "kcd %s distributed worker starting, Kafka at %s, group %s", KCD_VERSION, w.bootstrap,
+            kc_config_get(&wcfg, "group.id"));
+    kc_herder *herder = kc_distributed_herder_new(&w, &err);
+    if (!herder) {
+        fprintf(stderr, "kcd: %s\n", err.msg);
+        status = 1;
+        goto out;
+    }
+    kc_rest *rest = kc_rest_start(herder, &w.config, &err);
+    if (!rest) {
+        fprintf(stderr, "kcd: REST server: %s\n", err.msg);
+        kc_herder_free(herder);
+        status = 1;
+        goto out;
+    }
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    KC_INFO("Worker", "Received %s, leaving the group and stopping (graceful timeout %lld ms)",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)w.shutdown_timeout_ms);
+    kc_rest_stop(rest);
+    kc_herder_free(herder);
+    if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
+    KC_INFO("Worker", "kcd stopped");
+out:
+    if (worker_ready) kc_worker_free(&w);
+    kc_strlist_free(&problems);
+    kc_strlist_free(&warnings);
+    kc_config_free(&wcfg);
+    return status;
+}
+
 int kc_cmd_transform(int argc, char **argv);
 
 int main(int argc, char **argv) {
@@ -249,7 +336,8 @@ int main(int argc, char **argv) {
         usage(stderr);
         return EXIT_CONFIG;
     }
-    if (strcmp(argv[1], "standalone") == 0) {
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: REST forwarding and apply use it */
+    if (strcmp(argv[1], "standalone") == 0 || strcmp(argv[1], "distributed") == 0) {
         /* a worker holds a descriptor per REST connection, Kafka socket and file: take what the
          * hard limit allows (the REST connection limit is sized from it) */
         struct rlimit rl;
@@ -257,7 +345,7 @@ int main(int argc, char **argv) {
             rl.rlim_cur = rl.rlim_max;
             setrlimit(RLIMIT_NOFILE, &rl);
         }
-        return cmd_standalone(argc - 2, argv + 2);
+        return argv[1][0] == 's' ? cmd_standalone(argc - 2, argv + 2) : cmd_distributed(argc - 2, argv + 2);
     }
     if (strcmp(argv[1], "plugins") == 0) return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(argv[1], "transform") == 0) return kc_cmd_transform(argc - 2, argv + 2);

@@ -464,6 +464,14 @@ static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
     b->waited = wait_ms > 0;
     for (size_t i = 0; i < max; i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(s->consumer, i == 0 ? wait_ms : 0);
+        if (b->generation != s->generation) {
+            /* a rebalance ran inside this poll: what was read before it is read again from the
+             * committed offsets, and what comes after it belongs to the new generation (labelled
+             * old, it would be dropped while the consumer reads on past it: records lost) */
+            for (size_t k = 0; k < b->nmsgs; k++) rd_kafka_message_destroy(b->msgs[k]);
+            b->nmsgs = 0;
+            b->generation = s->generation;
+        }
         if (!m) break;
         if (m->err) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -597,6 +605,12 @@ static void put_batch(sink_run *s, sink_batch *b) {
     s->put_messages = b->rec_msgs;
     s->put_len = b->nrecs;
     for (;;) {
+        if (!kc_worker_lease_held(t->conn->worker)) { /* the group may have moved this task: write nothing */
+            KC_WARN(t->ctx.logger, "The worker's group session may have expired: holding the batch until it is renewed");
+            while (!kc_worker_lease_held(t->conn->worker) && !kc_task_should_stop(t) && gen == s->generation)
+                wait_serving(s, 50);
+            if (kc_task_should_stop(t) || gen != s->generation) break;
+        }
         /* also with no records, as Connect does: a task holding records can act on time */
         int rc = s->ops->put(s->state, b->recs, b->nrecs, &err);
         if (rc == KC_OK) {

@@ -592,6 +592,10 @@ void *kc_source_task_run(void *arg) {
             __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
             KC_INFO(t->ctx.logger, "Source task resumed");
         }
+        if (!kc_worker_lease_held(w)) { /* the group may have moved this task: produce nothing new */
+            rd_kafka_poll(s.producer, 50);
+            continue;
+        }
         int rc = s.ops->poll(s.state, &batch, 100, &err);
         if (rc == KC_ERETRY) {
             KC_WARN(t->ctx.logger, "poll() asked to retry: %s", err.msg);

@@ -22,6 +22,7 @@ static const char *const reload_values[] = {"none", "restart", NULL};
 static const char *const eos_worker_values[] = {"disabled", "preparing", "enabled", NULL};
 static const char *const eos_values[] = {"requested", "required", NULL};
 static const char *const boundary_values[] = {"poll", "interval", "connector", NULL};
+static const char *const connect_protocols[] = {"sessioned", "compatible", "eager", NULL};
 static const char *const log_levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE", NULL};
 
 const kc_config_def kc_worker_config_defs[] = {
@@ -96,6 +97,23 @@ const kc_config_def kc_worker_config_defs[] = {
     {"offset.storage.partitions", KC_CFG_INT, "25", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Exactly Once Support",
      "Partitions of the offsets topic when kcd creates it.", NULL, NULL},
     {"status.storage.partitions", KC_CFG_INT, "5", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Distributed", "", NULL, NULL},
+    {"session.timeout.ms", KC_CFG_INT, "10000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed",
+     "Time without a heartbeat after which the group drops a worker and its work moves to the others.", NULL, NULL},
+    {"heartbeat.interval.ms", KC_CFG_INT, "3000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed",
+     "Interval between heartbeats to the group coordinator.", NULL, NULL},
+    {"rebalance.timeout.ms", KC_CFG_INT, "60000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_HIGH, "Distributed",
+     "Time a rebalance waits for every worker to join.", NULL, NULL},
+    {"scheduled.rebalance.max.delay.ms", KC_CFG_INT, "0", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW,
+     "Distributed", "kcd hands a departed worker's work to the others at once (Connect waits up to 300000 ms for "
+     "it to come back): a value is accepted and not used.", NULL, NULL},
+    {"connect.protocol", KC_CFG_ENUM, "sessioned", 0, 0, 0, connect_protocols, KC_IMPORTANCE_LOW, "Distributed",
+     "Group sub-protocol: sessioned (signed requests between workers), compatible, or eager.", NULL, NULL},
+    {"worker.sync.timeout.ms", KC_CFG_INT, "3000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_MEDIUM, "Distributed",
+     "Time a worker waits to read the config topic to its end before it gives up and rejoins.", NULL, NULL},
+    {"worker.unsync.backoff.ms", KC_CFG_INT, "300000", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Distributed",
+     "Accepted for compatibility.", NULL, NULL},
+    {"request.timeout.ms", KC_CFG_INT, "40000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Distributed",
+     "Time the group client waits for the coordinator's answer (JoinGroup excepted).", NULL, NULL},
     {"topic.creation.enable", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
     {"topic.tracking.enable", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
     {"topic.tracking.allow.reset", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
@@ -210,6 +228,11 @@ int64_t kc_now_ms(void) {
 int kc_task_should_stop(kc_task *t) {
     return __atomic_load_n(&t->ctx.stop, __ATOMIC_ACQUIRE) ||
            __atomic_load_n(&t->conn->worker->stopping, __ATOMIC_ACQUIRE);
+}
+
+int kc_worker_lease_held(kc_worker *w) {
+    int64_t until = __atomic_load_n(&w->lease_until_ms, __ATOMIC_ACQUIRE);
+    return until == 0 || kc_now_ms() < until;
 }
 
 int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }

@@ -21,6 +21,9 @@ typedef struct kc_rest_request {
     const char *const *arg_names;
     const char *const *arg_values;
     size_t nargs;
+    /* headers a distributed worker reads or passes on when it forwards (NULL when absent) */
+    const char *authorization;
+    const char *signature, *signature_algorithm; /* X-Connect-Authorization, ...-Signature-Algorithm */
 } kc_rest_request;
 
 /* The answer; body and location are owned (free with kc_rest_response_free), content_type is
@@ -31,6 +34,11 @@ typedef struct kc_rest_response {
     const char *content_type;
     char *location;
 } kc_rest_response;
+
+/* Sends rq to another worker (distributed mode: the leader, or the worker running a connector):
+ * base_url + rq's path, its query with forward=`forward`, its body and the headers above. The
+ * other worker's answer, whatever it is, becomes *out; no answer at all is a 409, as Connect's. */
+void kc_rest_forward(const kc_rest_request *rq, const char *base_url, const char *forward, kc_rest_response *out);
 
 /* Answers one request in Connect's shapes. Never fails: out of memory is a 500. */
 void kc_rest_handle(kc_herder *h, const kc_rest_request *rq, kc_rest_response *out);

@@ -25,6 +25,8 @@ typedef struct rest_call {
 extern const char kc_openapi_yaml[];
 extern const unsigned long kc_openapi_yaml_len;
 
+static const char *arg(struct rest_call *c, const char *name);
+
 /* ---- responses ---------------------------------------------------------------------------- */
 
 /* The answer: status, a copy of body (NULL: none), a static content type, a Location. Returns
@@ -63,9 +65,28 @@ static int send_error(rest_call *c, unsigned status, const char *fmt, ...) {
 
 static int send_empty(rest_call *c, unsigned status) { return send_raw(c, status, NULL, NULL, NULL); }
 
+/* The call belongs to another worker (distributed mode): forwarded as Connect's
+ * HerderRequestHandler forwards, forward=true on the first hop, false on the second, and a 409
+ * when no worker is known or a second hop would be needed. */
+static int forward(rest_call *c, const char *url) {
+    const char *fwd = arg(c, "forward");
+    if (!*url)
+        return send_error(c, 409, "Cannot complete request momentarily due to no known leader URL, likely because a "
+                                  "rebalance was underway.");
+    if (fwd && strcasecmp(fwd, "true"))
+        return send_error(c, 409, "Cannot complete request because of a conflicting operation (e.g. worker "
+                                  "rebalance)");
+    KC_DEBUG(LOGGER, "Forwarding %s %s to %s", c->rq->method, c->rq->path, url);
+    kc_rest_forward(c->rq, url, fwd ? "false" : "true", c->resp);
+    return 0;
+}
+
 /* Maps a herder error to Connect's status. */
 static int send_herder_error(rest_call *c, int rc, const kc_error *err) {
-    unsigned status = rc == KC_ENOTFOUND ? 404 : rc == KC_EEXIST ? 409 : rc == KC_EINVAL || rc == KC_ESTATE ? 400 : 500;
+    if (rc == KC_EFORWARD) return forward(c, err->msg);
+    unsigned status = rc == KC_ENOTFOUND ? 404 : rc == KC_EEXIST || rc == KC_ECONFLICT ? 409
+                      : rc == KC_EINVAL || rc == KC_ESTATE ? 400 : rc == KC_EFORBIDDEN ? 403
+                      : rc == KC_EUNAVAILABLE ? 503 : 500;
     return send_error(c, status, "%s", err->msg);
 }
 
@@ -393,6 +414,11 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     if (nseg == 3 && !strcmp(what, "tasks") && !strcmp(method, "GET")) {
         json_t *j = kc_herder_tasks(h, name);
         return send_reading(c, h, name, j);
+    }
+    if (nseg == 3 && !strcmp(what, "tasks") && !strcmp(method, "POST")) { /* internal: distributed mode */
+        rc = kc_herder_put_task_configs(h, name, c->rq->body, c->rq->body_len, c->rq->signature_algorithm,
+                                        c->rq->signature, &err);
+        return rc ? send_herder_error(c, rc, &err) : send_empty(c, 204);
     }
     if (nseg >= 4 && nseg <= 5 && !strcmp(what, "tasks")) return task_routes(c, h, method, seg, nseg);
     if (nseg == 3 && !strcmp(what, "topics") && !strcmp(method, "GET")) {

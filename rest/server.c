@@ -227,6 +227,9 @@ static mhd_result answer(kc_rest *r, struct MHD_Connection *c, const char *url, 
         .arg_names = a.names,
         .arg_values = a.values,
         .nargs = a.len,
+        .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Connect-Authorization"),
+        .signature_algorithm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Connect-Request-Signature-Algorithm"),
     };
     kc_rest_response resp = {0};
     if (a.failed) resp.status = 500;

@@ -50,12 +50,22 @@ static int same_item(const kc_work_item *a, const kc_work_item *b) {
     return a->task == b->task && !strcmp(a->connector, b->connector);
 }
 
-static size_t least_loaded(const kc_assignor_input *in, const size_t *load) {
+/* Everything member m holds after this round, connectors and tasks together. */
+static size_t held_all(const kc_work_list *kept, const kc_connect_assignment *out, size_t m) {
+    return kept[m].len + out[m].assigned.len;
+}
+
+/* The member with the least of one kind of work; ties go to the one holding less in all (so
+ * connectors and tasks together stay balanced too), then by member id. */
+static size_t least_loaded(const kc_assignor_input *in, const size_t *load, const kc_work_list *kept,
+                           const kc_connect_assignment *out) {
     size_t best = 0;
-    for (size_t m = 1; m < in->nmembers; m++)
-        if (load[m] < load[best] ||
-            (load[m] == load[best] && strcmp(in->members[m].member_id, in->members[best].member_id) < 0))
+    for (size_t m = 1; m < in->nmembers; m++) {
+        size_t hm = held_all(kept, out, m), hb = held_all(kept, out, best);
+        if (load[m] < load[best] || (load[m] == load[best] && hm < hb) ||
+            (load[m] == load[best] && hm == hb && strcmp(in->members[m].member_id, in->members[best].member_id) < 0))
             best = m;
+    }
     return best;
 }
 
@@ -123,11 +133,14 @@ static int assign_cooperative(const kc_assignor_input *in, kc_connect_assignment
          * else is being revoked; the busiest workers may keep one more than the rest */
         if (!revoking) {
             for (size_t m = 0; m < n; m++) rank[m] = m;
-            for (size_t a = 1; a < n; a++) /* by load, descending; ties by member id */
+            /* by load, descending; ties: who holds less in all first (it keeps the extra one), then by id */
+            for (size_t a = 1; a < n; a++)
                 for (size_t b = a; b > 0; b--) {
                     size_t x = rank[b - 1], y = rank[b];
-                    if (load[y] > load[x] || (load[y] == load[x] && strcmp(in->members[y].member_id,
-                                                                           in->members[x].member_id) < 0)) {
+                    size_t hx = held_all(kept, out, x), hy = held_all(kept, out, y);
+                    if (load[y] > load[x] || (load[y] == load[x] && hy < hx) ||
+                        (load[y] == load[x] && hy == hx &&
+                         strcmp(in->members[y].member_id, in->members[x].member_id) < 0)) {
                         rank[b - 1] = y, rank[b] = x;
                     } else {
                         break;
@@ -155,7 +168,7 @@ static int assign_cooperative(const kc_assignor_input *in, kc_connect_assignment
             int owned = 0;
             for (size_t m = 0; m < n && !owned; m++) owned = kc_work_has(&kept[m], it->connector, it->task);
             if (owned) continue;
-            size_t m = least_loaded(in, load);
+            size_t m = least_loaded(in, load, kept, out);
             rc = kc_work_add(&out[m].assigned, it->connector, it->task);
             load[m]++;
         }

@@ -28,6 +28,9 @@ typedef struct kc_member_callbacks {
      * workers are signed). Called after every assignment, so the herder knows its generation. */
     void (*start)(void *opaque, const kc_work_list *items, const char *leader_url, int32_t generation,
                   int16_t version);
+    /* (may be NULL) The coordinator answered: the session holds at least until valid_until_ms
+     * (kc_now_ms clock), as it was a session.timeout.ms before the answered request was sent. */
+    void (*session)(void *opaque, int64_t valid_until_ms);
 } kc_member_callbacks;
 
 typedef struct kc_member kc_member;

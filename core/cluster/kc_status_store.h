@@ -19,6 +19,17 @@ void kc_status_store_read(kc_status_store *s, void (*fn)(void *opaque, const kc_
  * by another worker in a newer generation (then it is left, and 1 returned). */
 int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task, const char *state, const char *trace,
                         const char *worker_id, int32_t generation, int safe, kc_error *err);
+/* One status of a batch: state NULL writes a tombstone (Connect's DESTROYED). */
+typedef struct kc_status_put {
+    const char *connector;
+    int32_t task;
+    const char *state, *trace;
+    int safe;
+} kc_status_put;
+/* Writes a batch in one round to the broker, as this worker in this generation; the safe ones
+ * are left out when a newer generation's status from another worker is known. */
+int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size_t n, const char *worker_id,
+                             int32_t generation, kc_error *err);
 void kc_status_store_close(kc_status_store *s);
 
 #endif

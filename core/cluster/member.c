@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kc_log.h"
+#include "kc_worker_int.h"
 
 struct kc_member {
     kc_group *group;
@@ -23,7 +24,13 @@ struct kc_member {
     kc_work_list held;    /* the member thread's own */
     int has_allocation;
     int eager;            /* the group runs the eager protocol (default) */
+    int32_t session_timeout_ms;
 };
+
+/* The session is known to hold until sent + session.timeout.ms (less a second, for clocks). */
+static void session_renewed(kc_member *m, int64_t sent_ms) {
+    if (m->cb.session) m->cb.session(m->opaque, sent_ms + (m->session_timeout_ms > 2000 ? m->session_timeout_ms - 1000 : m->session_timeout_ms / 2));
+}
 
 static void sleep_ms(int64_t ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
@@ -126,6 +133,7 @@ static void *run(void *arg) {
         /* eager: nothing runs across a rebalance (Connect's onJoinPrepare), since the leader may
          * hand any of it to another member */
         if (m->eager) drop_all(m);
+        int64_t join_sent = kc_now_ms();
         int rc = join(m, &j, &err);
         if (rc) {
             KC_WARN("Member", "joining the group: %s", rc < 0 ? err.msg : kc_kafka_error_name((int16_t)rc));
@@ -161,6 +169,7 @@ static void *run(void *arg) {
             continue;
         }
         free(bytes);
+        session_renewed(m, join_sent);
         int again = apply(m, &a, generation);
         kc_connect_assignment_clear(&a);
         if (again) continue;
@@ -171,8 +180,12 @@ static void *run(void *arg) {
                 sleep_ms(50);
             if (stopping(m)) break;
             if (__atomic_exchange_n(&m->rejoin, 0, __ATOMIC_ACQ_REL)) break;
+            int64_t sent = kc_now_ms();
             rc = kc_group_heartbeat(m->group, &err);
-            if (!rc) continue;
+            if (!rc) {
+                session_renewed(m, sent);
+                continue;
+            }
             if (rc == KC_KERR_UNKNOWN_MEMBER_ID || rc == KC_KERR_ILLEGAL_GENERATION) {
                 KC_WARN("Member", "the group's session is lost (%s): stopping everything this worker ran",
                         kc_kafka_error_name((int16_t)rc));
@@ -205,6 +218,7 @@ kc_member *kc_member_start(const kc_group_conf *conf, const char *protocol, cons
         return NULL;
     }
     m->cb = *cb, m->opaque = opaque, m->heartbeat_ms = heartbeat_ms > 0 ? heartbeat_ms : 3000;
+    m->session_timeout_ms = conf->session_timeout_ms > 0 ? conf->session_timeout_ms : 10000;
     if (!(m->url = strdup(url)) || !(m->group = kc_group_new(conf, err))) {
         if (!m->url) kc_error_set(err, KC_ENOMEM, "out of memory");
         free(m->url);

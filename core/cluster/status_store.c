@@ -74,6 +74,34 @@ int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task,
     return rc;
 }
 
+int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size_t n, const char *worker_id,
+                             int32_t generation, kc_error *err) {
+    char **keys = calloc(n ? n : 1, sizeof *keys), **values = calloc(n ? n : 1, sizeof *values);
+    size_t m = 0;
+    int rc = keys && values ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
+    kc_topic_follower_lock(s->follower);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const kc_status_entry *e = puts[i].safe ? kc_status_log_find(&s->state, puts[i].connector, puts[i].task) : NULL;
+        if (e && strcmp(e->worker_id, worker_id) && e->generation > generation) continue;
+        keys[m] = kc_status_log_key(puts[i].connector, puts[i].task);
+        values[m] = puts[i].state ? kc_status_log_value(puts[i].state, puts[i].trace, worker_id, generation) : NULL;
+        if (!keys[m] || (puts[i].state && !values[m])) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        m++;
+    }
+    kc_topic_follower_unlock(s->follower);
+    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
+    if (!rc && m)
+        rc = kc_topic_log_write(s->w, s->topic, "kcd-status-writer", settings, (const char *const *)keys,
+                                (const char *const *)values, m, err);
+    for (size_t i = 0; i < m; i++) {
+        free(keys[i]);
+        free(values[i]);
+    }
+    free(keys);
+    free(values);
+    return rc;
+}
+
 void kc_status_store_close(kc_status_store *s) {
     if (!s) return;
     kc_topic_follower_stop(s->follower);

@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     kc_group_conf conf = {.bootstrap = argv[1], .group_id = argv[2], .client_id = "kcd-test-group-member",
                           .protocol_type = KC_CONNECT_PROTOCOL_TYPE, .session_timeout_ms = 6000,
                           .rebalance_timeout_ms = 20000, .request_timeout_ms = 10000};
-    kc_member_callbacks cb = {snapshot, config_offset, catch_up, on_stop, on_start};
+    kc_member_callbacks cb = {snapshot, config_offset, catch_up, on_stop, on_start, NULL};
     kc_error err = {0};
     /* connect.protocol=sessioned: sessioned, compatible and eager offered, as Connect offers them */
     kc_member *m = kc_member_start(&conf, "sessioned", argv[3], 1000, &cb, NULL, &err);
