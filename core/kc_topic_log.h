@@ -26,6 +26,18 @@ int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, in
 int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
                        const char *const *keys, const char *const *values, size_t n, kc_error *err);
 
+/* A producer kept for the life of a store (the config, status and offsets topics of a distributed
+ * worker), so a write costs a round trip to the broker, not a new client. Writes are serialized. */
+typedef struct kc_topic_writer kc_topic_writer;
+kc_topic_writer *kc_topic_writer_new(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
+                                     kc_error *err);
+/* As kc_topic_log_write: produces n records and waits for the broker's acknowledgements. */
+int kc_topic_writer_write(kc_topic_writer *tw, const char *const *keys, const char *const *values, size_t n,
+                          kc_error *err);
+/* The same as a kc_offset_writer_fn (opaque: the writer). */
+int kc_topic_writer_write_fn(void *tw, const char *const *keys, const char *const *values, size_t n, kc_error *err);
+void kc_topic_writer_free(kc_topic_writer *tw);
+
 /* A consumer of the worker's consumer.* settings and extra (name, value, ..., NULL), for a
  * caller that follows a topic itself. NULL with err filled. */
 rd_kafka_t *kc_topic_log_consumer(kc_worker *w, const char *client_id, const char *const *extra, kc_error *err);

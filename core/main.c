@@ -12,6 +12,7 @@
 #include "kc_herder.h"
 #include "kc_log.h"
 #include "kc_offset_topic.h"
+#include "kc_topic_log.h"
 #include "kc_worker_int.h"
 #include "kc_rest.h"
 #include "kc_apply.h"
@@ -260,6 +261,7 @@ static int cmd_distributed(int argc, char **argv) {
         return EXIT_CONFIG;
     }
     int status = 0, worker_ready = 0;
+    kc_topic_writer *offsets_writer = NULL;
     kc_error err;
     kc_config wcfg = {0};
     kc_strlist problems = {0}, warnings = {0};
@@ -292,12 +294,14 @@ static int cmd_distributed(int argc, char **argv) {
         status = 1;
         goto out;
     }
-    kc_offset_store_set_writer(w.offsets, kc_offset_topic_write, &w);
-    if (kc_offset_topic_create(&w, &err) || kc_offset_topic_read(&w, NULL, 0, 60000, w.offsets, &err)) {
+    static const char *const offsets_settings[] = {"message.timeout.ms", "30000", NULL};
+    if (kc_offset_topic_create(&w, &err) || kc_offset_topic_read(&w, NULL, 0, 60000, w.offsets, &err) ||
+        !(offsets_writer = kc_topic_writer_new(&w, kc_offset_topic_name(&w), "kcd-offsets-writer", offsets_settings, &err))) {
         fprintf(stderr, "kcd: offset.storage.topic %s: %s\n", kc_offset_topic_name(&w), err.msg);
         status = 1;
         goto out;
     }
+    kc_offset_store_set_writer(w.offsets, kc_topic_writer_write_fn, offsets_writer);
     KC_INFO("Worker", "kcd %s distributed worker starting, Kafka at %s, group %s", KCD_VERSION, w.bootstrap,
             kc_config_get(&wcfg, "group.id"));
     kc_herder *herder = kc_distributed_herder_new(&w, &err);
@@ -322,7 +326,8 @@ static int cmd_distributed(int argc, char **argv) {
     if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
     KC_INFO("Worker", "kcd stopped");
 out:
-    if (worker_ready) kc_worker_free(&w);
+    if (worker_ready) kc_worker_free(&w); /* before the writer its offset store may call */
+    kc_topic_writer_free(offsets_writer);
     kc_strlist_free(&problems);
     kc_strlist_free(&warnings);
     kc_config_free(&wcfg);

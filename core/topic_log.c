@@ -159,6 +159,61 @@ int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, c
     return KC_OK;
 }
 
+struct kc_topic_writer {
+    rd_kafka_t *rk;
+    char *topic;
+    pthread_mutex_t lock;
+};
+
+kc_topic_writer *kc_topic_writer_new(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,
+                                     kc_error *err) {
+    kc_topic_writer *tw = calloc(1, sizeof *tw);
+    if (!tw || !(tw->topic = strdup(topic))) {
+        free(tw);
+        kc_error_set(err, KC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!(tw->rk = log_client(w, RD_KAFKA_PRODUCER, client_id, extra, on_delivery, err))) {
+        free(tw->topic);
+        free(tw);
+        return NULL;
+    }
+    pthread_mutex_init(&tw->lock, NULL);
+    return tw;
+}
+
+int kc_topic_writer_write(kc_topic_writer *tw, const char *const *keys, const char *const *values, size_t n,
+                          kc_error *err) {
+    pthread_mutex_lock(&tw->lock); /* one call's records at a time: the flush waits for them only */
+    rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0; i < n && !first; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            tw->rk, RD_KAFKA_V_TOPIC(tw->topic), RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
+            RD_KAFKA_V_VALUE((void *)values[i], values[i] ? strlen(values[i]) : 0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&first), RD_KAFKA_V_END);
+        if (e) first = e;
+    }
+    rd_kafka_resp_err_t fe = rd_kafka_flush(tw->rk, 35000);
+    if (!first && fe) first = fe;
+    pthread_mutex_unlock(&tw->lock);
+    if (first)
+        return kc_error_set(err, KC_ERETRY, "cannot write to topic %s: %s", tw->topic, rd_kafka_err2str(first));
+    return KC_OK;
+}
+
+int kc_topic_writer_write_fn(void *tw, const char *const *keys, const char *const *values, size_t n, kc_error *err) {
+    return kc_topic_writer_write(tw, keys, values, n, err);
+}
+
+void kc_topic_writer_free(kc_topic_writer *tw) {
+    if (!tw) return;
+    rd_kafka_flush(tw->rk, 5000);
+    rd_kafka_destroy(tw->rk);
+    pthread_mutex_destroy(&tw->lock);
+    free(tw->topic);
+    free(tw);
+}
+
 int kc_topic_log_create(kc_worker *w, const char *topic, int partitions, int replication_factor, kc_error *err) {
     rd_kafka_t *rk = log_client(w, RD_KAFKA_PRODUCER, "kcd-topic-admin", NULL, NULL, err);
     if (!rk) return err->code;

@@ -76,7 +76,9 @@ static void fail(kc_rest_response *out, unsigned status, const char *msg) {
 void kc_rest_forward(const kc_rest_request *rq, const char *base_url, const char *forward, kc_rest_response *out) {
     memset(out, 0, sizeof *out);
     kc_buf url = KC_BUF_INIT;
-    kc_buf_puts(&url, base_url);
+    size_t base = strlen(base_url);
+    while (base && base_url[base - 1] == '/') base--; /* Connect's URLs end in one */
+    kc_buf_append(&url, base_url, base);
     put_escaped(&url, rq->path, 1);
     kc_buf_printf(&url, "?forward=%s", forward);
     for (size_t i = 0; i < rq->nargs; i++) {

@@ -15,6 +15,7 @@ struct kc_config_store {
     kc_config_store_fn fn;
     void *opaque;
     kc_topic_follower *follower;
+    kc_topic_writer *writer; /* kept: a write is one round trip */
     kc_config_log state; /* under the follower's lock */
 };
 
@@ -45,7 +46,11 @@ kc_config_store *kc_config_store_open(kc_worker *w, const char *topic, int repli
     }
     s->w = w, s->fn = fn, s->opaque = opaque;
     s->state.next_offset = -1;
-    if (!(s->follower = kc_topic_follower_start(w, topic, "kcd-config-store", apply, s, err))) {
+    /* Connect's config producer: all replicas, one request in flight, so records land in order */
+    static const char *const settings[] = {"message.timeout.ms", "30000", "max.in.flight.requests.per.connection", "1",
+                                           NULL};
+    if (!(s->follower = kc_topic_follower_start(w, topic, "kcd-config-store", apply, s, err)) ||
+        !(s->writer = kc_topic_writer_new(w, topic, "kcd-config-writer", settings, err))) {
         kc_config_store_close(s);
         return NULL;
     }
@@ -64,15 +69,13 @@ void kc_config_store_read(kc_config_store *s, void (*fn)(void *opaque, const kc_
 
 int kc_config_store_write(kc_config_store *s, const char *const *keys, const char *const *values, size_t n,
                           kc_error *err) {
-    /* Connect's config producer: all replicas, one request in flight, so records land in order */
-    static const char *const settings[] = {"message.timeout.ms", "30000", "max.in.flight.requests.per.connection", "1",
-                                           NULL};
-    return kc_topic_log_write(s->w, s->topic, "kcd-config-writer", settings, keys, values, n, err);
+    return kc_topic_writer_write(s->writer, keys, values, n, err);
 }
 
 void kc_config_store_close(kc_config_store *s) {
     if (!s) return;
     kc_topic_follower_stop(s->follower); /* first: its thread applies into the state */
+    kc_topic_writer_free(s->writer);
     kc_config_log_free(&s->state);
     free(s->topic);
     free(s);

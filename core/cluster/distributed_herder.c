@@ -320,6 +320,21 @@ static json_t *generated_task_configs(local_conn *lc, kc_error *err) {
     }
     for (int i = 0; i < n; i++) kc_config_free(&cfgs[i]);
     free(cfgs);
+    /* Connect's worker adds the task's class to every task config and a Java worker taking
+     * over starts the task from it: the plugin's Java name, Connector -> Task (the file
+     * connectors' FileStreamSinkTask), else kcd's plugin name */
+    const kc_plugin_desc *desc = lc->c->plugin->desc;
+    const char *java = desc->aliases && desc->aliases[0] ? desc->aliases[0] : desc->name;
+    size_t jl = strlen(java);
+    char task_class[512];
+    if (jl > 9 && !strcmp(java + jl - 9, "Connector"))
+        snprintf(task_class, sizeof task_class, "%.*sTask", (int)(jl - 9), java);
+    else
+        snprintf(task_class, sizeof task_class, "%s", java);
+    size_t i;
+    json_t *o;
+    json_array_foreach(a, i, o) if (!json_object_get(o, "task.class"))
+        json_object_set_new(o, "task.class", json_string(task_class));
     if (!a) kc_error_set(err, KC_ENOMEM, "out of memory");
     return a;
 }
@@ -393,6 +408,13 @@ static int http_request(const char *method, const char *url, const char *body, c
     return cc == CURLE_OK ? 0 : -1;
 }
 
+/* A worker's URL without its trailing slashes (Connect advertises "http://host:port/"). */
+static int base_len(const char *url) {
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/') n--;
+    return (int)n;
+}
+
 /* A path segment percent-encoded (connector names may hold anything). */
 static void put_segment(kc_buf *b, const char *s) {
     for (; *s; s++) {
@@ -410,7 +432,7 @@ static int send_task_configs(dherder *d, const char *leader, int16_t version, co
     key_call k = {0};
     if (version >= 2) kc_config_store_read(d->cs, key_fn, &k);
     kc_buf url = KC_BUF_INIT;
-    kc_buf_printf(&url, "%s/connectors/", leader);
+    kc_buf_printf(&url, "%.*s/connectors/", base_len(leader), leader);
     put_segment(&url, name);
     kc_buf_puts(&url, "/tasks?forward=true");
     long status = 0;
@@ -563,11 +585,18 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job) {
     view_clear(&v);
 }
 
+/* Wall-clock milliseconds: the session key's creation-timestamp, as Java's currentTimeMillis. */
+static int64_t epoch_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The leader keeps a session key in the config topic, made anew every inter.worker.key.ttl.ms. */
 static void leader_session_key(dherder *d) {
     key_call k = {0};
     kc_config_store_read(d->cs, key_fn, &k);
-    int fresh = k.key && k.created_ms + d->key_ttl_ms > kc_now_ms() - 0;
+    int fresh = k.key && k.created_ms + d->key_ttl_ms > epoch_ms();
     free(k.key);
     if (fresh) return;
     uint8_t key[KC_SESSION_KEY_BYTES];
@@ -576,7 +605,7 @@ static void leader_session_key(dherder *d) {
     kc_buf_base64(&b64, key, sizeof key);
     kc_buf_putc(&b64, '\0');
     kc_buf_printf(&value, "{\"key\":\"%s\",\"algorithm\":\"%s\",\"creation-timestamp\":%lld}", b64.data ? b64.data : "",
-                  KC_SIGNATURE_ALGORITHM, (long long)kc_now_ms());
+                  KC_SIGNATURE_ALGORITHM, (long long)epoch_ms());
     const char *keys[] = {"session-key"}, *values[] = {value.data};
     kc_error err;
     if (!b64.failed && !value.failed && kc_config_store_write(d->cs, keys, values, 1, &err))
@@ -1113,7 +1142,7 @@ static int need_owner(dherder *d, const char *name, int32_t task, kc_error *err)
     kc_status_store_read(d->ss, owner_read, &o);
     int rc;
     if (o.worker_id && strcmp(o.worker_id, d->worker_id))
-        rc = kc_error_set(err, KC_EFORWARD, "http://%s", o.worker_id);
+        rc = kc_error_set(err, KC_EFORWARD, "http://%s/", o.worker_id);
     else if (need_leader(d, err))
         rc = err->code;
     else
@@ -1180,7 +1209,7 @@ static int restart_fn(void *self, const char *name, int include_tasks, int only_
         int rc = restart_task_fn(d, name, i, &terr);
         if (rc == KC_EFORWARD && *terr.msg) {
             kc_buf url = KC_BUF_INIT;
-            kc_buf_printf(&url, "%s/connectors/", terr.msg);
+            kc_buf_printf(&url, "%.*s/connectors/", base_len(terr.msg), terr.msg);
             put_segment(&url, name);
             kc_buf_printf(&url, "/tasks/%d/restart?forward=false", i);
             long status = 0;
@@ -1316,7 +1345,8 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
         return NULL;
     }
     d->worker_id = kc_herder_worker_id(d->h);
-    snprintf(d->url, sizeof d->url, "http://%s", d->worker_id);
+    /* as Connect advertises it (RestServer.advertisedUrl), trailing slash included */
+    snprintf(d->url, sizeof d->url, "http://%s/", d->worker_id);
     kc_herder_impl impl = {d,          free_fn,   put_fn,          remove_fn,         set_target_fn, restart_fn,
                            restart_task_fn, reset_topics_fn, alter_offsets_fn, put_task_configs_fn, list_fn, info_fn,
                            status_fn_rest, config_fn, tasks_fn, task_status_fn, topics_fn, offsets_fn, exists_fn};

@@ -13,6 +13,7 @@ struct kc_status_store {
     kc_worker *w;
     char *topic;
     kc_topic_follower *follower;
+    kc_topic_writer *writer; /* kept: a write is one round trip */
     kc_status_log state; /* under the follower's lock */
 };
 
@@ -35,7 +36,9 @@ kc_status_store *kc_status_store_open(kc_worker *w, const char *topic, int parti
         return NULL;
     }
     s->w = w;
-    if (!(s->follower = kc_topic_follower_start(w, topic, "kcd-status-store", apply, s, err))) {
+    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
+    if (!(s->follower = kc_topic_follower_start(w, topic, "kcd-status-store", apply, s, err)) ||
+        !(s->writer = kc_topic_writer_new(w, topic, "kcd-status-writer", settings, err))) {
         kc_status_store_close(s);
         return NULL;
     }
@@ -64,10 +67,9 @@ int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task,
     char *key = kc_status_log_key(connector, task);
     char *value = kc_status_log_value(state, trace, worker_id, generation);
     int rc = key && value ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
-    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
     if (!rc) {
         const char *keys[] = {key}, *values[] = {value};
-        rc = kc_topic_log_write(s->w, s->topic, "kcd-status-writer", settings, keys, values, 1, err);
+        rc = kc_topic_writer_write(s->writer, keys, values, 1, err);
     }
     free(key);
     free(value);
@@ -89,10 +91,7 @@ int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size
         m++;
     }
     kc_topic_follower_unlock(s->follower);
-    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
-    if (!rc && m)
-        rc = kc_topic_log_write(s->w, s->topic, "kcd-status-writer", settings, (const char *const *)keys,
-                                (const char *const *)values, m, err);
+    if (!rc && m) rc = kc_topic_writer_write(s->writer, (const char *const *)keys, (const char *const *)values, m, err);
     for (size_t i = 0; i < m; i++) {
         free(keys[i]);
         free(values[i]);
@@ -105,6 +104,7 @@ int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size
 void kc_status_store_close(kc_status_store *s) {
     if (!s) return;
     kc_topic_follower_stop(s->follower);
+    kc_topic_writer_free(s->writer);
     kc_status_log_free(&s->state);
     free(s->topic);
     free(s);

@@ -4,7 +4,9 @@
 # (CONNECT_BOOTSTRAP_SERVERS -> bootstrap.servers, CONNECT_CONFIG_PROVIDERS -> config.providers).
 # CONNECT_REST_PORT (8083) and CONNECT_REST_HOST_NAME (all interfaces) make the listener unless
 # CONNECT_LISTENERS is given. Arguments are connector files passed to `kcd standalone`; a first
-# argument that is a kcd command (apply, plugins, version, ...) runs that instead.
+# argument that is a kcd command (apply, plugins, version, ...) runs that instead. KCD_MODE=distributed
+# runs `kcd distributed` (a worker of the CONNECT_GROUP_ID cluster, on the CONNECT_*_STORAGE_TOPIC
+# topics) instead of standalone.
 set -eu
 case "${1:-}" in
   apply|plugins|transform|version|help|--help|--version) exec kcd "$@" ;;
@@ -31,8 +33,13 @@ else
   echo "plugin.path=/opt/kcd/lib/kcd/plugins,/opt/kcd/plugins-extra" >>"$config.tmp"
 fi
 mv "$config.tmp" "$config"
+if [ "${KCD_MODE:-standalone}" = distributed ]; then
+  [ $# -eq 0 ] || { echo "kcd: a distributed worker takes its connectors through REST (kcd apply), not as arguments" >&2; exit 2; }
+  exec kcd distributed "$config"
+fi
 if [ -n "${CONNECT_GROUP_ID:-}" ]; then
-  # distributed mode is not built yet (its issue): the group's worker runs standalone with REST
-  echo "kcd: CONNECT_GROUP_ID is set; distributed mode is not built yet, running standalone" >&2
+  # cp-kafka-connect's variables without KCD_MODE: kept standalone, so a stack made for one worker
+  # does not change how it stores its connectors
+  echo "kcd: CONNECT_GROUP_ID is set; running standalone (KCD_MODE=distributed joins the group)" >&2
 fi
 exec kcd standalone "$config" "$@"

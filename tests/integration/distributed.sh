@@ -42,7 +42,7 @@ fail() {
   exit 1
 }
 # the leader's URL, from the newest join any worker logged
-leader() { grep -ho 'Joined generation [0-9]* (leader [^)]*)' "$WORK"/w*.log | sort -k3 -n | tail -1 | sed 's/.*leader \(.*\))/\1/'; }
+leader() { grep -ho 'Joined generation [0-9]* (leader [^)]*)' "$WORK"/w*.log | sort -k3 -n | tail -1 | sed -e 's/.*leader \(.*\))/\1/' -e 's|/$||'; }
 total() { cat "$WORK"/out-w*.txt 2>/dev/null | wc -l; }
 unique() { cat "$WORK"/out-w*.txt 2>/dev/null | sort -u | wc -l; }
 status() { curl -sf "$(url "$1")/connectors/$2/status"; }
@@ -79,6 +79,18 @@ wait_unique_lines() { # wait_unique_lines WANT SECONDS
     sleep 0.5
   done
 }
+
+# ---- what distributed mode cannot run is refused at start, each key named --------------------
+printf 'bootstrap.servers=%s\nsecurity.protocol=SASL_SSL\nexactly.once.source.support=enabled\nplugin.path=%s\n' \
+  "$BOOTSTRAP" "$PLUGINS" >"$WORK/bad.properties"
+rc=0
+"$KCD" distributed "$WORK/bad.properties" >"$WORK/bad.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a worker config without group.id, with SASL_SSL and EOS: exit $rc"
+for want in '"group.id"' '"config.storage.topic"' '"offset.storage.topic"' '"status.storage.topic"' \
+  'value SASL_SSL for configuration security.protocol' 'value enabled for configuration exactly.once.source.support'; do
+  grep -qF "$want" "$WORK/bad.out" || fail "not named: $want in $(cat "$WORK/bad.out")"
+done
+pass "refused at start, each named: $(wc -l <"$WORK/bad.out") problems (missing group.id and topics, security.protocol, exactly.once.source.support)"
 
 # ---- three workers; connectors created through a follower -----------------------------------
 seq 1 1000000 >"$WORK/in.txt"

@@ -250,6 +250,26 @@ static void test_assignor_join_moves_only_the_surplus(void **st) {
     cluster_free(&c);
 }
 
+/* Connectors arrive one at a time, each then its tasks (as a cluster sees them: connector record,
+ * rebalance, task commit, rebalance): each kind spreads within one, and so does all the work
+ * together, since a tie goes to the worker holding less in all (the integration test's case:
+ * src + 1 task, sink + 3 tasks over three workers is 2/2/2, not 3/2/1). */
+static void test_assignor_total_load_balanced(void **st) {
+    (void)st;
+    cluster c = {.n = 3, .ids = {"w1", "w2", "w3"}, .fresh = {1, 1, 1}};
+    kc_assignor_connector conns[] = {{"src", 0}, {"sink", 0}};
+    round_of(&c, conns, 1, 2);
+    conns[0].tasks = 1;
+    round_of(&c, conns, 1, 2);
+    round_of(&c, conns, 2, 2);
+    conns[1].tasks = 3;
+    round_of(&c, conns, 2, 2);
+    assert_int_equal(round_of(&c, conns, 2, 2), 0); /* settled */
+    assert_balanced(&c, conns, 2);
+    for (size_t m = 0; m < 3; m++) assert_int_equal(c.held[m].len, 2);
+    cluster_free(&c);
+}
+
 /* A worker leaves: its work goes to the others at once (kcd sends no delay). */
 static void test_assignor_lost_work_reassigned_at_once(void **st) {
     (void)st;
@@ -392,6 +412,7 @@ int main(void) {
         cmocka_unit_test(test_assignor_spreads_and_sticks),
         cmocka_unit_test(test_assignor_join_moves_only_the_surplus),
         cmocka_unit_test(test_assignor_lost_work_reassigned_at_once),
+        cmocka_unit_test(test_assignor_total_load_balanced),
         cmocka_unit_test(test_assignor_duplicates_and_deleted),
         cmocka_unit_test(test_assignor_config_mismatch),
         cmocka_unit_test(test_assignor_eager),
