@@ -21,6 +21,11 @@ typedef int (*kc_topic_log_fn)(void *opaque, const rd_kafka_message_t *m, kc_err
 int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, int read_committed,
                       int to_high_watermark, int64_t timeout_ms, kc_topic_log_fn fn, void *opaque, kc_error *err);
 
+/* A partition's low and high watermarks; the answers of a topic just made, whose leader is not
+ * known everywhere yet, are asked again until timeout_ms. */
+rd_kafka_resp_err_t kc_topic_log_watermarks(rd_kafka_t *rk, const char *topic, int partition, int64_t *lo,
+                                            int64_t *hi, int64_t timeout_ms);
+
 /* Produces n records (values[i] NULL: a tombstone) and waits until the broker acknowledged each.
  * extra: more producer settings (name, value, ..., NULL). */
 int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, const char *const *extra,

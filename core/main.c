@@ -96,6 +96,54 @@ static int cmd_plugins(int argc, char **argv) {
     return rc;
 }
 
+/* Loads and checks the worker config (with the mode's own check, may be NULL), then starts the
+ * worker (*ready set once it must be freed): 0, or the exit status, every problem printed. */
+static int worker_setup(const char *path, kc_config *wcfg, void (*mode_check)(const kc_config *, kc_strlist *),
+                        kc_worker *w, int *ready) {
+    kc_error err;
+    kc_strlist problems = {0}, warnings = {0};
+    int status = 0;
+    if (kc_props_load(path, wcfg, &err)) {
+        fprintf(stderr, "kcd: worker config: %s\n", err.msg);
+        return EXIT_CONFIG;
+    }
+    kc_worker_config_check(wcfg, &problems, &warnings);
+    if (mode_check) mode_check(wcfg, &problems);
+    print_list(path, &warnings, KC_LOG_WARN);
+    if (!kc_problems_found(&problems)) {
+        kc_worker_init(w, wcfg, &problems);
+        *ready = 1;
+    }
+    if (kc_problems_found(&problems)) {
+        print_list(path, &problems, KC_LOG_ERROR);
+        status = EXIT_CONFIG;
+    }
+    kc_strlist_free(&problems);
+    kc_strlist_free(&warnings);
+    return status;
+}
+
+/* Serves REST until SIGINT or SIGTERM, then stops everything (the herder freed either way) and
+ * stores the offsets of what was delivered. 0, or 1 when the REST server cannot start. */
+static int serve(kc_herder *herder, kc_worker *w, const sigset_t *sigs, const char *doing) {
+    kc_error err;
+    kc_rest *rest = kc_rest_start(herder, &w->config, &err);
+    if (!rest) {
+        fprintf(stderr, "kcd: REST server: %s\n", err.msg);
+        kc_herder_free(herder);
+        return 1;
+    }
+    int sig = 0;
+    sigwait(sigs, &sig);
+    KC_INFO("Worker", "Received %s, %s (graceful timeout %lld ms)", sig == SIGINT ? "SIGINT" : "SIGTERM", doing,
+            (long long)w->shutdown_timeout_ms);
+    kc_rest_stop(rest);
+    kc_herder_free(herder);
+    if (kc_offset_store_flush(w->offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
+    KC_INFO("Worker", "kcd stopped");
+    return 0;
+}
+
 /* Blocks SIGINT and SIGTERM in every thread (they are waited for), before any thread exists. */
 static sigset_t block_signals(void) {
     sigset_t sigs;
@@ -115,7 +163,6 @@ static int cmd_standalone(int argc, char **argv) {
     int status = 0;
     kc_error err;
     kc_config wcfg = {0};
-    kc_strlist problems = {0}, warnings = {0};
     kc_worker w;
     int worker_ready = 0;
     kc_config *conn_cfgs = calloc((size_t)argc, sizeof *conn_cfgs);
@@ -126,26 +173,7 @@ static int cmd_standalone(int argc, char **argv) {
         status = 1;
         goto out;
     }
-    if (kc_props_load(argv[0], &wcfg, &err)) {
-        fprintf(stderr, "kcd: worker config: %s\n", err.msg);
-        status = EXIT_CONFIG;
-        goto out;
-    }
-    kc_worker_config_check(&wcfg, &problems, &warnings);
-    print_list(argv[0], &warnings, KC_LOG_WARN);
-    kc_strlist_free(&warnings);
-    if (kc_problems_found(&problems)) {
-        print_list(argv[0], &problems, KC_LOG_ERROR);
-        status = EXIT_CONFIG;
-        goto out;
-    }
-    kc_worker_init(&w, &wcfg, &problems);
-    worker_ready = 1;
-    if (kc_problems_found(&problems)) {
-        print_list(argv[0], &problems, KC_LOG_ERROR);
-        status = EXIT_CONFIG;
-        goto out;
-    }
+    if ((status = worker_setup(argv[0], &wcfg, NULL, &w, &worker_ready))) goto out;
     /* Check every connector config before starting anything. */
     for (int i = 1; i < argc; i++) {
         kc_strlist cp = {0}, cw = {0};
@@ -228,27 +256,12 @@ static int cmd_standalone(int argc, char **argv) {
         kc_strlist_free(&cp);
     }
     free(given_used);
-    kc_rest *rest = kc_rest_start(herder, &w.config, &err);
-    if (!rest) {
-        fprintf(stderr, "kcd: REST server: %s\n", err.msg);
-        kc_herder_free(herder);
-        status = 1;
-        goto out;
-    }
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    KC_INFO("Worker", "Received %s, stopping (graceful timeout %lld ms)", sig == SIGINT ? "SIGINT" : "SIGTERM",
-            (long long)w.shutdown_timeout_ms);
-    kc_rest_stop(rest);
-    kc_herder_free(herder);
-    if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
-    KC_INFO("Worker", "kcd stopped");
+    status = serve(herder, &w, &sigs, "stopping");
 out:
     if (worker_ready) kc_worker_free(&w);
     for (int i = 0; conn_cfgs && i < argc; i++) kc_config_free(&conn_cfgs[i]);
     free(conn_cfgs);
     free(plugins);
-    kc_strlist_free(&problems);
     kc_config_free(&wcfg);
     return status;
 }
@@ -264,28 +277,8 @@ static int cmd_distributed(int argc, char **argv) {
     kc_topic_writer *offsets_writer = NULL;
     kc_error err;
     kc_config wcfg = {0};
-    kc_strlist problems = {0}, warnings = {0};
     kc_worker w;
-    if (kc_props_load(argv[0], &wcfg, &err)) {
-        fprintf(stderr, "kcd: worker config: %s\n", err.msg);
-        status = EXIT_CONFIG;
-        goto out;
-    }
-    kc_worker_config_check(&wcfg, &problems, &warnings);
-    kc_distributed_config_check(&wcfg, &problems);
-    print_list(argv[0], &warnings, KC_LOG_WARN);
-    if (kc_problems_found(&problems)) {
-        print_list(argv[0], &problems, KC_LOG_ERROR);
-        status = EXIT_CONFIG;
-        goto out;
-    }
-    kc_worker_init(&w, &wcfg, &problems);
-    worker_ready = 1;
-    if (kc_problems_found(&problems)) {
-        print_list(argv[0], &problems, KC_LOG_ERROR);
-        status = EXIT_CONFIG;
-        goto out;
-    }
+    if ((status = worker_setup(argv[0], &wcfg, kc_distributed_config_check, &w, &worker_ready))) goto out;
     sigset_t sigs = block_signals();
     /* source offsets: the offsets topic, read whole now, written at each flush */
     w.offsets = kc_offset_store_open(NULL, &err);
@@ -310,26 +303,10 @@ static int cmd_distributed(int argc, char **argv) {
         status = 1;
         goto out;
     }
-    kc_rest *rest = kc_rest_start(herder, &w.config, &err);
-    if (!rest) {
-        fprintf(stderr, "kcd: REST server: %s\n", err.msg);
-        kc_herder_free(herder);
-        status = 1;
-        goto out;
-    }
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    KC_INFO("Worker", "Received %s, leaving the group and stopping (graceful timeout %lld ms)",
-            sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)w.shutdown_timeout_ms);
-    kc_rest_stop(rest);
-    kc_herder_free(herder);
-    if (kc_offset_store_flush(w.offsets, &err)) KC_ERROR("Worker", "%s", err.msg);
-    KC_INFO("Worker", "kcd stopped");
+    status = serve(herder, &w, &sigs, "leaving the group and stopping");
 out:
     if (worker_ready) kc_worker_free(&w); /* before the writer its offset store may call */
     kc_topic_writer_free(offsets_writer);
-    kc_strlist_free(&problems);
-    kc_strlist_free(&warnings);
     kc_config_free(&wcfg);
     return status;
 }

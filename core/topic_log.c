@@ -32,6 +32,21 @@ static rd_kafka_t *log_client(kc_worker *w, rd_kafka_type_t type, const char *cl
     return rk;
 }
 
+rd_kafka_resp_err_t kc_topic_log_watermarks(rd_kafka_t *rk, const char *topic, int partition, int64_t *lo,
+                                            int64_t *hi, int64_t timeout_ms) {
+    int64_t give_up = kc_now_ms() + timeout_ms;
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_query_watermark_offsets(rk, topic, partition, lo, hi, (int)timeout_ms)) &&
+           (e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+            e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+            e == RD_KAFKA_RESP_ERR__TRANSPORT) &&
+           kc_now_ms() + 200 < give_up) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return e;
+}
+
 int kc_topic_log_partitions(rd_kafka_t *rk, const char *topic, int *out, kc_error *err) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     int rc = KC_OK;
@@ -77,7 +92,7 @@ int kc_topic_log_read(kc_worker *w, const char *topic, const char *client_id, in
     for (int p = 0; p < nparts; p++) {
         int64_t lo = 0, hi = 0;
         if (to_high_watermark) {
-            rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 15000);
+            rd_kafka_resp_err_t e = kc_topic_log_watermarks(rk, topic, p, &lo, &hi, 15000);
             if (e) {
                 rc = kc_error_set(err, KC_ERETRY, "partition %d: %s", p, rd_kafka_err2str(e));
                 goto out;

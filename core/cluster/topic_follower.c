@@ -95,7 +95,7 @@ int kc_topic_follower_sync(kc_topic_follower *f, int64_t timeout_ms, kc_error *e
     if (!end) return kc_error_set(err, KC_ENOMEM, "out of memory");
     for (int p = 0; p < f->nparts; p++) {
         int64_t lo = 0;
-        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(f->consumer, f->topic, p, &lo, &end[p], (int)timeout_ms);
+        rd_kafka_resp_err_t e = kc_topic_log_watermarks(f->consumer, f->topic, p, &lo, &end[p], timeout_ms);
         if (e) {
             free(end);
             return kc_error_set(err, KC_ERETRY, "topic %s partition %d: %s", f->topic, p, rd_kafka_err2str(e));

@@ -93,7 +93,7 @@ done
 pass "refused at start, each named: $(wc -l <"$WORK/bad.out") problems (missing group.id and topics, security.protocol, exactly.once.source.support)"
 
 # ---- three workers; connectors created through a follower -----------------------------------
-seq 1 1000000 >"$WORK/in.txt"
+seq 1 200000 >"$WORK/in.txt"
 for n in 1 2 3; do start_worker $n; done
 deadline=$((SECONDS + 60))
 until [ "$(grep -l 'Joined generation' "$WORK"/w1.log "$WORK"/w2.log "$WORK"/w3.log 2>/dev/null | wc -l)" = 3 ] &&
@@ -122,6 +122,8 @@ pass "work spread evenly over three workers: $l"
   fail "the config topic does not keep the provider reference as written"
 
 # ---- kill -9 in the middle of 1,000,000 lines --------------------------------------------------
+# the rest of the input comes while the pipeline runs, so the kill falls in the middle of it
+( for i in $(seq 200001 100000 900001); do seq "$i" $((i + 99999)) >>"$WORK/in.txt"; sleep 0.3; done ) >/dev/null 2>&1 &
 deadline=$((SECONDS + 120))
 until [ "$(total)" -ge 250000 ]; do
   [ $SECONDS -lt $deadline ] || fail "the pipeline moved only $(total) lines in 120 s"
@@ -132,6 +134,7 @@ for n in 1 2 3; do [ "$(url $n)" != "$L" ] && [ "$n" != "$F" ] && VICTIM=$n; don
 [ -n "$VICTIM" ] || VICTIM=$F
 at_kill=$(total)
 kill -9 "${PID[$VICTIM]}"
+[ "$at_kill" -lt 1000000 ] || fail "the kill came after all lines were delivered ($at_kill): not in the middle"
 t_kill=$(date +%s.%N)
 unset "PID[$VICTIM]"
 SURV=""
