@@ -33,6 +33,7 @@ typedef struct local_conn {
     char problem[1024];
     int instance_running;
     int publish;           /* the instance must (re)publish its task configs */
+    int64_t publish_after; /* kc_now_ms: a failed publish waits this long before it is tried again */
     int nslots;
     json_t *slot_cfgs;     /* array: the config each running slot started with, null when idle */
     int inst_written;      /* last status written for the instance (kc_state), -1 none */
@@ -440,7 +441,7 @@ static int send_task_configs(dherder *d, const char *leader, int16_t version, co
     int rc = body && !url.failed && (version < 2 || k.key) ? http_request("POST", url.data, body, k.key, k.len, &status, &answer)
                                                            : -1;
     if (rc || status / 100 != 2)
-        KC_WARN(LOGGER, "Sending the task configs of %s to the leader %s: %s%s", name, leader,
+        KC_WARN(LOGGER, "Sending the task configs of %s to the leader %s: %s%.300s", name, leader,
                 rc ? (version >= 2 && !k.key ? "no session key read yet" : "no answer") : "refused: ",
                 rc ? "" : answer.data ? answer.data : "");
     kc_buf_free(&answer);
@@ -463,13 +464,41 @@ static int assigned_any(dherder *d, const char *name) {
     return 0;
 }
 
+static const char *type_of(dherder *d, const json_t *props);
+
 /* Reads a source connector's committed offsets from the offsets topic before its tasks start
  * here: another worker may have run them until now. */
-static void read_offsets(dherder *d, local_conn *lc) {
-    if (lc->c->plugin->desc->kind != KC_PLUGIN_SOURCE) return;
+static void read_offsets(dherder *d, const char *name) {
     kc_error err;
-    if (kc_offset_topic_read(d->w, lc->name, 1, 30000, d->w->offsets, &err))
-        KC_WARN(LOGGER, "Reading the offsets of %s: %s", lc->name, err.msg);
+    if (kc_offset_topic_read(d->w, name, 1, 30000, d->w->offsets, &err))
+        KC_WARN(LOGGER, "Reading the offsets of %s: %s", name, err.msg);
+}
+
+/* The source connectors that have tasks assigned here and not running yet (a new reference). */
+static json_t *offsets_to_read(dherder *d) {
+    json_t *names = json_array();
+    pthread_mutex_lock(&d->lock);
+    for (size_t i = 0; names && i < d->assigned.len; i++) {
+        const kc_work_item *it = &d->assigned.items[i];
+        local_conn *lc = local_find(d, it->connector);
+        if (it->task == KC_CONNECTOR_TASK || (lc && lc->c && kc_task_running(lc->c, it->task))) continue;
+        int seen = 0;
+        size_t k;
+        json_t *n;
+        json_array_foreach(names, k, n) seen |= !strcmp(json_string_value(n), it->connector);
+        if (!seen) json_array_append_new(names, json_string(it->connector));
+    }
+    pthread_mutex_unlock(&d->lock);
+    size_t k = 0;
+    while (names && k < json_array_size(names)) { /* keep the sources only */
+        conn_view v;
+        view_get(d, json_string_value(json_array_get(names, k)), &v);
+        int source = v.props && !strcmp(type_of(d, v.props), "source");
+        view_clear(&v);
+        if (source) k++;
+        else json_array_remove(names, k);
+    }
+    return names;
 }
 
 static kc_state instance_state(local_conn *lc, kc_target_state target) {
@@ -479,7 +508,7 @@ static kc_state instance_state(local_conn *lc, kc_target_state target) {
 }
 
 /* Makes one connector's local part match the topic and the assignment (under d->lock). */
-static void reconcile_one(dherder *d, const char *name, publish_job *job) {
+static void reconcile_one(dherder *d, const char *name, publish_job *job, int offsets_read) {
     conn_view v;
     view_get(d, name, &v);
     local_conn *lc = local_find(d, name);
@@ -522,7 +551,7 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job) {
             if (c->status != KC_STATE_FAILED)
                 c->status = v.target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
             if (__atomic_exchange_n(&c->ctx.reconfigure, 0, __ATOMIC_ACQ_REL)) lc->publish = 1;
-            if ((lc->publish || v.inconsistent) && !job->name) {
+            if ((lc->publish || v.inconsistent) && !job->name && kc_now_ms() >= lc->publish_after) {
                 kc_error err;
                 json_t *gen = generated_task_configs(lc, &err);
                 if (!gen) {
@@ -555,7 +584,6 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job) {
         view_clear(&v);
         return;
     }
-    int offsets_read = 0;
     for (int i = 0; i < n; i++) {
         int mine = kc_work_has(&d->assigned, name, i) && v.target != KC_TARGET_STOPPED;
         json_t *want = json_array_get(v.tasks, (size_t)i);
@@ -564,7 +592,7 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job) {
         if (mine && !kc_task_running(c, i) && c->tasks[i].state != KC_STATE_FAILED) {
             kc_config cfg = {0};
             kc_error err;
-            if (!offsets_read) read_offsets(d, lc), offsets_read = 1;
+            if (!offsets_read && c->plugin->desc->kind == KC_PLUGIN_SOURCE) read_offsets(d, name), offsets_read = 1;
             if (kc_config_from_json(want, &cfg, 0, &err) || kc_config_resolve(&d->w->providers, &cfg, NULL, &err)) {
                 kc_task_fail(&c->tasks[i], "Invalid task config: %s", err.msg);
                 kc_config_free(&cfg);
@@ -618,6 +646,11 @@ static void leader_session_key(dherder *d) {
 
 static void reconcile(dherder *d) {
     publish_job job = {0};
+    /* offsets first, outside the lock: a revocation (and with it the heartbeat) need not wait */
+    json_t *read = offsets_to_read(d);
+    size_t r;
+    json_t *rn;
+    json_array_foreach(read, r, rn) read_offsets(d, json_string_value(rn));
     pthread_mutex_lock(&d->lock);
     int leader = is_leader_locked(d);
     /* every connector this worker runs something of, or is assigned something of */
@@ -630,9 +663,12 @@ static void reconcile(dherder *d) {
         const char *name = json_string_value(n);
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++) seen = !strcmp(json_string_value(json_array_get(todo, j)), name);
-        if (!seen) reconcile_one(d, name, &job);
+        int offsets_read = 0;
+        json_array_foreach(read, r, rn) offsets_read |= !strcmp(json_string_value(rn), name);
+        if (!seen) reconcile_one(d, name, &job, offsets_read);
     }
     json_decref(todo);
+    json_decref(read);
     char *leader_url = d->leader_url ? strdup(d->leader_url) : NULL;
     int16_t version = d->version;
     status_flush(d);
@@ -646,7 +682,7 @@ static void reconcile(dherder *d) {
             if (leader) KC_WARN(LOGGER, "Writing the task configs of %s: %s", job.name, err.msg);
             pthread_mutex_lock(&d->lock);
             local_conn *lc = local_find(d, job.name);
-            if (lc) lc->publish = 1;
+            if (lc) lc->publish = 1, lc->publish_after = kc_now_ms() + 2000; /* the leader may be changing */
             pthread_mutex_unlock(&d->lock);
         }
         free(job.name);
