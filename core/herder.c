@@ -31,6 +31,8 @@ struct kc_herder {
 
 void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl) { h->impl = *impl; }
 
+int kc_herder_ready(kc_herder *h) { return !h->impl.self || h->impl.ready(h->impl.self); }
+
 int kc_herder_put_task_configs(kc_herder *h, const char *name, const char *body, size_t body_len,
                                const char *algorithm, const char *signature, kc_error *err) {
     if (h->impl.self)

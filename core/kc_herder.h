@@ -95,9 +95,14 @@ typedef struct kc_herder_impl {
     json_t *(*topics)(void *self, const char *name);
     json_t *(*offsets)(void *self, const char *name);
     int (*exists)(void *self, const char *name);
+    int (*ready)(void *self); /* startup done: GET /health answers 200 */
 } kc_herder_impl;
 
 void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl);
+
+/* 1 once the worker has completed startup (a distributed worker: joined its group and given its
+ * first assignment); a standalone worker always. */
+int kc_herder_ready(kc_herder *h);
 
 const char *kc_herder_worker_id(kc_herder *h);
 /* The Kafka cluster id (fetched once, then cached); NULL while the cluster cannot be reached. */

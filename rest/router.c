@@ -559,6 +559,9 @@ static int dispatch(kc_herder *h, rest_call *c, char *path) {
     }
     if (nseg == 1 && !strcmp(seg[0], "health")) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
+        if (!kc_herder_ready(h)) /* Connect's answer while a worker has not joined its group yet */
+            return send_json(c, 503, json_pack("{s:s, s:s}", "status", "starting", "message",
+                                               "Worker is still starting up."), NULL);
         return send_json(c, 200, json_pack("{s:s, s:s}", "status", "healthy", "message",
                                            "Worker has completed startup and is ready to handle requests."), NULL);
     }

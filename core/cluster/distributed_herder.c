@@ -63,6 +63,7 @@ typedef struct dherder {
     char *leader_url;
     int32_t generation;
     int16_t version;
+    int joined; /* an assignment was applied once (atomics): startup is done */
     int64_t key_ttl_ms, sync_timeout_ms;
     /* the leader's snapshot (member thread only) */
     kc_assignor_connector *snap;
@@ -798,6 +799,7 @@ static void start_fn(void *opaque, const kc_work_list *items, const char *leader
     d->generation = generation, d->version = version;
     KC_INFO(LOGGER, "Joined generation %d (leader %s): %zu new, %zu assigned in all", generation,
             leader_url ? leader_url : "-", items->len, d->assigned.len);
+    __atomic_store_n(&d->joined, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&d->lock);
     wake(d);
 }
@@ -983,6 +985,8 @@ static json_t *task_status_fn(void *self, const char *name, int task) {
 }
 
 static json_t *list_fn(void *self) { return configured(self); }
+
+static int ready_fn(void *self) { return __atomic_load_n(&((dherder *)self)->joined, __ATOMIC_ACQUIRE); }
 
 static json_t *config_fn(void *self, const char *name) {
     conn_view v;
@@ -1385,7 +1389,8 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     snprintf(d->url, sizeof d->url, "http://%s/", d->worker_id);
     kc_herder_impl impl = {d,          free_fn,   put_fn,          remove_fn,         set_target_fn, restart_fn,
                            restart_task_fn, reset_topics_fn, alter_offsets_fn, put_task_configs_fn, list_fn, info_fn,
-                           status_fn_rest, config_fn, tasks_fn, task_status_fn, topics_fn, offsets_fn, exists_fn};
+                           status_fn_rest, config_fn, tasks_fn, task_status_fn, topics_fn, offsets_fn, exists_fn,
+                           ready_fn};
     d->ss = kc_status_store_open(w, kc_config_get(cfg, "status.storage.topic"),
                                  (int)setting(cfg, "status.storage.partitions", 5),
                                  (int)setting(cfg, "status.storage.replication.factor", 3), err);

@@ -12,7 +12,7 @@ for tool in podman runc debootstrap; do command -v $tool >/dev/null || fail "$to
 IMAGE=${KCD_TEST_IMAGE:?set KCD_TEST_IMAGE: the fixture kcd_image builds it}
 podman image exists "$IMAGE" || fail "no image $IMAGE: tests/deploy/image_build.sh makes it"
 NAME=kcd-test-$RUN_ID
-trap 'podman rm -f "$NAME" >/dev/null 2>&1 || true; cleanup' EXIT
+trap 'podman rm -f "$NAME" "$NAME-dist" >/dev/null 2>&1 || true; cleanup' EXIT
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
 echo "image $IMAGE: $((size / 1000000)) MB, of which the base $((base_size / 1000000)) MB (a debootstrap minbase;" \
@@ -74,3 +74,37 @@ code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" = 0 ] || fail "kcd exited $code on SIGTERM: $(podman logs "$NAME" 2>&1 | tail -10)"
 [ "$(echo "$took < 10" | bc -l)" = 1 ] || fail "podman stop took $took s (docker kills at 10 s)"
 printf 'PASS: podman stop: kcd exited 0 in %.1f s\n' "$took"
+
+# KCD_MODE=distributed: the same image as a worker of a Connect cluster (cp-kafka-connect's
+# variables), keeping its connectors in Kafka
+DPORT=$(free_port)
+G="img-dist-$RUN_ID"
+podman run -d --name "$NAME-dist" --network host -v "$WORK/data:/data" -e KCD_MODE=distributed \
+  -e CONNECT_BOOTSTRAP_SERVERS="$BOOTSTRAP" -e CONNECT_REST_PORT="$DPORT" -e CONNECT_REST_HOST_NAME=127.0.0.1 \
+  -e CONNECT_REST_ADVERTISED_HOST_NAME=127.0.0.1 -e CONNECT_GROUP_ID="$G" \
+  -e CONNECT_CONFIG_STORAGE_TOPIC="$G-configs" -e CONNECT_OFFSET_STORAGE_TOPIC="$G-offsets" \
+  -e CONNECT_STATUS_STORAGE_TOPIC="$G-status" -e CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR=1 \
+  -e CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR=1 -e CONNECT_STATUS_STORAGE_REPLICATION_FACTOR=1 \
+  -e CONNECT_KEY_CONVERTER=org.apache.kafka.connect.storage.StringConverter \
+  -e CONNECT_VALUE_CONVERTER=org.apache.kafka.connect.storage.StringConverter "$IMAGE" >/dev/null ||
+  fail "podman run (distributed) failed"
+DURL="http://127.0.0.1:$DPORT"
+deadline=$((SECONDS + 60))
+until curl -sf "$DURL/health" >/dev/null; do
+  [ $SECONDS -lt $deadline ] || fail "the distributed container never answered /health: $(podman logs "$NAME-dist" 2>&1 | tail -20)"
+  sleep 0.5
+done
+code=$(curl -s -o "$WORK/dist-put.json" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' "$DURL/connectors/out-dist/config" \
+  -d "{\"connector.class\":\"FileStreamSink\",\"topics\":\"$T\",\"file\":\"/data/dist.jsonl\"}")
+[ "$code" = 201 ] || fail "PUT into the distributed container: $code $(cat "$WORK/dist-put.json")"
+deadline=$((SECONDS + 120))
+while [ "$(lines "$WORK/data/dist.jsonl")" -lt "$want" ]; do
+  [ $SECONDS -lt $deadline ] || fail "$(lines "$WORK/data/dist.jsonl") of $want packets reached the distributed worker's sink: $(podman logs "$NAME-dist" 2>&1 | tail -10)"
+  sleep 0.5
+done
+podman logs "$NAME-dist" 2>&1 | grep -q "distributed worker starting" || fail "KCD_MODE=distributed did not start kcd distributed"
+"$TESTKIT" dump "$BOOTSTRAP" "$G-configs" | grep -q 'out-dist' || fail "the connector is not in the config topic $G-configs"
+podman stop -t 10 "$NAME-dist" >/dev/null || fail "podman stop (distributed) failed"
+code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME-dist")
+[ "$code" = 0 ] || fail "kcd distributed exited $code on SIGTERM: $(podman logs "$NAME-dist" 2>&1 | tail -10)"
+pass "KCD_MODE=distributed: the image joins group $G, keeps its connector in $G-configs, delivers $want packets, stops cleanly"
