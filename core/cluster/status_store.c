@@ -55,29 +55,10 @@ void kc_status_store_read(kc_status_store *s, void (*fn)(void *opaque, const kc_
     kc_topic_follower_unlock(s->follower);
 }
 
-int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task, const char *state, const char *trace,
-                        const char *worker_id, int32_t generation, int safe, kc_error *err) {
-    if (safe) {
-        kc_topic_follower_lock(s->follower);
-        const kc_status_entry *e = kc_status_log_find(&s->state, connector, task);
-        int newer = e && strcmp(e->worker_id, worker_id) && e->generation > generation;
-        kc_topic_follower_unlock(s->follower);
-        if (newer) return 1;
-    }
-    char *key = kc_status_log_key(connector, task);
-    char *value = kc_status_log_value(state, trace, worker_id, generation);
-    int rc = key && value ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
-    if (!rc) {
-        const char *keys[] = {key}, *values[] = {value};
-        rc = kc_topic_writer_write(s->writer, keys, values, 1, err);
-    }
-    free(key);
-    free(value);
-    return rc;
-}
-
-int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size_t n, const char *worker_id,
-                             int32_t generation, kc_error *err) {
+/* Writes the batch; *written says how many were not left out as safe writes over a newer
+ * generation's status from another worker. */
+static int put_batch(kc_status_store *s, const kc_status_put *puts, size_t n, const char *worker_id,
+                     int32_t generation, size_t *written, kc_error *err) {
     char **keys = calloc(n ? n : 1, sizeof *keys), **values = calloc(n ? n : 1, sizeof *values);
     size_t m = 0;
     int rc = keys && values ? KC_OK : kc_error_set(err, KC_ENOMEM, "out of memory");
@@ -98,7 +79,22 @@ int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size
     }
     free(keys);
     free(values);
+    *written = m;
     return rc;
+}
+
+int kc_status_store_put(kc_status_store *s, const char *connector, int32_t task, const char *state, const char *trace,
+                        const char *worker_id, int32_t generation, int safe, kc_error *err) {
+    kc_status_put one = {connector, task, state, trace, safe};
+    size_t written = 0;
+    int rc = put_batch(s, &one, 1, worker_id, generation, &written, err);
+    return rc ? rc : written ? KC_OK : 1;
+}
+
+int kc_status_store_put_many(kc_status_store *s, const kc_status_put *puts, size_t n, const char *worker_id,
+                             int32_t generation, kc_error *err) {
+    size_t written;
+    return put_batch(s, puts, n, worker_id, generation, &written, err);
 }
 
 void kc_status_store_close(kc_status_store *s) {
