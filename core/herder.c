@@ -41,6 +41,12 @@ int kc_herder_put_task_configs(kc_herder *h, const char *name, const char *body,
     return kc_error_set(err, KC_ENOTFOUND, "HTTP 404 Not Found");
 }
 
+int kc_herder_fence(kc_herder *h, const char *name, const char *body, size_t body_len, const char *algorithm,
+                    const char *signature, kc_error *err) {
+    if (h->impl.self) return h->impl.fence(h->impl.self, name, body, body_len, algorithm, signature, err);
+    return kc_error_set(err, KC_ENOTFOUND, "HTTP 404 Not Found");
+}
+
 const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
 
 const char *kc_herder_cluster_id(kc_herder *h) {

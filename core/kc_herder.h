@@ -70,6 +70,12 @@ const kc_plugin *kc_herder_find_connector_plugin(kc_herder *h, const char *name)
 int kc_herder_put_task_configs(kc_herder *h, const char *name, const char *body, size_t body_len,
                                const char *algorithm, const char *signature, kc_error *err);
 
+/* Internal (distributed mode, Connect's PUT /connectors/{name}/fence, KIP-618): a worker about
+ * to start an exactly-once source task asks the leader to fence the producers of the
+ * connector's earlier task generation; signed as above (the body is empty). */
+int kc_herder_fence(kc_herder *h, const char *name, const char *body, size_t body_len, const char *algorithm,
+                    const char *signature, kc_error *err);
+
 /* A second implementation of the calls above (the distributed herder of core/cluster): set once,
  * before any call, every connector call goes to it; plugins and validation stay the worker's.
  * self is the implementation's (freed by its free, called from kc_herder_free). */
@@ -96,6 +102,8 @@ typedef struct kc_herder_impl {
     json_t *(*offsets)(void *self, const char *name);
     int (*exists)(void *self, const char *name);
     int (*ready)(void *self); /* startup done: GET /health answers 200 */
+    int (*fence)(void *self, const char *name, const char *body, size_t body_len, const char *algorithm,
+                 const char *signature, kc_error *err);
 } kc_herder_impl;
 
 void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl);

@@ -39,6 +39,15 @@ kc_topic_writer *kc_topic_writer_new(kc_worker *w, const char *topic, const char
 /* As kc_topic_log_write: produces n records and waits for the broker's acknowledgements. */
 int kc_topic_writer_write(kc_topic_writer *tw, const char *const *keys, const char *const *values, size_t n,
                           kc_error *err);
+/* A writer whose every write is one transaction of transactional_id (Connect's leader writes
+ * the config topic so with exactly-once source support). Initialising the id fences the writer
+ * that held it before (a zombie leader); once fenced itself, each write fails KC_EFATAL. */
+kc_topic_writer *kc_topic_writer_new_transactional(kc_worker *w, const char *topic, const char *client_id,
+                                                   const char *transactional_id, const char *const *extra,
+                                                   int64_t timeout_ms, kc_error *err);
+/* Fences every producer of transactional_id (Admin.fenceProducers): initialising the id bumps its
+ * epoch, so an older holder's next transaction fails, and aborts its open one. */
+int kc_topic_log_fence(kc_worker *w, const char *transactional_id, int64_t timeout_ms, kc_error *err);
 /* The same as a kc_offset_writer_fn (opaque: the writer). */
 int kc_topic_writer_write_fn(void *tw, const char *const *keys, const char *const *values, size_t n, kc_error *err);
 void kc_topic_writer_free(kc_topic_writer *tw);

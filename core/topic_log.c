@@ -177,6 +177,7 @@ int kc_topic_log_write(kc_worker *w, const char *topic, const char *client_id, c
 struct kc_topic_writer {
     rd_kafka_t *rk;
     char *topic;
+    int transactional; /* each write is one transaction */
     pthread_mutex_t lock;
 };
 
@@ -197,9 +198,51 @@ kc_topic_writer *kc_topic_writer_new(kc_worker *w, const char *topic, const char
     return tw;
 }
 
+/* Ends a failed transaction: aborted when it can be (KC_ERETRY), else the writer was fenced by
+ * a newer one with its transactional.id (KC_EFATAL). */
+static int txn_failed(kc_topic_writer *tw, const char *what, rd_kafka_error_t *error, kc_error *err) {
+    int fatal = rd_kafka_error_is_fatal(error);
+    int rc = kc_error_set(err, fatal ? KC_EFATAL : KC_ERETRY, "%s on topic %s: %s%s", what, tw->topic,
+                          rd_kafka_error_string(error), fatal ? " (fenced: another writer holds its transactional.id)" : "");
+    if (!fatal && rd_kafka_error_txn_requires_abort(error)) {
+        rd_kafka_error_t *aerr = rd_kafka_abort_transaction(tw->rk, 30000);
+        if (aerr) rd_kafka_error_destroy(aerr);
+    }
+    rd_kafka_error_destroy(error);
+    return rc;
+}
+
+kc_topic_writer *kc_topic_writer_new_transactional(kc_worker *w, const char *topic, const char *client_id,
+                                                   const char *transactional_id, const char *const *extra,
+                                                   int64_t timeout_ms, kc_error *err) {
+    const char *settings[32];
+    size_t n = 0;
+    settings[n++] = "transactional.id", settings[n++] = transactional_id;
+    for (size_t i = 0; extra && extra[i] && n < 30; i += 2) settings[n++] = extra[i], settings[n++] = extra[i + 1];
+    settings[n] = NULL;
+    kc_topic_writer *tw = kc_topic_writer_new(w, topic, client_id, settings, err);
+    if (!tw) return NULL;
+    tw->transactional = 1;
+    rd_kafka_error_t *error = rd_kafka_init_transactions(tw->rk, (int)timeout_ms);
+    if (error) {
+        txn_failed(tw, "Initialising transactional id", error, err);
+        kc_topic_writer_free(tw);
+        return NULL;
+    }
+    return tw;
+}
+
 int kc_topic_writer_write(kc_topic_writer *tw, const char *const *keys, const char *const *values, size_t n,
                           kc_error *err) {
     pthread_mutex_lock(&tw->lock); /* one call's records at a time: the flush waits for them only */
+    if (tw->transactional) {
+        rd_kafka_error_t *error = rd_kafka_begin_transaction(tw->rk);
+        if (error) {
+            int rc = txn_failed(tw, "Beginning a transaction", error, err);
+            pthread_mutex_unlock(&tw->lock);
+            return rc;
+        }
+    }
     rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (size_t i = 0; i < n && !first; i++) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -208,12 +251,33 @@ int kc_topic_writer_write(kc_topic_writer *tw, const char *const *keys, const ch
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&first), RD_KAFKA_V_END);
         if (e) first = e;
     }
+    if (tw->transactional) { /* the commit flushes; a failed record fails it */
+        rd_kafka_error_t *error = first ? rd_kafka_abort_transaction(tw->rk, 30000) : rd_kafka_commit_transaction(tw->rk, 35000);
+        int rc = error ? txn_failed(tw, first ? "Aborting a transaction" : "Committing a transaction", error, err)
+                 : first ? kc_error_set(err, KC_ERETRY, "cannot write to topic %s: %s", tw->topic, rd_kafka_err2str(first))
+                         : KC_OK;
+        pthread_mutex_unlock(&tw->lock);
+        return rc;
+    }
     rd_kafka_resp_err_t fe = rd_kafka_flush(tw->rk, 35000);
     if (!first && fe) first = fe;
     pthread_mutex_unlock(&tw->lock);
     if (first)
         return kc_error_set(err, KC_ERETRY, "cannot write to topic %s: %s", tw->topic, rd_kafka_err2str(first));
     return KC_OK;
+}
+
+int kc_topic_log_fence(kc_worker *w, const char *transactional_id, int64_t timeout_ms, kc_error *err) {
+    const char *settings[] = {"transactional.id", transactional_id, NULL};
+    rd_kafka_t *rk = log_client(w, RD_KAFKA_PRODUCER, "kcd-fencer", settings, NULL, err);
+    if (!rk) return err->code;
+    rd_kafka_error_t *error = rd_kafka_init_transactions(rk, (int)timeout_ms);
+    int rc = error ? kc_error_set(err, KC_ERETRY, "Fencing transactional id %s: %s", transactional_id,
+                                  rd_kafka_error_string(error))
+                   : KC_OK;
+    if (error) rd_kafka_error_destroy(error);
+    rd_kafka_destroy(rk);
+    return rc;
 }
 
 int kc_topic_writer_write_fn(void *tw, const char *const *keys, const char *const *values, size_t n, kc_error *err) {

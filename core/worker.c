@@ -120,7 +120,8 @@ const kc_config_def kc_worker_config_defs[] = {
     {"exactly.once.source.support", KC_CFG_ENUM, "disabled", 0, 0, 0, eos_worker_values, KC_IMPORTANCE_HIGH,
      "Exactly Once Support",
      "enabled: source tasks write records and offsets in one transaction; offsets live on the offsets topic "
-     "(preparing behaves as disabled in standalone mode).", NULL, NULL},
+     "(preparing behaves as disabled in standalone mode; in distributed mode, preparing and enabled make the "
+     "leader write the config topic in transactions, and enabled fences earlier task generations).", NULL, NULL},
     {"connector.client.config.override.policy", KC_CFG_STRING, "All", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM,
      "Common", "", NULL, NULL},
     {"client.id", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},

@@ -420,6 +420,10 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
                                         c->rq->signature, &err);
         return rc ? send_herder_error(c, rc, &err) : send_empty(c, 204);
     }
+    if (nseg == 3 && !strcmp(what, "fence") && !strcmp(method, "PUT")) { /* internal: distributed mode */
+        rc = kc_herder_fence(h, name, c->rq->body, c->rq->body_len, c->rq->signature_algorithm, c->rq->signature, &err);
+        return rc ? send_herder_error(c, rc, &err) : send_empty(c, 204);
+    }
     if (nseg >= 4 && nseg <= 5 && !strcmp(what, "tasks")) return task_routes(c, h, method, seg, nseg);
     if (nseg == 3 && !strcmp(what, "topics") && !strcmp(method, "GET")) {
         json_t *j = kc_herder_topics(h, name);

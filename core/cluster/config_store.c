@@ -16,6 +16,11 @@ struct kc_config_store {
     void *opaque;
     kc_topic_follower *follower;
     kc_topic_writer *writer; /* kept: a write is one round trip */
+    /* privileged writes under exactly-once source support (see the header) */
+    pthread_mutex_t privileged_lock;
+    char *privileged_id;
+    kc_topic_writer *privileged; /* NULL until the first write after a claim */
+    int claimed;                 /* may make it: led and not fenced since */
     kc_config_log state; /* under the follower's lock */
 };
 
@@ -45,6 +50,7 @@ kc_config_store *kc_config_store_open(kc_worker *w, const char *topic, int repli
         return NULL;
     }
     s->w = w, s->fn = fn, s->opaque = opaque;
+    pthread_mutex_init(&s->privileged_lock, NULL);
     s->state.next_offset = -1;
     /* Connect's config producer: all replicas, one request in flight, so records land in order */
     static const char *const settings[] = {"message.timeout.ms", "30000", "max.in.flight.requests.per.connection", "1",
@@ -72,10 +78,63 @@ int kc_config_store_write(kc_config_store *s, const char *const *keys, const cha
     return kc_topic_writer_write(s->writer, keys, values, n, err);
 }
 
+int kc_config_store_set_privileged_id(kc_config_store *s, const char *transactional_id) {
+    char *copy = transactional_id ? strdup(transactional_id) : NULL;
+    if (transactional_id && !copy) return KC_ENOMEM;
+    pthread_mutex_lock(&s->privileged_lock);
+    free(s->privileged_id);
+    s->privileged_id = copy;
+    pthread_mutex_unlock(&s->privileged_lock);
+    return KC_OK;
+}
+
+void kc_config_store_claim(kc_config_store *s) {
+    pthread_mutex_lock(&s->privileged_lock);
+    s->claimed = 1;
+    pthread_mutex_unlock(&s->privileged_lock);
+}
+
+void kc_config_store_release(kc_config_store *s) {
+    pthread_mutex_lock(&s->privileged_lock);
+    kc_topic_writer_free(s->privileged);
+    s->privileged = NULL;
+    s->claimed = 0;
+    pthread_mutex_unlock(&s->privileged_lock);
+}
+
+int kc_config_store_write_privileged(kc_config_store *s, const char *const *keys, const char *const *values, size_t n,
+                                     kc_error *err) {
+    pthread_mutex_lock(&s->privileged_lock);
+    if (!s->privileged_id) {
+        pthread_mutex_unlock(&s->privileged_lock);
+        return kc_config_store_write(s, keys, values, n, err);
+    }
+    int rc = KC_OK;
+    if (!s->privileged && !s->claimed)
+        rc = kc_error_set(err, KC_EFATAL, "this worker may not write the config topic's leader records: it "
+                                                   "is not the leader, or a newer leader fenced it");
+    static const char *const settings[] = {"message.timeout.ms", "30000", NULL};
+    if (!rc && !s->privileged &&
+        !(s->privileged = kc_topic_writer_new_transactional(s->w, s->topic, "kcd-config-leader-writer", s->privileged_id,
+                                                             settings, 30000, err)))
+        rc = err->code;
+    if (!rc) rc = kc_topic_writer_write(s->privileged, keys, values, n, err);
+    if (rc == KC_EFATAL) { /* fenced: a newer leader wrote; this one may not until it leads again */
+        kc_topic_writer_free(s->privileged);
+        s->privileged = NULL;
+        s->claimed = 0;
+    }
+    pthread_mutex_unlock(&s->privileged_lock);
+    return rc;
+}
+
 void kc_config_store_close(kc_config_store *s) {
     if (!s) return;
     kc_topic_follower_stop(s->follower); /* first: its thread applies into the state */
     kc_topic_writer_free(s->writer);
+    kc_topic_writer_free(s->privileged);
+    free(s->privileged_id);
+    pthread_mutex_destroy(&s->privileged_lock);
     kc_config_log_free(&s->state);
     free(s->topic);
     free(s);

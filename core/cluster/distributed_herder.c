@@ -20,6 +20,7 @@
 #include "kc_offset_topic.h"
 #include "kc_request_signature.h"
 #include "kc_status_store.h"
+#include "kc_topic_log.h"
 
 #define LOGGER "DistributedHerder"
 /* How often what runs is compared with what should (task states become statuses this often). */
@@ -34,6 +35,7 @@ typedef struct local_conn {
     int instance_running;
     int publish;           /* the instance must (re)publish its task configs */
     int64_t publish_after; /* kc_now_ms: a failed publish waits this long before it is tried again */
+    int64_t fence_after;   /* kc_now_ms: the same for a failed fencing request */
     int nslots;
     json_t *slot_cfgs;     /* array: the config each running slot started with, null when idle */
     int inst_written;      /* last status written for the instance (kc_state), -1 none */
@@ -46,6 +48,9 @@ typedef struct conn_view {
     json_t *tasks;  /* committed task configs */
     kc_target_state target;
     int inconsistent;
+    int pending_fencing;       /* exactly-once: task configs committed since the last tasks-fencing record */
+    int64_t fenced_task_count; /* -1: no tasks-fencing record */
+    int64_t task_generation;
 } conn_view;
 
 typedef struct dherder {
@@ -65,6 +70,8 @@ typedef struct dherder {
     int16_t version;
     int joined; /* an assignment was applied once (atomics): startup is done */
     int64_t key_ttl_ms, sync_timeout_ms;
+    int eos;            /* exactly.once.source.support=enabled: source tasks start after zombie fencing */
+    const char *group;  /* group.id: <group>-<connector>-<task> are the tasks' transactional ids */
     /* the leader's snapshot (member thread only) */
     kc_assignor_connector *snap;
     char **snap_names;
@@ -106,6 +113,9 @@ static void view_fn(void *opaque, const kc_config_log *state) {
     v->out->tasks = json_deep_copy(c->tasks ? c->tasks : json_array());
     kc_target_parse(kc_config_log_target(c), &v->out->target);
     v->out->inconsistent = c->inconsistent;
+    v->out->pending_fencing = c->pending_fencing;
+    v->out->fenced_task_count = c->fenced_task_count;
+    v->out->task_generation = c->task_generation;
 }
 
 static void view_get(dherder *d, const char *name, conn_view *out) {
@@ -353,7 +363,8 @@ static int write_task_configs(dherder *d, const char *name, const json_t *config
     }
     if (!rc && (asprintf(&keys[n], "commit-%s", name) < 0 || !(values[n] = kc_config_log_commit_value((int)n))))
         rc = kc_error_set(err, KC_ENOMEM, "out of memory");
-    if (!rc) rc = kc_config_store_write(d->cs, (const char *const *)keys, (const char *const *)values, n + 1, err);
+    if (!rc)
+        rc = kc_config_store_write_privileged(d->cs, (const char *const *)keys, (const char *const *)values, n + 1, err);
     for (size_t i = 0; keys && values && i <= n; i++) {
         free(keys[i]);
         free(values[i]);
@@ -428,35 +439,88 @@ static void put_segment(kc_buf *b, const char *s) {
     }
 }
 
-/* A follower sends the task configs to the leader (POST /connectors/NAME/tasks, signed). */
-static int send_task_configs(dherder *d, const char *leader, int16_t version, const char *name, const json_t *configs) {
-    char *body = json_dumps(configs, JSON_COMPACT);
+/* A follower's internal request to the leader, signed with the session key under the sessioned
+ * protocol: METHOD <leader>/connectors/NAME/ROUTE?forward=true. `what` names it in the warning. */
+static int leader_request(dherder *d, const char *leader, int16_t version, const char *method, const char *name,
+                          const char *route, const char *body, const char *what) {
     key_call k = {0};
     if (version >= 2) kc_config_store_read(d->cs, key_fn, &k);
     kc_buf url = KC_BUF_INIT;
     kc_buf_printf(&url, "%.*s/connectors/", base_len(leader), leader);
     put_segment(&url, name);
-    kc_buf_puts(&url, "/tasks?forward=true");
+    kc_buf_printf(&url, "/%s?forward=true", route);
     long status = 0;
     kc_buf answer = KC_BUF_INIT;
-    int rc = body && !url.failed && (version < 2 || k.key) ? http_request("POST", url.data, body, k.key, k.len, &status, &answer)
-                                                           : -1;
+    int rc = !url.failed && (version < 2 || k.key) ? http_request(method, url.data, body, k.key, k.len, &status, &answer)
+                                                   : -1;
     if (rc || status / 100 != 2)
-        KC_WARN(LOGGER, "Sending the task configs of %s to the leader %s: %s%.300s", name, leader,
+        KC_WARN(LOGGER, "%s %s, asking the leader %s: %s%.300s", what, name, leader,
                 rc ? (version >= 2 && !k.key ? "no session key read yet" : "no answer") : "refused: ",
                 rc ? "" : answer.data ? answer.data : "");
     kc_buf_free(&answer);
     kc_buf_free(&url);
     free(k.key);
-    free(body);
     return rc || status / 100 != 2 ? -1 : 0;
+}
+
+/* A follower sends the task configs to the leader (POST /connectors/NAME/tasks). */
+static int send_task_configs(dherder *d, const char *leader, int16_t version, const char *name, const json_t *configs) {
+    char *body = json_dumps(configs, JSON_COMPACT);
+    int rc = body ? leader_request(d, leader, version, "POST", name, "tasks", body, "Sending the task configs of") : -1;
+    free(body);
+    return rc;
+}
+
+/* ---- exactly-once sources: zombie fencing (KIP-618) ------------------------------------------ */
+
+/* The leader fences the producers of a connector's earlier task generation, then writes
+ * tasks-fencing-NAME with the new task count (DistributedHerder.fenceZombieSourceTasks). Until
+ * that record follows the last commit, no task of the connector starts with exactly-once. */
+static int fence_zombies(dherder *d, const char *name, kc_error *err) {
+    if (kc_config_store_sync(d->cs, 30000, err)) return err->code;
+    conn_view v;
+    view_get(d, name, &v);
+    int exists = v.props != NULL, pending = v.pending_fencing;
+    int64_t before = v.fenced_task_count, now = (int64_t)json_array_size(v.tasks), generation = v.task_generation;
+    view_clear(&v);
+    if (!exists) return kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    if (!pending) return KC_OK;
+    /* as Java: with no record no task ran transactionally; from one task to one, the new task's own
+     * transactional id (the same) fences the old one as it starts */
+    if (before > 0 && !(before == 1 && now == 1)) {
+        for (int64_t i = 0; i < before; i++) {
+            char txid[600];
+            snprintf(txid, sizeof txid, "%s-%s-%lld", d->group, name, (long long)i);
+            if (kc_topic_log_fence(d->w, txid, 60000, err)) return err->code;
+        }
+        KC_INFO(LOGGER, "Fenced the producers of %lld earlier task(s) of %s", (long long)before, name);
+    }
+    if (kc_config_store_sync(d->cs, 30000, err)) return err->code;
+    view_get(d, name, &v);
+    int moved = v.task_generation != generation;
+    view_clear(&v);
+    if (moved)
+        return kc_error_set(err, KC_ECONFLICT, "Failed to fence out zombie tasks for connector %s; task configs have "
+                                               "been updated concurrently", name);
+    char *key = NULL, *value = kc_config_log_fencing_value((int)now);
+    if (asprintf(&key, "tasks-fencing-%s", name) < 0) key = NULL;
+    const char *keys[] = {key}, *values[] = {value};
+    int rc = key && value ? kc_config_store_write_privileged(d->cs, keys, values, 1, err)
+                          : kc_error_set(err, KC_ENOMEM, "out of memory");
+    if (!rc) rc = kc_config_store_sync(d->cs, 30000, err);
+    if (!rc) KC_INFO(LOGGER, "Wrote the task count %lld of %s after fencing", (long long)now, name);
+    free(key);
+    free(value);
+    return rc;
 }
 
 /* ---- reconcile ------------------------------------------------------------------------------- */
 
+/* What a reconcile round asks of the leader, done after the round lets go of the lock. */
 typedef struct publish_job {
-    char *name;
+    char *name;      /* publish these task configs of connector `name` */
     json_t *configs;
+    char *fence;     /* fence the zombies of this connector, whose exactly-once tasks wait for it */
 } publish_job;
 
 static int assigned_any(dherder *d, const char *name) {
@@ -590,7 +654,10 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job, int of
         json_t *want = json_array_get(v.tasks, (size_t)i);
         if (kc_task_running(c, i) && (!mine || !json_equal(json_array_get(lc->slot_cfgs, (size_t)i), want)))
             slot_halt(d, lc, i, mine ? "RESTARTING" : "UNASSIGNED");
-        if (mine && !kc_task_running(c, i) && c->tasks[i].state != KC_STATE_FAILED) {
+        int fence_first = d->eos && v.pending_fencing && c->plugin->desc->kind == KC_PLUGIN_SOURCE;
+        if (mine && fence_first && !kc_task_running(c, i) && !job->fence && kc_now_ms() >= lc->fence_after)
+            job->fence = strdup(name);
+        if (mine && !fence_first && !kc_task_running(c, i) && c->tasks[i].state != KC_STATE_FAILED) {
             kc_config cfg = {0};
             kc_error err;
             if (!offsets_read && c->plugin->desc->kind == KC_PLUGIN_SOURCE) read_offsets(d, name), offsets_read = 1;
@@ -637,7 +704,7 @@ static void leader_session_key(dherder *d) {
                   KC_SIGNATURE_ALGORITHM, (long long)epoch_ms());
     const char *keys[] = {"session-key"}, *values[] = {value.data};
     kc_error err;
-    if (!b64.failed && !value.failed && kc_config_store_write(d->cs, keys, values, 1, &err))
+    if (!b64.failed && !value.failed && kc_config_store_write_privileged(d->cs, keys, values, 1, &err))
         KC_WARN(LOGGER, "Writing a new session key: %s", err.msg);
     else if (!b64.failed && !value.failed)
         KC_INFO(LOGGER, "Wrote a new session key");
@@ -688,6 +755,20 @@ static void reconcile(dherder *d) {
         }
         free(job.name);
         json_decref(job.configs);
+    }
+    if (job.fence) {
+        kc_error err;
+        int rc = leader ? fence_zombies(d, job.fence, &err)
+                        : leader_url ? leader_request(d, leader_url, version, "PUT", job.fence, "fence", NULL,
+                                                      "Fencing the earlier task producers of")
+                                     : -1;
+        if (rc && leader) KC_WARN(LOGGER, "Fencing the earlier task producers of %s: %s", job.fence, err.msg);
+        pthread_mutex_lock(&d->lock);
+        local_conn *lc = local_find(d, job.fence);
+        if (lc && rc) lc->fence_after = kc_now_ms() + 2000;
+        pthread_mutex_unlock(&d->lock);
+        if (!rc) wake(d); /* the tasks start once the tasks-fencing record is read */
+        free(job.fence);
     }
     free(leader_url);
 }
@@ -800,7 +881,10 @@ static void start_fn(void *opaque, const kc_work_list *items, const char *leader
     KC_INFO(LOGGER, "Joined generation %d (leader %s): %zu new, %zu assigned in all", generation,
             leader_url ? leader_url : "-", items->len, d->assigned.len);
     __atomic_store_n(&d->joined, 1, __ATOMIC_RELEASE);
+    int leader = is_leader_locked(d);
     pthread_mutex_unlock(&d->lock);
+    if (leader) kc_config_store_claim(d->cs); /* exactly-once: its first write fences an older leader */
+    else kc_config_store_release(d->cs);
     wake(d);
 }
 
@@ -870,12 +954,17 @@ static int put_fn(void *self, const kc_config *raw, kc_target_state initial, int
     if (!value) return kc_error_set(err, KC_ENOMEM, "out of memory");
     char *ckey = NULL, *tkey = NULL, *tval = NULL;
     int rc = asprintf(&ckey, "connector-%s", name) < 0 ? (ckey = NULL, kc_error_set(err, KC_ENOMEM, "out of memory")) : 0;
+    const char *keys[2], *values[2];
+    size_t n = 0;
     if (!rc && !existed && initial != KC_TARGET_STARTED) { /* the target state first, as Connect writes it */
         if (asprintf(&tkey, "target-state-%s", name) < 0) tkey = NULL;
         tval = kc_config_log_target_value(kc_target_name(initial));
-        rc = tkey && tval ? write_one(d, tkey, tval, err) : kc_error_set(err, KC_ENOMEM, "out of memory");
+        if (!tkey || !tval) rc = kc_error_set(err, KC_ENOMEM, "out of memory");
+        keys[n] = tkey, values[n++] = tval;
     }
-    if (!rc) rc = write_one(d, ckey, value, err);
+    keys[n] = ckey, values[n++] = value;
+    if (!rc) rc = kc_config_store_write_privileged(d->cs, keys, values, n, err);
+    if (!rc) rc = kc_config_store_sync(d->cs, 30000, err);
     if (!rc) {
         *created = !existed;
         KC_INFO(LOGGER, "%s connector %s", existed ? "Reconfigured" : "Created", name);
@@ -895,7 +984,8 @@ static int remove_fn(void *self, const char *name, kc_error *err) {
     if (asprintf(&k1, "connector-%s", name) < 0) k1 = NULL;
     if (asprintf(&k2, "target-state-%s", name) < 0) k2 = NULL;
     const char *keys[] = {k1, k2}, *values[] = {NULL, NULL};
-    int rc = k1 && k2 ? kc_config_store_write(d->cs, keys, values, 2, err) : kc_error_set(err, KC_ENOMEM, "out of memory");
+    int rc = k1 && k2 ? kc_config_store_write_privileged(d->cs, keys, values, 2, err)
+                      : kc_error_set(err, KC_ENOMEM, "out of memory");
     if (!rc) rc = kc_config_store_sync(d->cs, 30000, err);
     free(k1);
     free(k2);
@@ -1264,9 +1354,9 @@ static int restart_fn(void *self, const char *name, int include_tasks, int only_
     return KC_OK;
 }
 
-static int put_task_configs_fn(void *self, const char *name, const char *body, size_t body_len, const char *algorithm,
-                               const char *signature, kc_error *err) {
-    dherder *d = self;
+/* An internal request's signature checked (sessioned protocol) as Connect checks it. */
+static int check_signature(dherder *d, const char *body, size_t body_len, const char *algorithm,
+                           const char *signature, kc_error *err) {
     pthread_mutex_lock(&d->lock);
     int16_t version = d->version;
     pthread_mutex_unlock(&d->lock);
@@ -1289,6 +1379,22 @@ static int put_task_configs_fn(void *self, const char *name, const char *body, s
             return kc_error_set(err, KC_EFORBIDDEN, "Internal request contained invalid signature.");
         }
     }
+    return KC_OK;
+}
+
+static int fence_fn(void *self, const char *name, const char *body, size_t body_len, const char *algorithm,
+                    const char *signature, kc_error *err) {
+    dherder *d = self;
+    if (check_signature(d, body, body_len, algorithm, signature, err)) return err->code;
+    if (!exists_fn(d, name)) return kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
+    if (need_leader(d, err)) return err->code;
+    return fence_zombies(d, name, err);
+}
+
+static int put_task_configs_fn(void *self, const char *name, const char *body, size_t body_len, const char *algorithm,
+                               const char *signature, kc_error *err) {
+    dherder *d = self;
+    if (check_signature(d, body, body_len, algorithm, signature, err)) return err->code;
     json_error_t jerr;
     json_t *configs = json_loadb(body ? body : "", body_len, 0, &jerr);
     int rc = KC_OK;
@@ -1357,10 +1463,6 @@ void kc_distributed_config_check(const kc_config *cfg, kc_strlist *problems) {
     if (proto && strcmp(proto, "sessioned") && strcmp(proto, "compatible") && strcmp(proto, "eager"))
         kc_note(problems, "Invalid value %s for configuration connect.protocol: String must be one of: eager, "
                           "compatible, sessioned", proto);
-    const char *eos = kc_config_get(cfg, "exactly.once.source.support");
-    if (eos && !strcmp(eos, "enabled"))
-        kc_note(problems, "Invalid value enabled for configuration exactly.once.source.support: exactly-once "
-                          "sources are not supported in kcd's distributed mode yet (use standalone mode)");
     const char *alg = kc_config_get(cfg, "inter.worker.key.generation.algorithm");
     if (alg && strcmp(alg, KC_SIGNATURE_ALGORITHM))
         kc_note(problems, "Invalid value %s for configuration inter.worker.key.generation.algorithm: kcd makes "
@@ -1390,13 +1492,26 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     kc_herder_impl impl = {d,          free_fn,   put_fn,          remove_fn,         set_target_fn, restart_fn,
                            restart_task_fn, reset_topics_fn, alter_offsets_fn, put_task_configs_fn, list_fn, info_fn,
                            status_fn_rest, config_fn, tasks_fn, task_status_fn, topics_fn, offsets_fn, exists_fn,
-                           ready_fn};
+                           ready_fn, fence_fn};
     d->ss = kc_status_store_open(w, kc_config_get(cfg, "status.storage.topic"),
                                  (int)setting(cfg, "status.storage.partitions", 5),
                                  (int)setting(cfg, "status.storage.replication.factor", 3), err);
     if (d->ss)
         d->cs = kc_config_store_open(w, kc_config_get(cfg, "config.storage.topic"),
                                      (int)setting(cfg, "config.storage.replication.factor", 3), config_changed, d, err);
+    d->group = kc_config_get(cfg, "group.id");
+    d->eos = kc_worker_exactly_once(cfg);
+    const char *support = kc_config_get(cfg, "exactly.once.source.support");
+    if (d->cs && support && (!strcasecmp(support, "enabled") || !strcasecmp(support, "preparing"))) {
+        /* KIP-618: the leader writes its records in transactions of this id */
+        char txid[400];
+        snprintf(txid, sizeof txid, "connect-cluster-%s", d->group);
+        if (kc_config_store_set_privileged_id(d->cs, txid)) {
+            kc_error_set(err, KC_ENOMEM, "out of memory");
+            kc_config_store_close(d->cs);
+            d->cs = NULL;
+        }
+    }
     if (!d->ss || !d->cs) {
         kc_status_store_close(d->ss);
         kc_herder_free(d->h);

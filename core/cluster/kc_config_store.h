@@ -27,6 +27,18 @@ void kc_config_store_read(kc_config_store *s, void (*fn)(void *opaque, const kc_
 /* Writes records (values[i] NULL: a tombstone) and waits for the broker's acknowledgements. */
 int kc_config_store_write(kc_config_store *s, const char *const *keys, const char *const *values, size_t n,
                           kc_error *err);
+/* The leader's writes (connector, task, commit, tasks-fencing, session-key records). With
+ * exactly-once source support (preparing or enabled) Connect writes them in transactions of
+ * "connect-cluster-<group.id>", so that a new leader's first write fences an old one still
+ * writing: kc_config_store_set_privileged_id names that id (NULL: plain writes, as
+ * kc_config_store_write). The transactional producer is made at the first write after
+ * kc_config_store_claim (the worker became leader); once fenced, privileged writes fail until
+ * claimed again, and kc_config_store_release drops it (leadership lost). */
+int kc_config_store_set_privileged_id(kc_config_store *s, const char *transactional_id);
+void kc_config_store_claim(kc_config_store *s);
+void kc_config_store_release(kc_config_store *s);
+int kc_config_store_write_privileged(kc_config_store *s, const char *const *keys, const char *const *values, size_t n,
+                                     kc_error *err);
 /* Stops following and frees the store. */
 void kc_config_store_close(kc_config_store *s);
 

@@ -269,6 +269,49 @@ static int delete_group(const char *bootstrap, const char *group) {
     return rc;
 }
 
+/* A zombie task producer for fencing tests: takes transactional_id, opens a transaction holding
+ * one record "zombie" on topic, then waits until go_file exists and tries to commit. Prints
+ * "committed", or "fenced: <why>" when a newer holder of the id fenced it. */
+static int txn_zombie(const char *bootstrap, const char *txid, const char *topic, const char *go_file) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "transactional.id", txid, err, sizeof err)) {
+        fprintf(stderr, "testkit: %s\n", err);
+        return 2;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "testkit: %s\n", err);
+        return 2;
+    }
+    rd_kafka_error_t *e = rd_kafka_init_transactions(rk, 60000);
+    if (!e) e = rd_kafka_begin_transaction(rk);
+    if (!e && rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE("zombie", 6),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) {
+        fprintf(stderr, "testkit: cannot produce\n");
+        return 2;
+    }
+    if (!e) rd_kafka_flush(rk, 30000);
+    if (e) {
+        fprintf(stderr, "testkit: %s\n", rd_kafka_error_string(e));
+        return 2;
+    }
+    printf("open\n");
+    fflush(stdout);
+    for (int i = 0; i < 1200 && access(go_file, F_OK); i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        rd_kafka_poll(rk, 0);
+    }
+    e = rd_kafka_commit_transaction(rk, 30000);
+    if (e) printf("fenced: %s\n", rd_kafka_error_string(e));
+    else printf("committed\n");
+    if (e) rd_kafka_error_destroy(e);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "create-topic") == 0) return create_topic(argv[2], argv[3], atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "dump") == 0) return dump(argv[2], argv[3], 0);
@@ -280,6 +323,7 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "produce") == 0) return produce_file(argv[2], argv[3], argv[4], 0);
     if (argc == 5 && strcmp(argv[1], "produce-keyed") == 0) return produce_file(argv[2], argv[3], argv[4], 1);
     if (argc == 5 && strcmp(argv[1], "committed") == 0) return committed(argv[2], argv[3], argv[4]);
+    if (argc == 6 && strcmp(argv[1], "txn-zombie") == 0) return txn_zombie(argv[2], argv[3], argv[4], argv[5]);
     fprintf(stderr, "usage: testkit create-topic BOOTSTRAP TOPIC PARTITIONS | dump BOOTSTRAP TOPIC | count BOOTSTRAP TOPIC\n");
     return 2;
 }
