@@ -53,10 +53,10 @@ const char *kc_herder_cluster_id(kc_herder *h) {
     pthread_mutex_lock(&h->lock);
     if (!h->cluster_id) {
         char errstr[256];
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        rd_kafka_conf_set(conf, "bootstrap.servers", h->w->bootstrap, errstr, sizeof errstr);
-        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-        if (!rk) rd_kafka_conf_destroy(conf);
+        kc_error err;
+        rd_kafka_conf_t *conf = kc_kafka_conf(h->w, NULL, "producer.", "", "kcd-cluster-id", &err);
+        rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr) : NULL;
+        if (conf && !rk) rd_kafka_conf_destroy(conf);
         char *id = rk ? rd_kafka_clusterid(rk, 5000) : NULL;
         if (id) {
             h->cluster_id = strdup(id);

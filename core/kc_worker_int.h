@@ -205,7 +205,14 @@ int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
 /* Records that a connector's task used a topic (thread-safe). */
 void kc_connector_track_topic(kc_connector *c, const char *topic);
 
-/* Kafka client configuration for a task: worker overrides, then connector overrides. */
+/* SASL credentials under prefix ("" for the worker's own, "producer." ...): sasl.username and
+ * sasl.password (librdkafka's keys), else the username="..." and password="..." of sasl.jaas.config
+ * (Connect's PlainLoginModule or ScramLoginModule line). Handed over; NULL when not set. */
+void kc_worker_sasl_credentials(const kc_config *cfg, const char *prefix, char **username, char **password);
+
+/* Kafka client configuration: worker overrides, then connector overrides (conn_cfg); with no
+ * conn_cfg, a client of the worker's own, which also takes the worker's security.protocol, ssl.*
+ * and sasl.* keys. */
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err);
 

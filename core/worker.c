@@ -305,12 +305,79 @@ static int java_only(const char *key) {
     return 0;
 }
 
+/* The value of `name="..."` in a JAAS line, its backslash escapes (\" and \\) undone as Java's
+ * tokenizer undoes them; handed over, NULL when absent. */
+static char *jaas_option(const char *jaas, const char *name) {
+    size_t nl = strlen(name);
+    for (const char *p = jaas; (p = strstr(p, name)); p += nl) {
+        int word_start = p == jaas || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
+        const char *q = p + nl;
+        while (*q == ' ') q++;
+        if (!word_start || *q != '=') continue;
+        q++;
+        while (*q == ' ') q++;
+        if (*q != '"') continue;
+        kc_buf v = KC_BUF_INIT;
+        for (q++; *q && *q != '"'; q++) {
+            if (*q == '\\' && q[1]) q++;
+            kc_buf_putc(&v, *q);
+        }
+        kc_buf_putc(&v, '\0');
+        if (*q != '"' || v.failed) {
+            kc_buf_free(&v);
+            return NULL;
+        }
+        return v.data;
+    }
+    return NULL;
+}
+
+void kc_worker_sasl_credentials(const kc_config *cfg, const char *prefix, char **username, char **password) {
+    char key[128];
+    snprintf(key, sizeof key, "%ssasl.username", prefix);
+    const char *u = kc_config_get(cfg, key);
+    snprintf(key, sizeof key, "%ssasl.password", prefix);
+    const char *pw = kc_config_get(cfg, key);
+    snprintf(key, sizeof key, "%ssasl.jaas.config", prefix);
+    const char *jaas = kc_config_get(cfg, key);
+    *username = u ? strdup(u) : jaas ? jaas_option(jaas, "username") : NULL;
+    *password = pw ? strdup(pw) : jaas ? jaas_option(jaas, "password") : NULL;
+}
+
+/* The worker's own Kafka security settings, Connect's top-level security.protocol, ssl.* and
+ * sasl.* keys, under librdkafka's names: for the clients the worker makes for itself (internal
+ * topics, topic creation); task clients take producer.* / consumer.* as Connect's do. */
+static int worker_security(rd_kafka_conf_t *conf, const kc_config *cfg, kc_error *err) {
+    static const char *const keys[] = {"security.protocol", "sasl.mechanism", "ssl.ca.location",
+                                       "ssl.certificate.location", "ssl.key.location", "ssl.key.password", NULL};
+    int rc = KC_OK;
+    for (const char *const *k = keys; *k && !rc; k++)
+        if (kc_config_get(cfg, *k)) rc = conf_set(conf, *k, kc_config_get(cfg, *k), err);
+    const char *ident = kc_config_get(cfg, "ssl.endpoint.identification.algorithm");
+    if (!rc && ident) rc = conf_set(conf, "ssl.endpoint.identification.algorithm", *ident ? ident : "none", err);
+    char *user = NULL, *password = NULL;
+    kc_worker_sasl_credentials(cfg, "", &user, &password);
+    const char *mech = kc_config_get(cfg, "sasl.mechanism");
+    static int warned;
+    if (mech && !strncmp(mech, "SCRAM", 5) && rd_kafka_version() < 0x020601ff &&
+        !__atomic_exchange_n(&warned, 1, __ATOMIC_ACQ_REL))
+        KC_WARN("Worker", "librdkafka %s cannot authenticate with %s to Kafka 4.x brokers (its client-final "
+                          "message repeats the nonce, librdkafka#4895, fixed in 2.6.1); Kafka 3.x brokers accept it",
+                rd_kafka_version_str(), mech);
+    if (!rc && user) rc = conf_set(conf, "sasl.username", user, err);
+    if (!rc && password) rc = conf_set(conf, "sasl.password", password, err);
+    free(user);
+    free(password);
+    return rc;
+}
+
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int producer = strcmp(worker_prefix, "producer.") == 0;
     int rc = conf_set(conf, "bootstrap.servers", w->bootstrap, err);
     if (!rc) rc = conf_set(conf, "client.id", client_id, err);
+    if (!rc && !conn_cfg) rc = worker_security(conf, &w->config, err);
     if (producer) {
         /* Connect's defaults for source task producers: nothing lost, order kept */
         if (!rc) rc = conf_set(conf, "acks", "all", err);
@@ -347,6 +414,15 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
             if (strncmp(k, prefixes[l], pl) != 0 || !k[pl]) continue;
             if (java_only(k + pl)) {
                 KC_DEBUG("Worker", "ignoring Java client setting %s", k);
+                continue;
+            }
+            if (!strcmp(k + pl, "sasl.jaas.config")) { /* Java's credentials line: librdkafka's two keys */
+                char *user = jaas_option(layers[l]->items[i].value, "username");
+                char *password = jaas_option(layers[l]->items[i].value, "password");
+                if (user) rc = conf_set(conf, "sasl.username", user, err);
+                if (!rc && password) rc = conf_set(conf, "sasl.password", password, err);
+                free(user);
+                free(password);
                 continue;
             }
             rc = conf_set(conf, k + pl, layers[l]->items[i].value, err);

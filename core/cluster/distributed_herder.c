@@ -1455,10 +1455,33 @@ void kc_distributed_config_check(const kc_config *cfg, kc_strlist *problems) {
     for (const char *const *k = required; *k; k++)
         if (!kc_config_get(cfg, *k) || !*kc_config_get(cfg, *k))
             kc_note(problems, "Missing required configuration \"%s\" which has no default value.", *k);
+    /* what the group client speaks (kc_group.h); the librdkafka clients take the same keys */
     const char *sp = kc_config_get(cfg, "security.protocol");
-    if (sp && strcasecmp(sp, "PLAINTEXT"))
-        kc_note(problems, "Invalid value %s for configuration security.protocol: kcd's group client speaks "
-                          "PLAINTEXT only so far in distributed mode (SSL and SASL are to come)", sp);
+    if (sp && strcasecmp(sp, "PLAINTEXT") && strcasecmp(sp, "SSL") && strcasecmp(sp, "SASL_PLAINTEXT") &&
+        strcasecmp(sp, "SASL_SSL"))
+        kc_note(problems, "Invalid value %s for configuration security.protocol: String must be one of: PLAINTEXT, "
+                          "SSL, SASL_PLAINTEXT, SASL_SSL", sp);
+    if (sp && !strncasecmp(sp, "SASL_", 5)) {
+        const char *mech = kc_config_get(cfg, "sasl.mechanism");
+        if (!mech) mech = "GSSAPI"; /* Connect's default */
+        if (strcmp(mech, "PLAIN") && strcmp(mech, "SCRAM-SHA-256") && strcmp(mech, "SCRAM-SHA-512"))
+            kc_note(problems, "Invalid value %s for configuration sasl.mechanism: kcd's group client speaks PLAIN, "
+                              "SCRAM-SHA-256 and SCRAM-SHA-512", mech);
+        char *user = NULL, *password = NULL;
+        kc_worker_sasl_credentials(cfg, "", &user, &password);
+        if (!user || !password)
+            kc_note(problems, "Missing SASL credentials for security.protocol %s: set sasl.jaas.config (a "
+                              "PlainLoginModule or ScramLoginModule line with username and password) or "
+                              "sasl.username and sasl.password", sp);
+        free(user);
+        free(password);
+    }
+    static const char *const java_stores[] = {"ssl.truststore.location", "ssl.keystore.location", NULL};
+    for (const char *const *k = java_stores; *k; k++)
+        if (kc_config_get(cfg, *k))
+            kc_note(problems, "Invalid value %s for configuration %s: kcd reads PEM files, not Java key stores: give "
+                              "the CA certificates in ssl.ca.location and a client certificate in "
+                              "ssl.certificate.location and ssl.key.location", kc_config_get(cfg, *k), *k);
     const char *proto = kc_config_get(cfg, "connect.protocol");
     if (proto && strcmp(proto, "sessioned") && strcmp(proto, "compatible") && strcmp(proto, "eager"))
         kc_note(problems, "Invalid value %s for configuration connect.protocol: String must be one of: eager, "
@@ -1530,6 +1553,22 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
         .rebalance_timeout_ms = (int32_t)setting(cfg, "rebalance.timeout.ms", 60000),
         .request_timeout_ms = (int32_t)setting(cfg, "request.timeout.ms", 40000),
     };
+    const char *sp = kc_config_get(cfg, "security.protocol");
+    const char *ident = kc_config_get(cfg, "ssl.endpoint.identification.algorithm");
+    char *sasl_user = NULL, *sasl_password = NULL;
+    if (sp && !strncasecmp(sp, "SASL_", 5)) kc_worker_sasl_credentials(cfg, "", &sasl_user, &sasl_password);
+    gc.security = (kc_group_security){
+        .tls = sp && (!strcasecmp(sp, "SSL") || !strcasecmp(sp, "SASL_SSL")),
+        .ca_location = kc_config_get(cfg, "ssl.ca.location"),
+        .certificate_location = kc_config_get(cfg, "ssl.certificate.location"),
+        .key_location = kc_config_get(cfg, "ssl.key.location"),
+        .key_password = kc_config_get(cfg, "ssl.key.password"),
+        .verify_certificate = 1,
+        .verify_hostname = !ident || !strcasecmp(ident, "https"),
+        .sasl_mechanism = sasl_user ? kc_config_get(cfg, "sasl.mechanism") : NULL,
+        .sasl_username = sasl_user,
+        .sasl_password = sasl_password,
+    };
     const char *proto = kc_config_get(cfg, "connect.protocol");
     kc_member_callbacks cb = {snapshot_fn, config_offset_fn, catch_up_fn, stop_fn, start_fn, session_fn};
     __atomic_store_n(&w->lease_until_ms, 1, __ATOMIC_RELEASE); /* nothing is written before the first join */
@@ -1539,6 +1578,9 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     kc_member *m = kc_member_start(&gc, proto ? proto : "sessioned", d->url,
                                    (int32_t)setting(cfg, "heartbeat.interval.ms", 3000), &cb, d, err);
     __atomic_store_n(&d->m, m, __ATOMIC_RELEASE);
+    free(sasl_user); /* copied by the group client */
+    if (sasl_password) explicit_bzero(sasl_password, strlen(sasl_password));
+    free(sasl_password);
     if (!m || !d->thread_started) {
         if (!d->thread_started) kc_error_set(err, KC_EFATAL, "cannot start the herder's thread");
         kc_herder_free(d->h); /* frees d through free_fn */

@@ -8,13 +8,15 @@
 
 #include "kc_wire.h"
 
-/* the versions this client sends */
+/* the versions this client sends (the group's, checked against ApiVersions; SASL's every broker
+ * since 1.0 serves) */
 static const struct {
     int16_t key, version;
 } used[] = {{KC_API_VERSIONS, 0},   {KC_API_FIND_COORDINATOR, 2}, {KC_API_JOIN_GROUP, 5},
             {KC_API_SYNC_GROUP, 3}, {KC_API_HEARTBEAT, 3},         {KC_API_LEAVE_GROUP, 1}};
 
 static int16_t version_of(int16_t key) {
+    if (key == KC_API_SASL_HANDSHAKE || key == KC_API_SASL_AUTHENTICATE) return 1;
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
         if (used[i].key == key) return used[i].version;
     return 0;
@@ -33,7 +35,10 @@ const char *kc_kafka_error_name(int16_t code) {
     case 26: return "INVALID_SESSION_TIMEOUT";
     case 27: return "REBALANCE_IN_PROGRESS";
     case 30: return "GROUP_AUTHORIZATION_FAILED";
+    case 33: return "UNSUPPORTED_SASL_MECHANISM";
+    case 34: return "ILLEGAL_SASL_STATE";
     case 35: return "UNSUPPORTED_VERSION";
+    case 58: return "SASL_AUTHENTICATION_FAILED";
     case 79: return "MEMBER_ID_REQUIRED";
     case 81: return "GROUP_MAX_SIZE_REACHED";
     case 82: return "FENCED_INSTANCE_ID";
@@ -112,6 +117,18 @@ void kc_group_req_leave(kc_buf *b, int32_t corr, const char *client, const char 
     size_t at = header(b, KC_API_LEAVE_GROUP, corr, client);
     kc_wire_str(b, group);
     kc_wire_str(b, member_id);
+    finish(b, at);
+}
+
+void kc_group_req_sasl_handshake(kc_buf *b, int32_t corr, const char *client, const char *mechanism) {
+    size_t at = header(b, KC_API_SASL_HANDSHAKE, corr, client);
+    kc_wire_str(b, mechanism);
+    finish(b, at);
+}
+
+void kc_group_req_sasl_authenticate(kc_buf *b, int32_t corr, const char *client, const void *auth, size_t len) {
+    size_t at = header(b, KC_API_SASL_AUTHENTICATE, corr, client);
+    kc_wire_bytes(b, auth ? auth : "", len);
     finish(b, at);
 }
 
@@ -235,4 +252,50 @@ int kc_group_resp_error_only(const void *data, size_t len, int32_t corr, int16_t
     kc_wire_get_i32(&r);
     *error = kc_wire_get_i16(&r);
     return r.bad ? -1 : 0;
+}
+
+int kc_group_resp_sasl_handshake(const void *data, size_t len, int32_t corr, int16_t *error, char **mechanisms) {
+    kc_wire_reader r = kc_wire_reader_of(data, len);
+    *mechanisms = NULL;
+    if (start(&r, corr)) return -1;
+    *error = kc_wire_get_i16(&r);
+    int32_t n = kc_wire_get_count(&r, 2);
+    kc_buf list = KC_BUF_INIT;
+    for (int32_t i = 0; i < n && !r.bad; i++) {
+        size_t ml;
+        const char *m = kc_wire_get_str(&r, &ml);
+        if (!m) r.bad = 1;
+        else kc_buf_printf(&list, "%s%.*s", i ? "," : "", (int)ml, m);
+    }
+    kc_buf_putc(&list, '\0');
+    if (r.bad || list.failed) {
+        kc_buf_free(&list);
+        return -1;
+    }
+    *mechanisms = (char *)list.data; /* handed over */
+    return 0;
+}
+
+int kc_group_resp_sasl_authenticate(const void *data, size_t len, int32_t corr, int16_t *error, char **message,
+                                    uint8_t **auth, size_t *auth_len) {
+    kc_wire_reader r = kc_wire_reader_of(data, len);
+    *message = NULL, *auth = NULL, *auth_len = 0;
+    if (start(&r, corr)) return -1;
+    *error = kc_wire_get_i16(&r);
+    *message = kc_wire_get_strdup(&r);
+    size_t n;
+    const uint8_t *a = kc_wire_get_bytes(&r, &n);
+    kc_wire_get_i64(&r); /* session lifetime: re-authentication (KIP-368) is not done */
+    if (!r.bad && a) {
+        *auth = malloc(n + 1); /* NUL-terminated: SCRAM messages are text */
+        if (*auth) memcpy(*auth, a, n), (*auth)[n] = 0, *auth_len = n;
+        else r.bad = 1;
+    }
+    if (r.bad) {
+        free(*message);
+        free(*auth);
+        *message = NULL, *auth = NULL, *auth_len = 0;
+        return -1;
+    }
+    return 0;
 }

@@ -2,8 +2,8 @@
  * "connect"): one blocking TCP connection to the group coordinator, one request in flight.
  * librdkafka cannot run such a member (its groups are protocol type "consumer" with its own
  * assignors), so kcd speaks the six requests itself; everything else stays on librdkafka.
- * Plaintext only for now (TLS and SASL are to come): whoever uses it must refuse a worker whose
- * security.protocol is another.
+ * Plaintext or TLS (OpenSSL), with SASL PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 on top; the worker
+ * refuses any other security setting at start (kc_group_security_from_config).
  *
  * Calls return 0, a positive Kafka error code the broker answered (kc_group_codec.h: the caller
  * decides: rejoin, rediscover, give up), or a negative kc_error code with `err` filled (the
@@ -17,6 +17,18 @@
 #include <kc/kc_error.h>
 #include "kc_group_codec.h"
 
+/* How to reach the brokers: the worker's security.protocol, ssl.* and sasl.* keys, as its
+ * librdkafka clients take them. Strings are copied by kc_group_new. */
+typedef struct kc_group_security {
+    int tls;                    /* security.protocol SSL or SASL_SSL */
+    const char *ca_location;    /* ssl.ca.location: PEM file or directory; NULL: the system's CAs */
+    const char *certificate_location, *key_location, *key_password; /* a client certificate (mutual TLS) */
+    int verify_certificate;     /* enable.ssl.certificate.verification (default true) */
+    int verify_hostname;        /* ssl.endpoint.identification.algorithm=https (default) */
+    const char *sasl_mechanism; /* NULL: no SASL; else PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 */
+    const char *sasl_username, *sasl_password;
+} kc_group_security;
+
 typedef struct kc_group_conf {
     const char *bootstrap;     /* bootstrap.servers: host:port[,host:port...] */
     const char *group_id;
@@ -24,6 +36,7 @@ typedef struct kc_group_conf {
     const char *protocol_type; /* "connect" */
     int32_t session_timeout_ms, rebalance_timeout_ms;
     int32_t request_timeout_ms; /* any request but JoinGroup (which may wait a rebalance out) */
+    kc_group_security security;
 } kc_group_conf;
 
 typedef struct kc_group kc_group;

@@ -13,7 +13,7 @@
 
 enum {
     KC_API_JOIN_GROUP = 11, KC_API_HEARTBEAT = 12, KC_API_LEAVE_GROUP = 13, KC_API_SYNC_GROUP = 14,
-    KC_API_FIND_COORDINATOR = 10, KC_API_VERSIONS = 18
+    KC_API_FIND_COORDINATOR = 10, KC_API_VERSIONS = 18, KC_API_SASL_HANDSHAKE = 17, KC_API_SASL_AUTHENTICATE = 36
 };
 
 /* Kafka error codes the group client acts on */
@@ -68,6 +68,9 @@ void kc_group_req_sync(kc_buf *b, int32_t corr, const char *client, const char *
 void kc_group_req_heartbeat(kc_buf *b, int32_t corr, const char *client, const char *group, int32_t generation,
                             const char *member_id);
 void kc_group_req_leave(kc_buf *b, int32_t corr, const char *client, const char *group, const char *member_id);
+/* SASL (SaslHandshake v1, then SaslAuthenticate v1 frames carrying the mechanism's messages) */
+void kc_group_req_sasl_handshake(kc_buf *b, int32_t corr, const char *client, const char *mechanism);
+void kc_group_req_sasl_authenticate(kc_buf *b, int32_t corr, const char *client, const void *auth, size_t len);
 
 /* Response decoders: the bytes after the size prefix (correlation id first). 0, or -1 when the
  * bytes are not that response (nothing to free then). `corr` is checked against the request's. */
@@ -83,5 +86,11 @@ int kc_group_resp_sync(const void *data, size_t len, int32_t corr, int16_t *erro
                        size_t *assignment_len);
 /* Heartbeat and LeaveGroup answer the same shape: throttle time and an error code. */
 int kc_group_resp_error_only(const void *data, size_t len, int32_t corr, int16_t *error);
+/* *mechanisms: the broker's enabled mechanisms, comma-separated (handed over). */
+int kc_group_resp_sasl_handshake(const void *data, size_t len, int32_t corr, int16_t *error, char **mechanisms);
+/* *message (NULL when none) and *auth (NUL-terminated after auth_len bytes, NULL when none)
+ * handed over. */
+int kc_group_resp_sasl_authenticate(const void *data, size_t len, int32_t corr, int16_t *error, char **message,
+                                    uint8_t **auth, size_t *auth_len);
 
 #endif

@@ -1,8 +1,10 @@
 /* core/cluster's decoders on any bytes: the group client's responses (a broker sends them),
  * Connect's member metadata and assignments (another member), the config and status topics'
- * records (anyone who can write those topics): no crash, no read past the input, no leak; an
- * assignment that decodes encodes again and decodes to the same. The first byte picks the
- * decoder; for a record, a NUL splits key and value (none: a tombstone). */
+ * records (anyone who can write those topics), the SASL answers and SCRAM's server messages (a
+ * broker, before it proved anything): no crash, no read past the input, no leak; an assignment
+ * that decodes encodes again and decodes to the same. The first byte picks the decoder; for a
+ * record, a NUL splits key and value (none: a tombstone); for SCRAM, the server-first and
+ * server-final messages. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "kc_config_log.h"
 #include "kc_connect_protocol.h"
 #include "kc_group_codec.h"
+#include "kc_sasl_scram.h"
 #include "kc_status_log.h"
 
 static void same_assignment(const kc_connect_assignment *a, const kc_connect_assignment *b) {
@@ -22,7 +25,7 @@ static void same_assignment(const kc_connect_assignment *a, const kc_connect_ass
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!size) return 0;
-    uint8_t which = data[0] % 9;
+    uint8_t which = data[0] % 12;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     /* an exact-size copy: ASan flags any read past the end */
@@ -69,6 +72,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             kc_connect_assignment_clear(&as);
         }
         break;
+    case 9: {
+        char *mechs = NULL;
+        kc_group_resp_sasl_handshake(copy, n, 1, &error, &mechs);
+        free(mechs);
+        break;
+    }
+    case 10: {
+        char *message = NULL;
+        uint8_t *auth = NULL;
+        size_t al = 0;
+        kc_group_resp_sasl_authenticate(copy, n, 1, &error, &message, &auth, &al);
+        free(message);
+        free(auth);
+        break;
+    }
+    case 11: {
+        /* the client nonce is "abc": a server-first starting r=abc gets as far as the proof */
+        const uint8_t *nul = memchr(copy, 0, n);
+        size_t fl = nul ? (size_t)(nul - copy) : n;
+        kc_scram sc;
+        kc_error err;
+        char *first = NULL, *final = NULL;
+        if (kc_scram_start(&sc, "SCRAM-SHA-256", "u", "abc", &first, &err) == KC_OK &&
+            kc_scram_final(&sc, "pw", (const char *)copy, fl, &final, &err) == KC_OK && nul)
+            kc_scram_verify(&sc, (const char *)nul + 1, n - fl - 1, &err);
+        free(first);
+        free(final);
+        kc_scram_clear(&sc);
+        break;
+    }
     case 7:
     case 8: {
         /* a few records in a row: key NUL value, records separated by a 0xff byte */

@@ -7,7 +7,8 @@
  *   holds GENERATION ITEM...          (ITEM is connector/task, task -1 the connector itself)
  *   revoked GENERATION ITEM...        (GENERATION: the one before the assignment that revoked them)
  *
- * SIGTERM: LeaveGroup, exit 0. Usage: group_member BOOTSTRAP GROUP URL CONNECTOR:TASKS[,...] */
+ * SIGTERM: LeaveGroup, exit 0. Usage: group_member BOOTSTRAP GROUP URL CONNECTOR:TASKS[,...]
+ * (TLS and SASL from the GM_* environment variables below). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -90,6 +91,14 @@ int main(int argc, char **argv) {
     kc_group_conf conf = {.bootstrap = argv[1], .group_id = argv[2], .client_id = "kcd-test-group-member",
                           .protocol_type = KC_CONNECT_PROTOCOL_TYPE, .session_timeout_ms = 6000,
                           .rebalance_timeout_ms = 20000, .request_timeout_ms = 10000};
+    /* the group client's security, for the security tests: GM_TLS=1, GM_CA (PEM), GM_SASL_MECHANISM,
+     * GM_SASL_USERNAME, GM_SASL_PASSWORD */
+    conf.security.tls = getenv("GM_TLS") && !strcmp(getenv("GM_TLS"), "1");
+    conf.security.ca_location = getenv("GM_CA");
+    conf.security.verify_certificate = conf.security.verify_hostname = 1;
+    conf.security.sasl_mechanism = getenv("GM_SASL_MECHANISM");
+    conf.security.sasl_username = getenv("GM_SASL_USERNAME");
+    conf.security.sasl_password = getenv("GM_SASL_PASSWORD");
     kc_member_callbacks cb = {snapshot, config_offset, catch_up, on_stop, on_start, NULL};
     kc_error err = {0};
     /* connect.protocol=sessioned: sessioned, compatible and eager offered, as Connect offers them */

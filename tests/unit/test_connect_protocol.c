@@ -13,6 +13,7 @@
 #include "kc_connect_protocol.h"
 #include "kc_group_codec.h"
 #include "kc_request_signature.h"
+#include "kc_sasl_scram.h"
 #include "kc_wire.h"
 
 static void hex_equal(const kc_buf *b, const char *hex) {
@@ -403,6 +404,101 @@ static void test_request_signature(void **st) {
     assert_memory_not_equal(a, b, sizeof a);
 }
 
+/* RFC 7677 section 3's exchange, byte for byte: user "user", password "pencil". */
+static void test_scram_sha256_rfc7677(void **st) {
+    (void)st;
+    kc_scram s;
+    kc_error err;
+    char *first = NULL, *final = NULL;
+    assert_int_equal(kc_scram_start(&s, "SCRAM-SHA-256", "user", "rOprNGfwEbeRWgbNEkqO", &first, &err), KC_OK);
+    assert_string_equal(first, "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+    const char *server_first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    assert_int_equal(kc_scram_final(&s, "pencil", server_first, strlen(server_first), &final, &err), KC_OK);
+    assert_string_equal(final, "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                               "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+    const char *server_final = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    assert_int_equal(kc_scram_verify(&s, server_final, strlen(server_final), &err), KC_OK);
+    /* a server that does not know the password cannot prove it */
+    const char *forged = "v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    assert_int_equal(kc_scram_verify(&s, forged, strlen(forged), &err), KC_EINVAL);
+    assert_non_null(strstr(err.msg, "does not prove"));
+    assert_int_equal(kc_scram_verify(&s, "e=invalid-proof", 15, &err), KC_EINVAL);
+    assert_non_null(strstr(err.msg, "invalid-proof"));
+    free(first);
+    free(final);
+    kc_scram_clear(&s);
+}
+
+/* Server-first messages that are not for this exchange are refused, naming why. */
+static void test_scram_bad_server_first(void **st) {
+    (void)st;
+    static const struct {
+        const char *msg, *why;
+    } bad[] = {
+        {"r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "nonce"},
+        {"r=abcXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "nonce"}, /* does not extend "abcdef" */
+        {"r=abcdefXYZ,i=4096", "salt"},
+        {"r=abcdefXYZ,s=!!!,i=4096", "salt"},
+        {"r=abcdefXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=0", "iteration"},
+        {"r=abcdefXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999", "iteration"},
+        {"r=abcdefXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==", "iteration"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kc_scram s;
+        kc_error err;
+        char *first = NULL, *final = NULL;
+        assert_int_equal(kc_scram_start(&s, "SCRAM-SHA-512", "a=b,c", "abcdef", &first, &err), KC_OK);
+        assert_string_equal(first, "n,,n=a=3Db=2Cc,r=abcdef"); /* RFC 5802's escapes */
+        assert_int_equal(kc_scram_final(&s, "pw", bad[i].msg, strlen(bad[i].msg), &final, &err), KC_EINVAL);
+        assert_null(final);
+        assert_non_null(strstr(err.msg, bad[i].why));
+        free(first);
+        kc_scram_clear(&s);
+    }
+    kc_scram s;
+    kc_error err;
+    char *first = NULL;
+    assert_int_equal(kc_scram_start(&s, "GSSAPI", "u", NULL, &first, &err), KC_EINVAL);
+}
+
+/* SaslHandshake v1 and SaslAuthenticate v1 frames, and their answers decoded. */
+static void test_sasl_frames(void **st) {
+    (void)st;
+    kc_buf b = KC_BUF_INIT;
+    kc_group_req_sasl_handshake(&b, 7, "c", "PLAIN");
+    /* size 18 | key 17 v1 | corr 7 | client "c" | "PLAIN" */
+    hex_equal(&b, "00000012" "0011" "0001" "00000007" "000163" "0005504c41494e");
+    kc_buf_free(&b);
+    kc_group_req_sasl_authenticate(&b, 8, "c", "\0u\0p", 4);
+    hex_equal(&b, "00000013" "0024" "0001" "00000008" "000163" "00000004" "00750070");
+    kc_buf_free(&b);
+    /* handshake answer: corr 7, UNSUPPORTED_SASL_MECHANISM, [PLAIN, SCRAM-SHA-512] */
+    static const uint8_t hs[] = {0, 0, 0, 7, 0, 33, 0, 0, 0, 2, 0, 5, 'P', 'L', 'A', 'I', 'N',
+                                 0, 13, 'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '5', '1', '2'};
+    int16_t error = 0;
+    char *mechs = NULL;
+    assert_int_equal(kc_group_resp_sasl_handshake(hs, sizeof hs, 7, &error, &mechs), 0);
+    assert_int_equal(error, 33);
+    assert_string_equal(mechs, "PLAIN,SCRAM-SHA-512");
+    free(mechs);
+    assert_int_equal(kc_group_resp_sasl_handshake(hs, sizeof hs - 1, 7, &error, &mechs), -1);
+    /* authenticate answer: corr 8, error 58 "bad", auth bytes "xy", session lifetime 0 */
+    static const uint8_t au[] = {0, 0, 0, 8, 0, 58, 0, 3, 'b', 'a', 'd', 0, 0, 0, 2, 'x', 'y', 0, 0, 0, 0, 0, 0, 0, 0};
+    char *message = NULL;
+    uint8_t *auth = NULL;
+    size_t alen = 0;
+    assert_int_equal(kc_group_resp_sasl_authenticate(au, sizeof au, 8, &error, &message, &auth, &alen), 0);
+    assert_int_equal(error, 58);
+    assert_string_equal(message, "bad");
+    assert_int_equal(alen, 2);
+    assert_string_equal((char *)auth, "xy");
+    free(message);
+    free(auth);
+    assert_int_equal(kc_group_resp_sasl_authenticate(au, sizeof au - 1, 8, &error, &message, &auth, &alen), -1);
+    assert_null(message);
+    assert_null(auth);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metadata_bytes),
@@ -419,6 +515,9 @@ int main(void) {
         cmocka_unit_test(test_heartbeat_frame),
         cmocka_unit_test(test_join_response_decoded),
         cmocka_unit_test(test_request_signature),
+        cmocka_unit_test(test_scram_sha256_rfc7677),
+        cmocka_unit_test(test_scram_bad_server_first),
+        cmocka_unit_test(test_sasl_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
