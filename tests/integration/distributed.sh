@@ -81,16 +81,16 @@ wait_unique_lines() { # wait_unique_lines WANT SECONDS
 }
 
 # ---- what distributed mode cannot run is refused at start, each key named --------------------
-printf 'bootstrap.servers=%s\nsecurity.protocol=SASL_SSL\nexactly.once.source.support=enabled\nplugin.path=%s\n' \
+printf 'bootstrap.servers=%s\nsecurity.protocol=SASL_SSL\nsasl.mechanism=GSSAPI\nplugin.path=%s\n' \
   "$BOOTSTRAP" "$PLUGINS" >"$WORK/bad.properties"
 rc=0
 "$KCD" distributed "$WORK/bad.properties" >"$WORK/bad.out" 2>&1 || rc=$?
-[ "$rc" = 2 ] || fail "a worker config without group.id, with SASL_SSL and EOS: exit $rc"
+[ "$rc" = 2 ] || fail "a worker config without group.id, with SASL GSSAPI: exit $rc"
 for want in '"group.id"' '"config.storage.topic"' '"offset.storage.topic"' '"status.storage.topic"' \
-  'value SASL_SSL for configuration security.protocol' 'value enabled for configuration exactly.once.source.support'; do
+  'value GSSAPI for configuration sasl.mechanism' 'Missing SASL credentials'; do
   grep -qF "$want" "$WORK/bad.out" || fail "not named: $want in $(cat "$WORK/bad.out")"
 done
-pass "refused at start, each named: $(wc -l <"$WORK/bad.out") problems (missing group.id and topics, security.protocol, exactly.once.source.support)"
+pass "refused at start, each named: $(wc -l <"$WORK/bad.out") problems (missing group.id and topics, sasl.mechanism, SASL credentials)"
 
 # ---- three workers; connectors created through a follower -----------------------------------
 seq 1 200000 >"$WORK/in.txt"
