@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "kc_buf.h"
 #include "kc_distributed.h"
 #include "kc_herder.h"
 #include "kc_log.h"
@@ -75,7 +76,15 @@ static int cmd_plugins(int argc, char **argv) {
     if (config_of) {
         const kc_plugin *p = kc_registry_find(&w.registry, config_of, 0);
         if (p) print_config_table(p->desc);
-        else fprintf(stderr, "kcd: no plugin named %s\n", config_of);
+        else { /* the names that hold what was asked ("pcap": pcap-source) */
+            kc_buf like = KC_BUF_INIT;
+            for (size_t i = 0; i < w.registry.len; i++)
+                if (strcasestr(w.registry.items[i].desc->name, config_of))
+                    kc_buf_printf(&like, "%s%s", like.len ? ", " : "", w.registry.items[i].desc->name);
+            fprintf(stderr, "kcd: no plugin named %s%s%s (kcd plugins lists them all)\n", config_of,
+                    like.len ? "; did you mean " : "", like.len ? like.data : "");
+            kc_buf_free(&like);
+        }
         int rc = p ? 0 : 2;
         kc_strlist_free(&problems);
         kc_worker_free(&w);
@@ -317,6 +326,10 @@ int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return EXIT_CONFIG;
+    }
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) && strcmp(argv[1], "apply")) {
+        usage(stdout); /* help asked for is an answer, not an error */
+        return 0;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: REST forwarding and apply use it */
     if (strcmp(argv[1], "standalone") == 0 || strcmp(argv[1], "distributed") == 0) {

@@ -268,11 +268,43 @@ static int has_prefix(const char *key, const char *const *prefixes) {
     return 0;
 }
 
+/* 1 when b is a one edit away from a (a letter added, dropped, changed, or two swapped). */
+static int one_edit(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > lb) {
+        const char *t = a;
+        a = b, b = t;
+        size_t tl = la;
+        la = lb, lb = tl;
+    }
+    if (lb - la > 1) return 0;
+    size_t i = 0;
+    while (i < la && a[i] == b[i]) i++;
+    if (i == la) return lb == la + 1; /* equal strings are no edit apart */
+    if (la == lb) /* changed, or swapped with the next */
+        return !strcmp(a + i + 1, b + i + 1) ||
+               (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2));
+    return !strcmp(a + i, b + i + 1); /* b has one more letter */
+}
+
 int kc_worker_config_check(kc_config *cfg, kc_strlist *problems, kc_strlist *warnings) {
+    if (kc_config_get(cfg, "connector.class")) { /* its dozen unknown keys would say nothing useful */
+        kc_note(problems, "this is a connector config (it sets connector.class), not a worker config: give the "
+                          "worker's file first, e.g. kcd standalone worker.properties connector.properties");
+        return 1;
+    }
     size_t n = kc_config_validate(kc_worker_config_defs, "", cfg, problems, warnings);
     for (size_t i = 0; i < cfg->len; i++) {
         const char *k = cfg->items[i].key;
-        if (!kc_config_def_find(kc_worker_config_defs, k) && !has_prefix(k, worker_prefixes))
+        if (kc_config_def_find(kc_worker_config_defs, k) || has_prefix(k, worker_prefixes)) continue;
+        /* a typo of a known key would leave that key at its default unnoticed (bootstrap.server: the
+         * embedded broker, data not kept): refused; anything else Connect ignores, so kcd warns */
+        const char *meant = NULL;
+        for (const kc_config_def *d = kc_worker_config_defs; d->name && !meant; d++)
+            if (one_edit(k, d->name)) meant = d->name;
+        if (meant)
+            kc_note(problems, "Unknown worker configuration '%s': did you mean '%s'?", k, meant), n++;
+        else
             kc_note(warnings, "The configuration '%s' was supplied but isn't a known config.", k);
     }
     return (int)n;
@@ -749,6 +781,8 @@ int kc_connector_file_load(const char *path, kc_config *out, kc_error *err) {
     if (n < 5 || strcmp(path + n - 5, ".json") != 0) return kc_props_load(path, out, err);
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
+    if (!root && jerr.line < 0) /* not read at all: jansson's text names the file and why */
+        return kc_error_set(err, KC_EINVAL, "%s: %s", path, jerr.text);
     if (!root) return kc_error_set(err, KC_EINVAL, "%s: invalid JSON: %s at line %d column %d", path, jerr.text,
                                    jerr.line, jerr.column);
     int rc;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "kc_buf.h"
+#include "kc_commit.h"
 #include "kc_log.h"
 
 #define LOGGER "RestServer"
@@ -553,7 +554,7 @@ static int dispatch(kc_herder *h, rest_call *c, char *path) {
     if (nseg == 0) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
         const char *cluster = kc_herder_cluster_id(h);
-        return send_json(c, 200, json_pack("{s:s, s:s, s:o}", "version", KC_VERSION_STRING, "commit", "kcd",
+        return send_json(c, 200, json_pack("{s:s, s:s, s:o}", "version", KC_VERSION_STRING, "commit", KC_COMMIT,
                                            "kafka_cluster_id", cluster ? json_string(cluster) : json_null()),
                          NULL);
     }

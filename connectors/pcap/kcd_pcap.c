@@ -8,6 +8,7 @@
  * --manuf defaults to Debian's /usr/share/wireshark/manuf and --wka to the wka file beside it,
  * when present (the tables tshark 4.0 resolves names with). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,14 @@ int main(int argc, char **argv) {
     const char *fields_arg = PCAP_DEFAULT_FIELDS, *manuf = NULL, *wka = NULL, *ethers = NULL;
     pcap_format format = PCAP_FORMAT_TSHARK3;
     int first_file = 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { /* asked for: stdout, success */
+            fputs(USAGE, stdout);
+            fputs("Decodes capture files (pcap, pcapng; 802.11 with radiotap) into one JSON record per frame, the "
+                  "fields tshark prints.\n",
+                  stdout);
+            return 0;
+        }
     while (first_file < argc && !strncmp(argv[first_file], "--", 2)) { /* --option value pairs */
         const char *opt = argv[first_file], *val = first_file + 1 < argc ? argv[first_file + 1] : NULL;
         if (!val) break;
@@ -67,8 +76,15 @@ int main(int argc, char **argv) {
     pcap_values values = {0};
     for (int i = first_file; i < argc; i++) {
         char errbuf[PCAP_ERRBUF_SIZE];
-        pcap_t *pc = pcap_open_offline_with_tstamp_precision(argv[i], PCAP_TSTAMP_PRECISION_NANO, errbuf);
+        FILE *f = fopen(argv[i], "rb"); /* a file that cannot be opened is not a format problem */
+        if (!f) {
+            fprintf(stderr, "kcd-pcap: %s: %s\n", argv[i], strerror(errno));
+            status = 1;
+            continue;
+        }
+        pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
         if (!pc) {
+            fclose(f);
             fprintf(stderr, "kcd-pcap: %s: not a capture file libpcap can read: %s\n", argv[i], errbuf);
             status = 1;
             continue;

@@ -172,7 +172,7 @@ typedef struct pcap_task {
     int64_t file_position;  /* bytes up to the end of the last packet read */
     kc_value partition;     /* {"file": file} */
     int64_t poll_ms;
-    int said_nothing_matches;
+    int64_t said_nothing_matches_ms; /* monotonic_ms of the last "matches no file" warning, 0 never */
     struct timespec next_scan;
 } pcap_task;
 
@@ -482,6 +482,26 @@ static int mark_done(pcap_task *t, const char *path) {
     return KC_OK;
 }
 
+/* A file this size that libpcap cannot open is not a capture still being written: pcap's header
+ * is 24 bytes, pcapng's first block (section header) well under this. */
+#define WHOLE_HEADER_BYTES 4096
+
+/* 0 when path's first four bytes are no pcap or pcapng magic number (fewer than four: 1, it may
+ * be a capture still being written). */
+static int capture_magic(const char *path) {
+    static const uint8_t magics[][4] = {{0xa1, 0xb2, 0xc3, 0xd4}, {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
+                                        {0x4d, 0x3c, 0xb2, 0xa1}, {0x0a, 0x0d, 0x0d, 0x0a}};
+    uint8_t head[4];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    size_t n = fread(head, 1, 4, f);
+    fclose(f);
+    if (n < 4) return 1;
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (!memcmp(head, magics[i], 4)) return 1;
+    return 0;
+}
+
 /* Opens path after `packets` packets (`position` bytes): at its stored offset, or (resume set)
  * where this task left it. KC_OK and t->pc set, or KC_OK with t->pc NULL when the file cannot
  * be read yet (still being created), or an error for a file that is not a capture. */
@@ -526,7 +546,9 @@ static int open_file(pcap_task *t, const char *path, int resume, uint64_t packet
          * file; otherwise it is not a capture, said once, and skipped */
         int later;
         free(next_file(t, path, &later));
-        if (later) {
+        /* a capture being written starts with its magic and has its header whole long before it
+         * is this size */
+        if (later || st.st_size >= WHOLE_HEADER_BYTES || !capture_magic(path)) {
             host->log(t->ctx, KC_LOG_ERROR, "pcap.files: %s is not a capture file libpcap can read (%s): skipped", path,
                       errbuf);
             if (mark_done(t, path)) {
@@ -604,6 +626,9 @@ static int next_block_complete(pcap_task *t, off_t size) {
     return size - pos >= (off_t)need + (off_t)len;
 }
 
+/* How often a glob that matches nothing is said again. */
+#define NOTHING_MATCHES_REPEAT_MS 30000
+
 static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *err) {
     int64_t deadline = monotonic_ms() + timeout_ms;
     int64_t n = 0;
@@ -615,9 +640,17 @@ static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *e
                 int rc = open_file(t, path, 0, 0, 0, err);
                 free(path);
                 if (rc) return rc;
-            } else if (!t->ndone && !t->said_nothing_matches) {
-                host->log(t->ctx, KC_LOG_WARN, "pcap.files: no capture file matches yet; waiting for one");
-                t->said_nothing_matches = 1;
+            } else if (monotonic_ms() - t->said_nothing_matches_ms >= NOTHING_MATCHES_REPEAT_MS) {
+                /* said again while it lasts: a typo in a glob must not look like a quiet capture */
+                for (size_t i = 0; i < t->npatterns; i++) {
+                    glob_t g;
+                    if (glob(t->patterns[i], 0, NULL, &g) != 0)
+                        host->log(t->ctx, KC_LOG_WARN, "pcap.files: %s matches no file; waiting for one",
+                                  t->patterns[i]);
+                    else
+                        globfree(&g);
+                }
+                t->said_nothing_matches_ms = monotonic_ms();
             }
         }
         if (t->pc) {

@@ -79,4 +79,20 @@ topics.regex=b.*
 P
 expect_exit2 topics "$WORK/w.properties" "$WORK/c-topics.properties"
 expect_line topics "topics and topics\.regex are mutually exclusive"
+# 7. A worker key one edit away from a known one is refused (bootstrap.server would otherwise leave
+#    kcd on the embedded broker, its data not kept); a connector file given as the worker's is
+#    named as such, not a dozen unknown keys; a missing connector JSON file says so.
+write_worker "$WORK/w-typo.properties"
+sed -i 's/^bootstrap.servers=/bootstrap.server=/' "$WORK/w-typo.properties"
+echo "offset.flush.intervall.ms=1000" >>"$WORK/w-typo.properties"
+expect_exit2 typo "$WORK/w-typo.properties"
+expect_line typo "Unknown worker configuration 'bootstrap\.server': did you mean 'bootstrap\.servers'\?"
+expect_line typo "Unknown worker configuration 'offset\.flush\.intervall\.ms': did you mean 'offset\.flush\.interval\.ms'\?"
+grep -q "EMBEDDED" "$WORK/typo.err" "$WORK/typo.out" && fail "typo: the embedded broker started"
+expect_exit2 swapped "$WORK/c-topics.properties"
+expect_line swapped "this is a connector config \(it sets connector\.class\), not a worker config"
+[ "$(grep -c . "$WORK/swapped.err")" = 1 ] || fail "swapped: expected one line, got $(cat "$WORK/swapped.err")"
+expect_exit2 nojson "$WORK/w.properties" "$WORK/nowhere.json"
+expect_line nojson "nowhere\.json: unable to open .*No such file or directory"
+grep -q "line -1" "$WORK/nojson.err" && fail "nojson: a line number for a file that does not exist"
 pass "bad configs refused with one line per problem and exit code 2"

@@ -7,6 +7,8 @@
 #     (as tshark's ring buffer does): every packet arrives, none of the first two files' is
 #     produced again, and repeats are only packets after the offsets stored before the kill.
 #  3. A file that is not a capture among them is named in one error and skipped.
+#  4. Alone, too: a text file as the only match is named and skipped (not waited for as a capture
+#     being written); a glob matching nothing is named in a warning, said again while it lasts.
 . "$(dirname "$0")/lib.sh"
 need_kafka
 GEN="python3 $KCD_SOURCE/tests/integration/pcap_gen.py"
@@ -107,6 +109,23 @@ for ra, c in counts.items():
 PY
 grep -q "cap_3a.txt is not a capture file" "$WORK/kcd.log" || fail "the file that is not a capture was not named"
 [ "$(grep -c 'cap_3a.txt is not a capture file' "$WORK/kcd.log")" -le 2 ] || fail "the bad file was reported more than once per run"
+mkdir -p "$WORK/alone"
+printf 'this is no capture, just text\n' >"$WORK/alone/notes.pcap"
+cat >"$WORK/alone.properties" <<P
+name=pcap-alone
+connector.class=PcapSource
+pcap.files=$WORK/alone/*.pcap,$WORK/nowhere/mon0_*.pcapng
+topic=$TOPIC-alone
+P
+start_kcd "$WORK/worker.properties" "$WORK/alone.properties"
+deadline=$((SECONDS + 30))
+until grep -q "pcap.files: $WORK/alone/notes.pcap is not a capture file libpcap can read" "$WORK/kcd.log" &&
+  grep -qF "pcap.files: $WORK/nowhere/mon0_*.pcapng matches no file; waiting for one" "$WORK/kcd.log"; do
+  [ $SECONDS -lt $deadline ] || fail "the lone text file or the empty glob was not named: $(grep -i pcap "$WORK/kcd.log" | tail -5)"
+  kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+  sleep 0.5
+done
+stop_kcd
 topic_repeats=$(( $(wc -l <"$WORK/topic.tsv") - 180000 ))
 sink_repeats=$(( $(lines "$WORK/out.txt") - 180000 ))
 pass "kill -9 at $killed_at sink records, a growing pcapng cut mid-packet, a new file: all 180000 packets arrived; topic repeats $topic_repeats (all past stored offsets), sink repeats $sink_repeats; the non-capture file named and skipped"
