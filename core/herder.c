@@ -25,7 +25,9 @@ struct kc_herder {
     size_t len, cap;
     char *store_path;
     char worker_id[300];
-    char *cluster_id;
+    char *cluster_id;           /* set once, under lock */
+    int cluster_id_asking;      /* a caller is asking Kafka for it */
+    int64_t cluster_id_retry_at; /* kc_now_ms: not asked again before this after a failure */
     kc_herder_impl impl; /* distributed mode: every connector call goes there */
 };
 
@@ -49,22 +51,35 @@ int kc_herder_fence(kc_herder *h, const char *name, const char *body, size_t bod
 
 const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
 
+/* How long after a failed lookup GET / answers kafka_cluster_id null without asking again. */
+#define CLUSTER_ID_RETRY_MS 10000
+
 const char *kc_herder_cluster_id(kc_herder *h) {
+    /* asked of Kafka outside the herder's lock (it may take seconds while Kafka is away), by one
+     * caller at a time, and not again within CLUSTER_ID_RETRY_MS of a failure: the others get
+     * NULL (kafka_cluster_id null) at once */
     pthread_mutex_lock(&h->lock);
-    if (!h->cluster_id) {
-        char errstr[256];
-        kc_error err;
-        rd_kafka_conf_t *conf = kc_kafka_conf(h->w, NULL, "producer.", "", "kcd-cluster-id", &err);
-        rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr) : NULL;
-        if (conf && !rk) rd_kafka_conf_destroy(conf);
-        char *id = rk ? rd_kafka_clusterid(rk, 5000) : NULL;
-        if (id) {
-            h->cluster_id = strdup(id);
-            rd_kafka_mem_free(rk, id);
-        }
-        if (rk) rd_kafka_destroy(rk);
-    }
     const char *id = h->cluster_id;
+    int ask = !id && !h->cluster_id_asking && kc_now_ms() >= h->cluster_id_retry_at;
+    if (ask) h->cluster_id_asking = 1;
+    pthread_mutex_unlock(&h->lock);
+    if (!ask) return id;
+    char errstr[256], *found = NULL;
+    kc_error err;
+    rd_kafka_conf_t *conf = kc_kafka_conf(h->w, NULL, "producer.", "", "kcd-cluster-id", &err);
+    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr) : NULL;
+    if (conf && !rk) rd_kafka_conf_destroy(conf);
+    char *got = rk ? rd_kafka_clusterid(rk, 5000) : NULL;
+    if (got) {
+        found = strdup(got);
+        rd_kafka_mem_free(rk, got);
+    }
+    if (rk) rd_kafka_destroy(rk);
+    pthread_mutex_lock(&h->lock);
+    h->cluster_id_asking = 0;
+    if (found) h->cluster_id = found; /* set once, then never changed: callers keep the pointer */
+    else h->cluster_id_retry_at = kc_now_ms() + CLUSTER_ID_RETRY_MS;
+    id = h->cluster_id;
     pthread_mutex_unlock(&h->lock);
     return id;
 }

@@ -1,6 +1,10 @@
 /* main.c - the kcd command line: standalone mode and plugin listing. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,16 +136,22 @@ static int worker_setup(const char *path, kc_config *wcfg, void (*mode_check)(co
     return status;
 }
 
-/* Serves REST until SIGINT or SIGTERM, then stops everything (the herder freed either way) and
- * stores the offsets of what was delivered. 0, or 1 when the REST server cannot start. */
-static int serve(kc_herder *herder, kc_worker *w, const sigset_t *sigs, const char *doing) {
+/* The REST listener, bound before any connector starts: a second kcd on a port in use stops
+ * here, before it runs anything. NULL (the herder freed, the message printed) when it cannot. */
+static kc_rest *start_rest(kc_herder *herder, kc_worker *w) {
     kc_error err;
     kc_rest *rest = kc_rest_start(herder, &w->config, &err);
     if (!rest) {
         fprintf(stderr, "kcd: REST server: %s\n", err.msg);
         kc_herder_free(herder);
-        return 1;
     }
+    return rest;
+}
+
+/* Serves REST until SIGINT or SIGTERM, then stops everything (the herder freed) and stores the
+ * offsets of what was delivered. */
+static int serve(kc_herder *herder, kc_rest *rest, kc_worker *w, const sigset_t *sigs, const char *doing) {
+    kc_error err;
     int sig = 0;
     sigwait(sigs, &sig);
     KC_INFO("Worker", "Received %s, %s (graceful timeout %lld ms)", sig == SIGINT ? "SIGINT" : "SIGTERM", doing,
@@ -164,12 +174,39 @@ static sigset_t block_signals(void) {
     return sigs;
 }
 
+/* Takes <path>.lock (flock, held until exit, with this pid in it): -1 with the message printed,
+ * naming the other process, when another kcd holds it. */
+static int lock_offsets(const char *path) {
+    char lock[4096];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "kcd: offset.storage.file.filename: cannot open %s: %s\n", lock, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        fprintf(stderr, "kcd: offset.storage.file.filename %s is in use by another kcd (pid %s, holding %s): one "
+                        "worker per offsets file\n", path, *pid ? pid : "unknown", lock);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+        KC_WARN("Worker", "cannot write this pid into %s: %s", lock, strerror(errno));
+    return fd;
+}
+
 static int cmd_standalone(int argc, char **argv) {
     if (argc < 1) {
         usage(stderr);
         return EXIT_CONFIG;
     }
-    int status = 0;
+    int status = 0, offsets_lock = -1;
     kc_error err;
     kc_config wcfg = {0};
     kc_worker w;
@@ -212,6 +249,12 @@ static int cmd_standalone(int argc, char **argv) {
     if (status) goto out;
 
     offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
+    /* one worker per offsets file (and the connector store beside it): a second would run the
+     * same connectors from the same offsets */
+    if (offsets_file && (offsets_lock = lock_offsets(offsets_file)) < 0) {
+        status = EXIT_CONFIG;
+        goto out;
+    }
     int offsets_on_topic = kc_worker_exactly_once(&wcfg);
     if (!offsets_file && !offsets_on_topic)
         KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");
@@ -251,6 +294,11 @@ static int cmd_standalone(int argc, char **argv) {
         status = 1;
         goto out;
     }
+    kc_rest *rest = start_rest(herder, &w);
+    if (!rest) {
+        status = 1;
+        goto out;
+    }
     kc_strlist store_problems = {0};
     char *given_used = calloc((size_t)argc, 1);
     kc_herder_load_store(herder, conn_cfgs + 1, argc - 1, given_used ? given_used + 1 : NULL, &store_problems);
@@ -265,13 +313,14 @@ static int cmd_standalone(int argc, char **argv) {
         kc_strlist_free(&cp);
     }
     free(given_used);
-    status = serve(herder, &w, &sigs, "stopping");
+    status = serve(herder, rest, &w, &sigs, "stopping");
 out:
     if (worker_ready) kc_worker_free(&w);
     for (int i = 0; conn_cfgs && i < argc; i++) kc_config_free(&conn_cfgs[i]);
     free(conn_cfgs);
     free(plugins);
     kc_config_free(&wcfg);
+    if (offsets_lock >= 0) close(offsets_lock); /* the lock goes with it */
     return status;
 }
 
@@ -312,7 +361,12 @@ static int cmd_distributed(int argc, char **argv) {
         status = 1;
         goto out;
     }
-    status = serve(herder, &w, &sigs, "leaving the group and stopping");
+    kc_rest *rest = start_rest(herder, &w);
+    if (!rest) {
+        status = 1;
+        goto out;
+    }
+    status = serve(herder, rest, &w, &sigs, "leaving the group and stopping");
 out:
     if (worker_ready) kc_worker_free(&w); /* before the writer its offset store may call */
     kc_topic_writer_free(offsets_writer);

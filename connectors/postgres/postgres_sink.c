@@ -248,6 +248,18 @@ static void on_notice(void *arg, const char *message) {
     host->log(t->ctx, KC_LOG_DEBUG, "PostgreSQL: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+
+/* Waits ms milliseconds unless the task is told to stop (SIGTERM, a reconfiguration): 1 then, at
+ * once, so a backoff never holds a stop past the worker's graceful timeout. */
+static int backoff_or_stop(task *t, int64_t ms) {
+    int64_t until = monotonic_ms() + ms;
+    for (int64_t left = ms; left > 0; left = until - monotonic_ms()) {
+        if (host->should_stop(t->ctx)) return 1;
+        sleep_ms(left < 100 ? left : 100);
+    }
+    return host->should_stop(t->ctx);
+}
+
 static int connect_db(task *t, kc_error *err) {
     if (t->conn && PQstatus(t->conn) == CONNECTION_OK) return KC_OK;
     disconnect(t);
@@ -267,7 +279,8 @@ static int connect_db(task *t, kc_error *err) {
                                 (long long)attempt, msg);
         host->log(t->ctx, KC_LOG_WARN, "Connecting to PostgreSQL failed (attempt %lld of %lld): %s",
                   (long long)attempt, (long long)t->attempts, msg);
-        sleep_ms(t->backoff_ms);
+        if (backoff_or_stop(t, t->backoff_ms))
+            return kc_error_set(err, KC_ERETRY, "stopping while connecting to PostgreSQL: %s", msg);
     }
     PQsetNoticeProcessor(t->conn, on_notice, t);
     char *tz = PQescapeLiteral(t->conn, t->tz, strlen(t->tz));
@@ -1283,7 +1296,7 @@ static int retry_or_fail(task *t, int rc, kc_error *err) {
     }
     host->log(t->ctx, KC_LOG_WARN, "Write failed, retry %lld of %lld in %lld ms: %s", (long long)t->retries,
               (long long)t->max_retries, (long long)t->retry_backoff_ms, err->msg);
-    sleep_ms(t->retry_backoff_ms);
+    backoff_or_stop(t, t->retry_backoff_ms); /* stopping: the batch is not committed, so not lost */
     return KC_ERETRY;
 }
 

@@ -95,4 +95,38 @@ expect_line swapped "this is a connector config \(it sets connector\.class\), no
 expect_exit2 nojson "$WORK/w.properties" "$WORK/nowhere.json"
 expect_line nojson "nowhere\.json: unable to open .*No such file or directory"
 grep -q "line -1" "$WORK/nojson.err" && fail "nojson: a line number for a file that does not exist"
+# 8. One worker per offsets file, and the REST port bound before any connector starts: a second
+#    kcd on the same offsets file is refused naming the file and the first one's pid; one on a
+#    port in use exits before it starts its connectors. (No broker: the embedded one.)
+P1=$(free_port)
+for n in a b c; do
+  write_worker "$WORK/w-$n.properties"
+  sed -i -e '/^bootstrap.servers=/d' -e '/^listeners=/d' "$WORK/w-$n.properties"
+done
+echo "listeners=http://127.0.0.1:$P1" >>"$WORK/w-a.properties"
+echo "listeners=http://127.0.0.1:$(free_port)" >>"$WORK/w-b.properties"
+sed -i "s|^offset.storage.file.filename=.*|offset.storage.file.filename=$WORK/offsets-c.json|" "$WORK/w-c.properties"
+echo "listeners=http://127.0.0.1:$P1" >>"$WORK/w-c.properties"
+seq 1 10 >"$WORK/lines.txt"
+cat >"$WORK/c-lines.properties" <<P
+name=lines
+connector.class=FileStreamSource
+file=$WORK/lines.txt
+topic=lines
+P
+"$KCD" standalone "$WORK/w-a.properties" >"$WORK/a.log" 2>&1 &
+KCD_PID=$!
+deadline=$((SECONDS + 30))
+until grep -q "REST server listening" "$WORK/a.log"; do
+  [ $SECONDS -lt $deadline ] || fail "the first kcd did not start: $(tail -3 "$WORK/a.log")"
+  sleep 0.2
+done
+expect_exit2 second "$WORK/w-b.properties" "$WORK/c-lines.properties"
+expect_line second "offset\.storage\.file\.filename $WORK/offsets\.json is in use by another kcd \(pid $KCD_PID,"
+rc=0
+timeout 30 "$KCD" standalone "$WORK/w-c.properties" "$WORK/c-lines.properties" >"$WORK/c.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a kcd on a port in use exited $rc, not 1: $(tail -3 "$WORK/c.log")"
+grep -q "REST server:" "$WORK/c.log" || fail "the port in use is not named: $(tail -3 "$WORK/c.log")"
+grep -q "Source task started\|Connector lines .* started" "$WORK/c.log" && fail "a connector started on a worker that could not bind"
+stop_kcd
 pass "bad configs refused with one line per problem and exit code 2"
