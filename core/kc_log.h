@@ -12,6 +12,9 @@ int kc_log_parse_level(const char *name, kc_log_level *out);
 void kc_log(kc_log_level level, const char *logger, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap);
 const char *kc_log_level_name(kc_log_level level);
+/* log.format=json: one JSON object per line (time, level, logger, connector, task, message)
+ * instead of Connect's text layout. */
+void kc_log_set_json(int on);
 
 /* Named loggers (REST /admin/loggers): a level set for a name applies to every logger whose
  * name starts with it (longest match wins); "root" is the default. last_modified is the epoch

@@ -169,11 +169,67 @@ int kc_log_redact(char *buf, size_t size) {
     return changed;
 }
 
+static int json_format;
+
+void kc_log_set_json(int on) { __atomic_store_n(&json_format, on, __ATOMIC_RELAXED); }
+
+/* Appends s as a JSON string's contents (quotes, backslashes and control characters escaped). */
+static size_t json_escape(char *out, size_t size, size_t n, const char *s, size_t len) {
+    for (size_t i = 0; i < len && n + 8 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') out[n++] = '\\', out[n++] = (char)c;
+        else if (c == '\n') out[n++] = '\\', out[n++] = 'n';
+        else if (c == '\t') out[n++] = '\\', out[n++] = 't';
+        else if (c < 0x20) n += (size_t)snprintf(out + n, size - n, "\\u%04x", c);
+        else out[n++] = (char)c;
+    }
+    return n;
+}
+
+/* One JSON object per line, for log shippers: time (UTC), level, logger, the connector and task
+ * a task's or connector's logger names ("WorkerSourceTask{id=NAME-3}"), message. */
+static void log_json(kc_log_level level, const char *logger, const char *msg) {
+    char line[10240];
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(line, sizeof line, "{\"time\":\"%Y-%m-%dT%H:%M:%S", &tm);
+    n += (size_t)snprintf(line + n, sizeof line - n, ".%03dZ\",\"level\":\"%s\",\"logger\":\"", (int)(tv.tv_usec / 1000),
+                          level_names[level]);
+    const char *lg = logger ? logger : "kcd";
+    n = json_escape(line, sizeof line, n, lg, strlen(lg));
+    n += (size_t)snprintf(line + n, sizeof line - n, "\"");
+    const char *id = strstr(lg, "{id="), *close = id ? strchr(id, '}') : NULL;
+    if (id && close) {
+        id += 4;
+        size_t len = (size_t)(close - id);
+        const char *dash = NULL;
+        if (strncmp(lg, "WorkerConnector", 15)) /* a task: NAME-N */
+            for (const char *p = id; p < close; p++)
+                if (*p == '-') dash = p;
+        int task = dash && dash + 1 < close && strspn(dash + 1, "0123456789") == (size_t)(close - dash - 1);
+        n += (size_t)snprintf(line + n, sizeof line - n, ",\"connector\":\"");
+        n = json_escape(line, sizeof line, n, id, task ? (size_t)(dash - id) : len);
+        n += (size_t)snprintf(line + n, sizeof line - n, "\"");
+        if (task) n += (size_t)snprintf(line + n, sizeof line - n, ",\"task\":%d", atoi(dash + 1));
+    }
+    n += (size_t)snprintf(line + n, sizeof line - n, ",\"message\":\"");
+    n = json_escape(line, sizeof line, n, msg, strlen(msg));
+    if (n + 4 > sizeof line) n = sizeof line - 4;
+    line[n++] = '"', line[n++] = '}', line[n++] = '\n';
+    fwrite(line, 1, n, stderr);
+}
+
 void kc_vlog(kc_log_level level, const char *logger, const char *fmt, va_list ap) {
     if (level > effective_level(logger)) return;
     char msg[8192], line[2048];
     vsnprintf(msg, sizeof msg, fmt, ap);
     kc_log_redact(msg, sizeof msg); /* before the line is cut: a cut secret could not be matched */
+    if (__atomic_load_n(&json_format, __ATOMIC_RELAXED)) {
+        log_json(level, logger, msg);
+        return;
+    }
     struct timeval tv;
     struct tm tm;
     gettimeofday(&tv, NULL);

@@ -24,6 +24,7 @@ static const char *const eos_values[] = {"requested", "required", NULL};
 static const char *const boundary_values[] = {"poll", "interval", "connector", NULL};
 static const char *const connect_protocols[] = {"sessioned", "compatible", "eager", NULL};
 static const char *const log_levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
 
 const kc_config_def kc_worker_config_defs[] = {
     {"bootstrap.servers", KC_CFG_LIST, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
@@ -127,6 +128,9 @@ const kc_config_def kc_worker_config_defs[] = {
     {"client.id", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
     {"log.level", KC_CFG_ENUM, "INFO", 0, 0, 0, log_levels, KC_IMPORTANCE_LOW, "Common",
      "kcd's log level.", NULL, NULL},
+    {"log.format", KC_CFG_ENUM, "text", 0, 0, 0, log_formats, KC_IMPORTANCE_LOW, "Common",
+     "text: Connect's layout, [time] LEVEL message (logger); json: one JSON object per line with time, level, "
+     "logger, connector, task and message, for log shippers.", NULL, NULL},
     KC_CONFIG_END,
 };
 
@@ -864,6 +868,8 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     if (kc_config_copy(&w->config, cfg)) return kc_note(problems, "out of memory"), KC_ENOMEM;
     kc_log_level lvl;
     if (kc_log_parse_level(kc_config_get(cfg, "log.level"), &lvl) == 0) kc_log_set_level(lvl);
+    const char *format = kc_config_get(cfg, "log.format");
+    kc_log_set_json(format && !strcasecmp(format, "json"));
     kc_config_providers_init(&w->providers, cfg, problems);
     host_access_init(w, cfg, problems);
     kc_config_get_long(cfg, "offset.flush.interval.ms", &w->flush_interval_ms);

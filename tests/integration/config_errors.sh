@@ -129,4 +129,34 @@ timeout 30 "$KCD" standalone "$WORK/w-c.properties" "$WORK/c-lines.properties" >
 grep -q "REST server:" "$WORK/c.log" || fail "the port in use is not named: $(tail -3 "$WORK/c.log")"
 grep -q "Source task started\|Connector lines .* started" "$WORK/c.log" && fail "a connector started on a worker that could not bind"
 stop_kcd
+# 9. log.format=json: every line one JSON object, with the connector and task a task's lines
+#    name, a message with a quote and a tab in it intact. (No broker: the embedded one.)
+write_worker "$WORK/w-json.properties" "log.format=json"
+sed -i -e '/^bootstrap.servers=/d' -e "s|^offset.storage.file.filename=.*|offset.storage.file.filename=$WORK/offsets-json.json|" \
+  "$WORK/w-json.properties"
+ODD="$WORK/we\"ird"$'\t'"name.txt"
+seq 1 5 >"$ODD"
+python3 -c 'import json,sys; print(json.dumps({"name": "json-log", "config": {"connector.class": "FileStreamSource",
+  "file": sys.argv[1], "topic": "json-log"}}))' "$ODD" >"$WORK/c-json.json"
+: >"$WORK/kcd.log"
+start_kcd "$WORK/w-json.properties" "$WORK/c-json.json"
+deadline=$((SECONDS + 30))
+until grep -q 'Source task started' "$WORK/kcd.log"; do
+  [ $SECONDS -lt $deadline ] || fail "json: the task did not start: $(tail -3 "$WORK/kcd.log")"
+  sleep 0.2
+done
+stop_kcd
+python3 - "$WORK/kcd.log" "$ODD" <<'PY' || fail "json: the log is not one JSON object per line"
+import json, sys
+seen_task = seen_odd = False
+for l in open(sys.argv[1], encoding="utf-8").read().splitlines():
+    o = json.loads(l)
+    assert {"time", "level", "logger", "message"} <= set(o), l
+    assert o["time"].endswith("Z") and o["level"] in ("ERROR", "WARN", "INFO", "DEBUG", "TRACE"), l
+    if o["logger"] == "WorkerSourceTask{id=json-log-0}":
+        assert o.get("connector") == "json-log" and o.get("task") == 0, l
+        seen_task = True
+        seen_odd |= sys.argv[2] in o["message"]
+assert seen_task and seen_odd, (seen_task, seen_odd)
+PY
 pass "bad configs refused with one line per problem and exit code 2"
