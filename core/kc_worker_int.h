@@ -115,6 +115,8 @@ typedef struct kc_task {
     int thread_started;
     int done; /* the thread has finished (atomics) */
     kc_state state;
+    int fail_transient; /* the failure was KC_ERETRY at start or KC_EOUTAGE: restarted automatically */
+    int auto_restarts;  /* automatic restarts in a row (kc_task_restart_due) */
     char trace[KC_ERROR_MSG_MAX + 128];
     kc_converter key_conv, value_conv;
     kc_transform_chain chain;
@@ -226,9 +228,14 @@ void *kc_sink_task_run(void *task);
 /* Task helpers shared by the runners. */
 int kc_task_should_stop(kc_task *t);
 int kc_task_paused(kc_task *t);
+/* The runner started the task: RUNNING, a failure before (an automatic restart) forgotten. */
+void kc_task_started(kc_task *t);
 /* RUNNING or PAUSED: the task is alive. */
 int kc_task_alive(kc_task *t);
 void kc_task_fail(kc_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a plugin's answer `code`: KC_EOUTAGE, or KC_ERETRY from start(), marks the failure
+ * transient, and the task's thread starts it again after a backoff (lifecycle.c). */
+void kc_task_fail_code(kc_task *t, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int64_t kc_now_ms(void);
 
 #endif

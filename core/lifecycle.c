@@ -23,6 +23,61 @@ static void task_init(kc_task *t, kc_connector *c, int id) {
              c->plugin->desc->kind == KC_PLUGIN_SOURCE ? "WorkerSourceTask" : "WorkerSinkTask", c->name, id);
 }
 
+/* After a transient failure (KC_ERETRY at start, KC_EOUTAGE: a server away for longer than the
+ * plugin retries), whether to run the task again, having waited for it: 1 then. The waits double
+ * from 1 s up to task.auto.restart.backoff.max.ms, task.auto.restart.max.attempts in a row (the
+ * connector's, else the worker's); a run that lasted longer than the longest wait starts the count
+ * again. A stop ends the wait at once. The status says FAILED, with the restart to come in its
+ * trace, until the task runs again: a status read while it tries again still says why. */
+static int restart_due(kc_task *t, int64_t run_ms) {
+    if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != KC_STATE_FAILED || !t->fail_transient ||
+        kc_task_should_stop(t))
+        return 0;
+    kc_worker *w = t->conn->worker;
+    int64_t max_attempts = 20, backoff_max = 60000;
+    kc_config_get_long(&w->config, "task.auto.restart.max.attempts", &max_attempts);
+    kc_config_get_long(&w->config, "task.auto.restart.backoff.max.ms", &backoff_max);
+    if (kc_config_get(&t->conn->config, "task.auto.restart.max.attempts"))
+        kc_config_get_long(&t->conn->config, "task.auto.restart.max.attempts", &max_attempts);
+    if (run_ms > backoff_max) t->auto_restarts = 0; /* it ran well for a while: a new outage */
+    size_t len = strlen(t->trace);
+    if (max_attempts <= 0) return 0; /* automatic restarts turned off */
+    if (t->auto_restarts >= max_attempts) {
+        snprintf(t->trace + len, sizeof t->trace - len, " (gave up after %d automatic restarts)", t->auto_restarts);
+        KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %d automatic "
+                                "restarts did not help (task.auto.restart.max.attempts)", t->auto_restarts);
+        return 0;
+    }
+    int64_t wait = 1000;
+    for (int i = 0; i < t->auto_restarts && wait < backoff_max; i++) wait *= 2;
+    if (wait > backoff_max) wait = backoff_max;
+    t->auto_restarts++;
+    snprintf(t->trace + len, sizeof t->trace - len, " (kcd restarts the task in %lld ms: automatic restart %d of %lld)",
+             (long long)wait, t->auto_restarts, (long long)max_attempts);
+    KC_WARN(t->ctx.logger, "Restarting the task in %lld ms (automatic restart %d of %lld)", (long long)wait,
+            t->auto_restarts, (long long)max_attempts);
+    for (int64_t until = kc_now_ms() + wait; kc_now_ms() < until;) {
+        if (kc_task_should_stop(t)) return 0;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* FAILED, with its trace, until the runner is RUNNING again (kc_task_started) */
+    return !kc_task_should_stop(t);
+}
+
+/* The task's thread: the source or sink runner, run again after a transient failure. */
+static void *task_main(void *arg) {
+    kc_task *t = arg;
+    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
+    for (;;) {
+        int64_t began = kc_now_ms();
+        run(t);
+        if (!restart_due(t, kc_now_ms() - began)) break;
+    }
+    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
 static int task_start(kc_task *t, kc_error *err) {
     kc_worker *w = t->conn->worker;
     t->trace[0] = '\0';
@@ -33,9 +88,8 @@ static int task_start(kc_task *t, kc_error *err) {
     if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
     if (rc) return rc;
     t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
-    void *(*run)(void *) = t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE ? kc_source_task_run : kc_sink_task_run;
     t->state = KC_STATE_UNASSIGNED;
-    if (pthread_create(&t->thread, NULL, run, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
+    if (pthread_create(&t->thread, NULL, task_main, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
     t->thread_started = 1;
     return KC_OK;
 }

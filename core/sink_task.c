@@ -136,7 +136,7 @@ static int flush_and_commit(sink_run *s) {
             rewind_to_committed(s);
             return rc;
         }
-        kc_task_fail(t, "Commit of offsets threw an unexpected exception: flush() failed: %s", err.msg);
+        kc_task_fail_code(t, rc, "Commit of offsets threw an unexpected exception: flush() failed: %s", err.msg);
         return rc;
     }
     rd_kafka_resp_err_t cerr = rd_kafka_commit(s->consumer, s->offsets, 0);
@@ -618,7 +618,7 @@ static void put_batch(sink_run *s, sink_batch *b) {
             break;
         }
         if (rc != KC_ERETRY) {
-            kc_task_fail(t, "put() failed: %s", err.msg);
+            kc_task_fail_code(t, rc, "put() failed: %s", err.msg);
             break;
         }
         KC_WARN(t->ctx.logger, "put() asked to retry: %s; pausing and redelivering the batch in %d ms", err.msg,
@@ -679,8 +679,9 @@ void *kc_sink_task_run(void *arg) {
     }
     t->ctx.report_errant = report_errant;
     t->ctx.runner = &s;
-    if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
-        kc_task_fail(t, "Task start failed: %s", err.msg);
+    int start_rc = s.ops->start(&t->config, &t->ctx, &s.state, &err);
+    if (start_rc) {
+        kc_task_fail_code(t, start_rc, "Task start failed: %s", err.msg);
         goto close_consumer;
     }
     /* subscribe to topics, or to topics.regex (librdkafka takes a leading ^ as a regex) */
@@ -710,7 +711,7 @@ void *kc_sink_task_run(void *arg) {
         kc_task_fail(t, "Failed to subscribe: %s", rd_kafka_err2str(serr));
         goto stop_task;
     }
-    __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+    kc_task_started(t);
     KC_INFO(t->ctx.logger, "Sink task started, consumer group %s", group);
 
     /* records per put(): max.poll.records, as the Java consumer would hand them to Connect */
@@ -799,6 +800,5 @@ done:
     rd_kafka_topic_partition_list_destroy(s.started);
     if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Sink task stopped");
-    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }

@@ -558,11 +558,12 @@ void *kc_source_task_run(void *arg) {
         goto done;
     }
     if (s.eos && eos_start(&s)) goto destroy;
-    if (s.ops->start(&t->config, &t->ctx, &s.state, &err)) {
-        kc_task_fail(t, "Task start failed: %s", err.msg);
+    int start_rc = s.ops->start(&t->config, &t->ctx, &s.state, &err);
+    if (start_rc) {
+        kc_task_fail_code(t, start_rc, "Task start failed: %s", err.msg);
         goto destroy;
     }
-    __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+    kc_task_started(t);
     KC_INFO(t->ctx.logger, "Source task started%s", s.eos ? " (exactly-once: transactional producer)" : "");
 
     kc_records batch = {0};
@@ -603,7 +604,7 @@ void *kc_source_task_run(void *arg) {
             usleep(100 * 1000);
         } else if (rc) {
             kc_records_clear(&batch);
-            kc_task_fail(t, "poll() failed: %s", err.msg);
+            kc_task_fail_code(t, rc, "poll() failed: %s", err.msg);
             break;
         }
         for (size_t i = 0; i < batch.len && kc_task_alive(t); i++) {
@@ -644,6 +645,5 @@ done:
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
     KC_INFO(t->ctx.logger, "Source task stopped");
-    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }

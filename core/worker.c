@@ -128,6 +128,12 @@ const kc_config_def kc_worker_config_defs[] = {
     {"client.id", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
     {"log.level", KC_CFG_ENUM, "INFO", 0, 0, 0, log_levels, KC_IMPORTANCE_LOW, "Common",
      "kcd's log level.", NULL, NULL},
+    {"task.auto.restart.max.attempts", KC_CFG_INT, "20", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Common",
+     "Automatic restarts in a row of a task that failed on a transient error (its server unreachable at start, or "
+     "its plugin's retries outlasted); 0: none. A connector's own task.auto.restart.max.attempts overrides it.",
+     NULL, NULL},
+    {"task.auto.restart.backoff.max.ms", KC_CFG_LONG, "60000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW,
+     "Common", "Longest wait before an automatic restart; the waits double from 1 s up to it.", NULL, NULL},
     {"log.format", KC_CFG_ENUM, "text", 0, 0, 0, log_formats, KC_IMPORTANCE_LOW, "Common",
      "text: Connect's layout, [time] LEVEL message (logger); json: one JSON object per line with time, level, "
      "logger, connector, task and message, for log shippers.", NULL, NULL},
@@ -159,6 +165,9 @@ const kc_config_def kc_connector_common_defs[] = {
      "Aliases for the transformations to be applied to records.", NULL, NULL},
     {"predicates", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Predicates",
      "Aliases for the predicates used by transformations.", NULL, NULL},
+    {"task.auto.restart.max.attempts", KC_CFG_INT, NULL, KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "kcd: automatic restarts in a row of a task that failed on a transient error; unset: the worker's.", NULL,
+     NULL},
     {"errors.retry.timeout", KC_CFG_LONG, "0", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "", NULL, NULL},
     {"errors.retry.delay.max.ms", KC_CFG_LONG, "60000", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Error Handling", "",
      NULL, NULL},
@@ -242,6 +251,12 @@ int kc_worker_lease_held(kc_worker *w) {
 
 int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }
 
+void kc_task_started(kc_task *t) {
+    t->trace[0] = '\0';
+    t->fail_transient = 0;
+    __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+}
+
 int kc_task_alive(kc_task *t) {
     kc_state s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
     return s == KC_STATE_RUNNING || s == KC_STATE_PAUSED;
@@ -256,14 +271,27 @@ void kc_connector_track_topic(kc_connector *c, const char *topic) {
     pthread_mutex_unlock(&c->topics_lock);
 }
 
+static void task_vfail(kc_task *t, int transient, const char *fmt, va_list ap) {
+    vsnprintf(t->trace, sizeof t->trace, fmt, ap);
+    kc_log_redact(t->trace, sizeof t->trace); /* a plugin's message may quote a provider's value */
+    t->fail_transient = transient;
+    __atomic_store_n(&t->state, KC_STATE_FAILED, __ATOMIC_RELEASE);
+    if (transient) KC_ERROR(t->ctx.logger, "Task failed on a transient error: %s", t->trace);
+    else KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %s", t->trace);
+}
+
 void kc_task_fail(kc_task *t, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->trace, sizeof t->trace, fmt, ap);
+    task_vfail(t, 0, fmt, ap);
     va_end(ap);
-    kc_log_redact(t->trace, sizeof t->trace); /* a plugin's message may quote a provider's value */
-    __atomic_store_n(&t->state, KC_STATE_FAILED, __ATOMIC_RELEASE);
-    KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %s", t->trace);
+}
+
+void kc_task_fail_code(kc_task *t, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    task_vfail(t, code == KC_ERETRY || code == KC_EOUTAGE, fmt, ap);
+    va_end(ap);
 }
 
 static int has_prefix(const char *key, const char *const *prefixes) {

@@ -307,13 +307,16 @@ static long control_request(task *t, const char *method, const char *path, const
 
 static void task_stop(void *state);
 
-/* Finds a URL that answers GET / and learns the server's version from it. */
+/* Finds a URL that answers GET / and learns the server's version from it. KC_ERETRY when none
+ * could be reached (a server not up yet: the worker starts the task again later). */
 static int check_server(task *t, kc_error *err) {
     char msg[KC_ERROR_MSG_MAX] = "";
+    int reached = 0;
     for (size_t i = 0; i < t->nurls; i++) {
         t->url = i;
         long status = control_request(t, "GET", "/", NULL, msg, sizeof msg);
         if (status < 0) continue;
+        reached = 1;
         if (status == 401 || status == 403)
             return kc_error_set(err, KC_EFATAL, "%s refused the credentials (HTTP %ld): check connection.username and "
                                 "connection.password", base_url(t), status);
@@ -338,7 +341,7 @@ static int check_server(task *t, kc_error *err) {
                   opensearch ? "OpenSearch" : "Elasticsearch", major);
         return KC_OK;
     }
-    return kc_error_set(err, KC_EFATAL, "%s", msg);
+    return kc_error_set(err, reached ? KC_EFATAL : KC_ERETRY, "%s", msg);
 }
 
 static int index_known(task *t, const char *name) {
@@ -616,7 +619,7 @@ static void set_failure(task *t, const kc_error *e) {
     if (t->failed) return;
     t->failed = 1;
     t->failure = *e;
-    t->failure.code = KC_EFATAL;
+    if (t->failure.code != KC_EOUTAGE) t->failure.code = KC_EFATAL; /* an outage: the worker starts it again */
 }
 
 static int topic_id(task *t, const char *topic, uint32_t *id) {
@@ -729,7 +732,7 @@ static int64_t backoff_for(task *t, int64_t attempt) {
 static void retry_later(task *t, batch *r, int64_t attempts) {
     if (attempts > t->max_retries) {
         kc_error e;
-        kc_error_set(&e, KC_EFATAL, "giving up after %lld retries (max.retries) with %zu documents not acknowledged: "
+        kc_error_set(&e, KC_EOUTAGE, "giving up after %lld retries (max.retries) with %zu documents not acknowledged: "
                      "%s", (long long)t->max_retries, r->ndocs, t->last_error);
         set_failure(t, &e);
         t->held_docs -= r->ndocs;
@@ -943,7 +946,7 @@ static int room_for(const task *t, size_t n) {
 
 static int failure(task *t, kc_error *err) {
     *err = t->failure;
-    return KC_EFATAL;
+    return t->failure.code;
 }
 
 static int task_put(void *state, kc_record *const *records, size_t n, kc_error *err) {

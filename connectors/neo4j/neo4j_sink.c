@@ -305,7 +305,7 @@ static int run_with_retries(task *t, const char *query, const strbuf *params, kc
         if (attempt >= t->max_attempts || host->should_stop(t->ctx)) {
             char m[KC_ERROR_MSG_MAX];
             snprintf(m, sizeof m, "%s", err->msg);
-            return kc_error_set(err, host->should_stop(t->ctx) ? KC_ERETRY : KC_EFATAL,
+            return kc_error_set(err, host->should_stop(t->ctx) ? KC_ERETRY : KC_EOUTAGE,
                                 "giving up after %lld attempts (neo4j.retry.max.attemps): %s", (long long)attempt, m);
         }
         host->log(t->ctx, KC_LOG_WARN, "Transaction failed, attempt %lld of %lld, again in %lld ms: %s",

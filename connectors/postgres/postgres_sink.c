@@ -1291,7 +1291,7 @@ static int retry_or_fail(task *t, int rc, kc_error *err) {
     if (++t->retries > t->max_retries) {
         char msg[KC_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        return kc_error_set(err, KC_EFATAL, "giving up after %lld retries (max.retries): %s", (long long)t->max_retries,
+        return kc_error_set(err, KC_EOUTAGE, "giving up after %lld retries (max.retries): %s", (long long)t->max_retries,
                             msg);
     }
     host->log(t->ctx, KC_LOG_WARN, "Write failed, retry %lld of %lld in %lld ms: %s", (long long)t->retries,

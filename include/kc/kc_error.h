@@ -22,7 +22,11 @@ enum {
     KC_EFATAL = -4,    /* the task cannot go on: it moves to FAILED with the message as trace */
     KC_EABI = -5,      /* plugin built against an incompatible ABI */
     KC_ENOTFOUND = -6, /* no such plugin, key, partition, file */
-    KC_EIO = -7        /* operating-system I/O error */
+    KC_EIO = -7,       /* operating-system I/O error */
+    /* A transient cause (server unreachable, connection lost) outlasted the plugin's own retries:
+     * the task fails, and the worker starts it again after a backoff (kcd's task.auto.restart.*),
+     * as it does for a start() that answers KC_ERETRY. Workers before it treat it as KC_EFATAL. */
+    KC_EOUTAGE = -8
 };
 
 #define KC_ERROR_MSG_MAX 512
