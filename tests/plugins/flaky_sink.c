@@ -2,7 +2,10 @@
  * nothing of that batch, to prove the worker pauses, backs off and redelivers the same batch.
  * With flush.fail.every=N it is a sink that makes records durable only in flush(): put() keeps
  * them in memory, flush() writes them, and every Nth flush() loses them and asks to retry, to
- * prove the worker rewinds to the committed offsets and delivers them again. */
+ * prove the worker rewinds to the committed offsets and delivers them again.
+ * Outages, for the worker's automatic restarts: while the file `start.down.while` exists, start()
+ * answers KC_ERETRY (a server not up yet); while `put.down.while` exists, put() answers
+ * KC_EOUTAGE (a server gone longer than the plugin retries). */
 #define _GNU_SOURCE
 #include <kc/kc_plugin.h>
 #include <stdio.h>
@@ -19,6 +22,10 @@ static const kc_config_def config[] = {
      "Every Nth put() asks to be retried", NULL, NULL},
     {"flush.fail.every", KC_CFG_INT, "0", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "0: put() writes; N: put() buffers, every Nth flush() drops the buffer and asks to retry", NULL, NULL},
+    {"start.down.while", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "While this file exists, start() answers KC_ERETRY", NULL, NULL},
+    {"put.down.while", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "While this file exists, put() answers KC_EOUTAGE", NULL, NULL},
     {"secret", KC_CFG_PASSWORD, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "Unused; proves passwords are shown as [hidden]", NULL, NULL},
     KC_CONFIG_END,
@@ -29,6 +36,7 @@ typedef struct task {
     int64_t every, calls, retries;
     int64_t flush_every, flushes, flush_retries;
     char *pending; /* buffered lines (flush.fail.every mode) */
+    const char *put_down; /* borrowed from the config, which outlives the task */
     size_t pending_len, pending_cap;
     kc_task_ctx *ctx;
 } task;
@@ -40,7 +48,11 @@ static int init(const kc_host_api *h, kc_error *err) {
 }
 
 static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
+    const char *down = host->config_get(cfg, "start.down.while");
+    if (down && access(down, F_OK) == 0)
+        return kc_error_set(err, KC_ERETRY, "flaky-sink: the server is not up (%s exists)", down);
     task *t = calloc(1, sizeof *t);
+    t->put_down = host->config_get(cfg, "put.down.while");
     t->ctx = ctx;
     t->out = fopen(host->config_get(cfg, "file"), "a");
     if (!t->out) {
@@ -55,6 +67,8 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
 
 static int task_put(void *state, kc_record *const *recs, size_t n, kc_error *err) {
     task *t = state;
+    if (n && t->put_down && access(t->put_down, F_OK) == 0)
+        return kc_error_set(err, KC_EOUTAGE, "flaky-sink: the server is gone (%s exists)", t->put_down);
     if (n && ++t->calls % t->every == 0) {
         t->retries++;
         return kc_error_set(err, KC_ERETRY, "flaky-sink: retry #%lld (first offset %lld)", (long long)t->retries,
