@@ -160,6 +160,10 @@ struct kc_worker {
      * write nothing past it, so a worker frozen past its session (SIGSTOP, a stall) cannot write
      * beside the worker its tasks moved to. 0: no group (standalone), always held. Atomics. */
     int64_t lease_until_ms;
+    /* Takes a sink task's static consumer-group member out of its group (set by kcd's main to
+     * kc_static_member_leave; NULL: not done, the member stays until its session ends). */
+    int (*leave_static_member)(struct kc_worker *w, const char *group, const char *member_id, const char *instance_id,
+                               kc_error *err);
 };
 
 /* 1 while the worker may write (kc_worker.lease_until_ms). */

@@ -14,6 +14,7 @@
 
 #include "kc_buf.h"
 #include "kc_distributed.h"
+#include "kc_group_security.h"
 #include "kc_herder.h"
 #include "kc_log.h"
 #include "kc_offset_topic.h"
@@ -125,6 +126,7 @@ static int worker_setup(const char *path, kc_config *wcfg, void (*mode_check)(co
     print_list(path, &warnings, KC_LOG_WARN);
     if (!kc_problems_found(&problems)) {
         kc_worker_init(w, wcfg, &problems);
+        w->leave_static_member = kc_static_member_leave; /* sink tasks' static members leave on a stop */
         *ready = 1;
     }
     if (kc_problems_found(&problems)) {

@@ -639,12 +639,16 @@ static void put_batch(sink_run *s, sink_batch *b) {
     }
 }
 
+/* The sink consumers' session on the embedded broker (see kc_sink_task_run). */
+#define EMBEDDED_SESSION_TIMEOUT_MS "3000"
+
 void *kc_sink_task_run(void *arg) {
     kc_task *t = arg;
     kc_worker *w = t->conn->worker;
     sink_run s = {.t = t, .ops = t->conn->plugin->desc->sink};
     kc_error err;
     char client_id[256], group[512], errstr[512];
+    char instance[600] = "", *leave_member = NULL; /* static membership: the instance id, the member id */
     snprintf(client_id, sizeof client_id, "connector-consumer-%s-%d", t->conn->name, t->id);
     snprintf(group, sizeof group, "connect-%s", t->conn->name);
     s.offsets = rd_kafka_topic_partition_list_new(8);
@@ -655,6 +659,28 @@ void *kc_sink_task_run(void *arg) {
         goto done;
     }
     rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
+    /* static membership (KIP-345), one member per connector task: a task started again (after a
+     * kill -9, a restart, a reconfiguration, or on another worker) takes its place in the group at
+     * once, with its partitions, instead of waiting out the old member's session (45 s); and a
+     * zombie holding the id is fenced. A consumer.override.group.instance.id (or an empty one,
+     * for dynamic membership) wins. */
+    char current[8] = "";
+    size_t clen = sizeof current;
+    if (w->mock_cluster) {
+        /* the embedded broker (librdkafka's mock) keeps neither static members nor a member that
+         * left: a task started again waits out the old one's session, so keep that short */
+        if (!kc_config_get(&w->config, "consumer.session.timeout.ms") &&
+            !kc_config_get(&t->conn->config, "consumer.override.session.timeout.ms"))
+            rd_kafka_conf_set(conf, "session.timeout.ms", EMBEDDED_SESSION_TIMEOUT_MS, errstr, sizeof errstr);
+        if (!kc_config_get(&w->config, "consumer.heartbeat.interval.ms") &&
+            !kc_config_get(&t->conn->config, "consumer.override.heartbeat.interval.ms"))
+            rd_kafka_conf_set(conf, "heartbeat.interval.ms", "500", errstr, sizeof errstr);
+    } else if (rd_kafka_conf_get(conf, "group.instance.id", current, &clen) != RD_KAFKA_CONF_OK || clen <= 1) {
+        if (!kc_config_get(&t->conn->config, "consumer.override.group.instance.id")) {
+            snprintf(instance, sizeof instance, "%s-%d", t->conn->name, t->id);
+            rd_kafka_conf_set(conf, "group.instance.id", instance, errstr, sizeof errstr);
+        }
+    }
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     s.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
@@ -781,7 +807,16 @@ void *kc_sink_task_run(void *arg) {
     if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
     /* Close first: the revocation it triggers runs close() while the task is still alive. */
+    leave_member = *instance ? rd_kafka_memberid(s.consumer) : NULL;
     rd_kafka_consumer_close(s.consumer);
+    /* a static member does not leave on close: taken out of the group here, so the other tasks
+     * (or whoever runs this one next) get its partitions at once; a crash skips this, and the
+     * task started again takes its place by its instance id */
+    if (leave_member && *leave_member && w->leave_static_member &&
+        w->leave_static_member(w, group, leave_member, instance, &err))
+        KC_WARN(t->ctx.logger, "Leaving consumer group %s as %s: %s (its partitions move after the session "
+                               "timeout)", group, instance, err.msg);
+    if (leave_member) rd_kafka_mem_free(s.consumer, leave_member);
     if (s.ops->stop) s.ops->stop(s.state);
     rd_kafka_destroy(s.consumer);
     goto done;

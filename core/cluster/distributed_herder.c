@@ -1,6 +1,7 @@
 /* distributed_herder.c - the distributed herder (kc_distributed.h). */
 #define _GNU_SOURCE
 #include "kc_distributed.h"
+#include "kc_group_security.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -1553,22 +1554,8 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
         .rebalance_timeout_ms = (int32_t)setting(cfg, "rebalance.timeout.ms", 60000),
         .request_timeout_ms = (int32_t)setting(cfg, "request.timeout.ms", 40000),
     };
-    const char *sp = kc_config_get(cfg, "security.protocol");
-    const char *ident = kc_config_get(cfg, "ssl.endpoint.identification.algorithm");
     char *sasl_user = NULL, *sasl_password = NULL;
-    if (sp && !strncasecmp(sp, "SASL_", 5)) kc_worker_sasl_credentials(cfg, "", &sasl_user, &sasl_password);
-    gc.security = (kc_group_security){
-        .tls = sp && (!strcasecmp(sp, "SSL") || !strcasecmp(sp, "SASL_SSL")),
-        .ca_location = kc_config_get(cfg, "ssl.ca.location"),
-        .certificate_location = kc_config_get(cfg, "ssl.certificate.location"),
-        .key_location = kc_config_get(cfg, "ssl.key.location"),
-        .key_password = kc_config_get(cfg, "ssl.key.password"),
-        .verify_certificate = 1,
-        .verify_hostname = !ident || !strcasecmp(ident, "https"),
-        .sasl_mechanism = sasl_user ? kc_config_get(cfg, "sasl.mechanism") : NULL,
-        .sasl_username = sasl_user,
-        .sasl_password = sasl_password,
-    };
+    kc_group_security_from_config(cfg, &gc.security, &sasl_user, &sasl_password);
     const char *proto = kc_config_get(cfg, "connect.protocol");
     kc_member_callbacks cb = {snapshot_fn, config_offset_fn, catch_up_fn, stop_fn, start_fn, session_fn};
     __atomic_store_n(&w->lease_until_ms, 1, __ATOMIC_RELEASE); /* nothing is written before the first join */
@@ -1578,9 +1565,7 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     kc_member *m = kc_member_start(&gc, proto ? proto : "sessioned", d->url,
                                    (int32_t)setting(cfg, "heartbeat.interval.ms", 3000), &cb, d, err);
     __atomic_store_n(&d->m, m, __ATOMIC_RELEASE);
-    free(sasl_user); /* copied by the group client */
-    if (sasl_password) explicit_bzero(sasl_password, strlen(sasl_password));
-    free(sasl_password);
+    kc_group_security_free(sasl_user, sasl_password); /* copied by the group client */
     if (!m || !d->thread_started) {
         if (!d->thread_started) kc_error_set(err, KC_EFATAL, "cannot start the herder's thread");
         kc_herder_free(d->h); /* frees d through free_fn */

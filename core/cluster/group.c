@@ -588,6 +588,18 @@ int kc_group_leave(kc_group *g, kc_error *err) {
     return check(g, error);
 }
 
+int kc_group_remove_member(kc_group *g, const char *member_id, const char *instance_id, kc_error *err) {
+    uint8_t *resp = NULL;
+    size_t len = 0;
+    int32_t corr;
+    REQUEST(g, err, g->request_ms, resp, len, corr,
+            kc_group_req_leave_member(&req_, corr, g->client_id, g->group_id, member_id, instance_id));
+    int16_t error = 0;
+    int bad = kc_group_resp_leave_member(resp, len, corr, &error);
+    free(resp);
+    return bad ? malformed(g, "LeaveGroup", err) : check(g, error);
+}
+
 const char *kc_group_member_id(const kc_group *g) { return g->member_id; }
 int32_t kc_group_generation(const kc_group *g) { return g->generation; }
 

@@ -46,15 +46,19 @@ const char *kc_kafka_error_name(int16_t code) {
     }
 }
 
-/* size placeholder and request header v1; returns where the size goes */
-static size_t header(kc_buf *b, int16_t key, int32_t corr, const char *client) {
+/* size placeholder and request header v1 at the given API version; returns where the size goes */
+static size_t header_at(kc_buf *b, int16_t key, int16_t version, int32_t corr, const char *client) {
     size_t at = b->len;
     kc_wire_i32(b, 0);
     kc_wire_i16(b, key);
-    kc_wire_i16(b, version_of(key));
+    kc_wire_i16(b, version);
     kc_wire_i32(b, corr);
     kc_wire_str(b, client);
     return at;
+}
+
+static size_t header(kc_buf *b, int16_t key, int32_t corr, const char *client) {
+    return header_at(b, key, version_of(key), corr, client);
 }
 
 static void finish(kc_buf *b, size_t at) { kc_wire_patch_i32(b, at, (int32_t)(b->len - at - 4)); }
@@ -117,6 +121,16 @@ void kc_group_req_leave(kc_buf *b, int32_t corr, const char *client, const char 
     size_t at = header(b, KC_API_LEAVE_GROUP, corr, client);
     kc_wire_str(b, group);
     kc_wire_str(b, member_id);
+    finish(b, at);
+}
+
+void kc_group_req_leave_member(kc_buf *b, int32_t corr, const char *client, const char *group, const char *member_id,
+                               const char *instance_id) {
+    size_t at = header_at(b, KC_API_LEAVE_GROUP, 3, corr, client); /* v3: members by identity (KIP-345) */
+    kc_wire_str(b, group);
+    kc_wire_i32(b, 1);
+    kc_wire_str(b, member_id ? member_id : "");
+    kc_wire_str(b, instance_id);
     finish(b, at);
 }
 
@@ -298,4 +312,20 @@ int kc_group_resp_sasl_authenticate(const void *data, size_t len, int32_t corr, 
         return -1;
     }
     return 0;
+}
+
+int kc_group_resp_leave_member(const void *data, size_t len, int32_t corr, int16_t *error) {
+    kc_wire_reader r = kc_wire_reader_of(data, len);
+    if (start(&r, corr)) return -1;
+    kc_wire_get_i32(&r); /* throttle */
+    *error = kc_wire_get_i16(&r);
+    int32_t n = kc_wire_get_count(&r, 8);
+    for (int32_t i = 0; i < n && !r.bad; i++) {
+        size_t l;
+        kc_wire_get_str(&r, &l); /* member id */
+        kc_wire_get_str(&r, &l); /* group instance id */
+        int16_t member_error = kc_wire_get_i16(&r);
+        if (!*error) *error = member_error; /* one member asked for: its answer is the answer */
+    }
+    return r.bad ? -1 : 0;
 }

@@ -56,6 +56,10 @@ int kc_group_heartbeat(kc_group *g, kc_error *err);
 /* LeaveGroup: the group rebalances at once instead of after the session timeout. */
 int kc_group_leave(kc_group *g, kc_error *err);
 
+/* LeaveGroup for another member, by its member id and static instance id (a consumer's, which
+ * librdkafka does not take out of the group when it closes). */
+int kc_group_remove_member(kc_group *g, const char *member_id, const char *instance_id, kc_error *err);
+
 const char *kc_group_member_id(const kc_group *g);
 int32_t kc_group_generation(const kc_group *g);
 /* Forget the member id and generation (after UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION). */

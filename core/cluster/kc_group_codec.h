@@ -68,6 +68,10 @@ void kc_group_req_sync(kc_buf *b, int32_t corr, const char *client, const char *
 void kc_group_req_heartbeat(kc_buf *b, int32_t corr, const char *client, const char *group, int32_t generation,
                             const char *member_id);
 void kc_group_req_leave(kc_buf *b, int32_t corr, const char *client, const char *group, const char *member_id);
+/* LeaveGroup v3 for one member by identity: how a static member (KIP-345), which does not leave
+ * when its consumer closes, is removed (Java's Admin.removeMembersFromConsumerGroup). */
+void kc_group_req_leave_member(kc_buf *b, int32_t corr, const char *client, const char *group, const char *member_id,
+                               const char *instance_id);
 /* SASL (SaslHandshake v1, then SaslAuthenticate v1 frames carrying the mechanism's messages) */
 void kc_group_req_sasl_handshake(kc_buf *b, int32_t corr, const char *client, const char *mechanism);
 void kc_group_req_sasl_authenticate(kc_buf *b, int32_t corr, const char *client, const void *auth, size_t len);
@@ -86,6 +90,8 @@ int kc_group_resp_sync(const void *data, size_t len, int32_t corr, int16_t *erro
                        size_t *assignment_len);
 /* Heartbeat and LeaveGroup answer the same shape: throttle time and an error code. */
 int kc_group_resp_error_only(const void *data, size_t len, int32_t corr, int16_t *error);
+/* LeaveGroup v3's answer: *error the group's error, else the member's. */
+int kc_group_resp_leave_member(const void *data, size_t len, int32_t corr, int16_t *error);
 /* *mechanisms: the broker's enabled mechanisms, comma-separated (handed over). */
 int kc_group_resp_sasl_handshake(const void *data, size_t len, int32_t corr, int16_t *error, char **mechanisms);
 /* *message (NULL when none) and *auth (NUL-terminated after auth_len bytes, NULL when none)

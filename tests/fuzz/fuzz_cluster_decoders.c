@@ -25,7 +25,7 @@ static void same_assignment(const kc_connect_assignment *a, const kc_connect_ass
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!size) return 0;
-    uint8_t which = data[0] % 12;
+    uint8_t which = data[0] % 13;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     /* an exact-size copy: ASan flags any read past the end */
@@ -102,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kc_scram_clear(&sc);
         break;
     }
+    case 12: kc_group_resp_leave_member(copy, n, 1, &error); break;
     case 7:
     case 8: {
         /* a few records in a row: key NUL value, records separated by a 0xff byte */

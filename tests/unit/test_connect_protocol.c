@@ -499,6 +499,22 @@ static void test_sasl_frames(void **st) {
     assert_null(auth);
 }
 
+/* LeaveGroup v3 naming one member by identity (a static consumer's removal), and its answer. */
+static void test_leave_member_frame(void **st) {
+    (void)st;
+    kc_buf b = KC_BUF_INIT;
+    kc_group_req_leave_member(&b, 9, "c", "g", "m", "i");
+    /* size | key 13 v3 | corr 9 | client "c" | group "g" | 1 member: "m", "i" */
+    hex_equal(&b, "00000018" "000d" "0003" "00000009" "000163" "000167" "00000001" "00016d" "000169");
+    kc_buf_free(&b);
+    /* corr 9, throttle 0, error 0, [m, i, UNKNOWN_MEMBER_ID] */
+    static const uint8_t ok[] = {0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 'm', 0, 1, 'i', 0, 25};
+    int16_t error = -1;
+    assert_int_equal(kc_group_resp_leave_member(ok, sizeof ok, 9, &error), 0);
+    assert_int_equal(error, 25);
+    assert_int_equal(kc_group_resp_leave_member(ok, sizeof ok - 1, 9, &error), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metadata_bytes),
@@ -518,6 +534,7 @@ int main(void) {
         cmocka_unit_test(test_scram_sha256_rfc7677),
         cmocka_unit_test(test_scram_bad_server_first),
         cmocka_unit_test(test_sasl_frames),
+        cmocka_unit_test(test_leave_member_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
