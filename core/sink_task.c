@@ -664,8 +664,7 @@ void *kc_sink_task_run(void *arg) {
      * once, with its partitions, instead of waiting out the old member's session (45 s); and a
      * zombie holding the id is fenced. A consumer.override.group.instance.id (or an empty one,
      * for dynamic membership) wins. */
-    char current[8] = "";
-    size_t clen = sizeof current;
+    size_t clen = 0; /* the size of a group.instance.id set by consumer.* (1: none) */
     if (w->mock_cluster) {
         /* the embedded broker (librdkafka's mock) keeps neither static members nor a member that
          * left: a task started again waits out the old one's session, so keep that short */
@@ -675,7 +674,7 @@ void *kc_sink_task_run(void *arg) {
         if (!kc_config_get(&w->config, "consumer.heartbeat.interval.ms") &&
             !kc_config_get(&t->conn->config, "consumer.override.heartbeat.interval.ms"))
             rd_kafka_conf_set(conf, "heartbeat.interval.ms", "500", errstr, sizeof errstr);
-    } else if (rd_kafka_conf_get(conf, "group.instance.id", current, &clen) != RD_KAFKA_CONF_OK || clen <= 1) {
+    } else if (rd_kafka_conf_get(conf, "group.instance.id", NULL, &clen) != RD_KAFKA_CONF_OK || clen <= 1) {
         if (!kc_config_get(&t->conn->config, "consumer.override.group.instance.id")) {
             snprintf(instance, sizeof instance, "%s-%d", t->conn->name, t->id);
             rd_kafka_conf_set(conf, "group.instance.id", instance, errstr, sizeof errstr);
