@@ -61,6 +61,7 @@ static const char *tls_error(void) {
 static int password_cb(char *buf, int size, int rwflag, void *opaque) {
     (void)rwflag;
     const char *pw = opaque;
+    if (!pw) return 0; /* only set while the key is read */
     int n = (int)strlen(pw);
     if (n > size) n = size;
     memcpy(buf, pw, (size_t)n);
