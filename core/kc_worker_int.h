@@ -160,11 +160,19 @@ struct kc_worker {
      * write nothing past it, so a worker frozen past its session (SIGSTOP, a stall) cannot write
      * beside the worker its tasks moved to. 0: no group (standalone), always held. Atomics. */
     int64_t lease_until_ms;
+    /* What makes this worker's sink members its own (a hash of its offsets file, or of its
+     * distributed worker id; "": none, dynamic membership): their group.instance.id is
+     * <connector>-<task>-<this>, the same when the worker starts again, another for another
+     * worker sharing the connector's group. */
+    char static_member_key[17];
     /* Takes a sink task's static consumer-group member out of its group (set by kcd's main to
      * kc_static_member_leave; NULL: not done, the member stays until its session ends). */
     int (*leave_static_member)(struct kc_worker *w, const char *group, const char *member_id, const char *instance_id,
                                kc_error *err);
 };
+
+/* Sets w->static_member_key from what identifies the worker (NULL: none). */
+void kc_worker_set_static_member_key(kc_worker *w, const char *identity);
 
 /* 1 while the worker may write (kc_worker.lease_until_ms). */
 int kc_worker_lease_held(kc_worker *w);

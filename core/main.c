@@ -176,11 +176,10 @@ static sigset_t block_signals(void) {
     return sigs;
 }
 
-/* Takes <path>.lock (flock, held until exit, with this pid in it): -1 with the message printed,
- * naming the other process, when another kcd holds it. */
-static int lock_offsets(const char *path) {
-    char lock[4096];
-    snprintf(lock, sizeof lock, "%s.lock", path);
+/* Takes <path>.lock (flock, held until exit, with this pid in it; its name in lock[4096]): -1
+ * with the message printed, naming the other process, when another kcd holds it. */
+static int lock_offsets(const char *path, char *lock) {
+    snprintf(lock, 4096, "%s.lock", path);
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         fprintf(stderr, "kcd: offset.storage.file.filename: cannot open %s: %s\n", lock, strerror(errno));
@@ -253,10 +252,16 @@ static int cmd_standalone(int argc, char **argv) {
     offsets_file = kc_config_get(&wcfg, "offset.storage.file.filename");
     /* one worker per offsets file (and the connector store beside it): a second would run the
      * same connectors from the same offsets */
-    if (offsets_file && (offsets_lock = lock_offsets(offsets_file)) < 0) {
+    char lock_path[4096], *lock_real = NULL;
+    if (offsets_file && (offsets_lock = lock_offsets(offsets_file, lock_path)) < 0) {
         status = EXIT_CONFIG;
         goto out;
     }
+    /* the offsets file is this worker's, one at a time: its sink tasks' static group members are
+     * named after it, so a restart takes their places at once (no file: dynamic members) */
+    if (offsets_file) lock_real = realpath(lock_path, NULL); /* it exists now: its real path is stable */
+    kc_worker_set_static_member_key(&w, lock_real ? lock_real : offsets_file);
+    free(lock_real);
     int offsets_on_topic = kc_worker_exactly_once(&wcfg);
     if (!offsets_file && !offsets_on_topic)
         KC_WARN("Worker", "No offset.storage.file.filename: source offsets are kept in memory only");

@@ -659,11 +659,11 @@ void *kc_sink_task_run(void *arg) {
         goto done;
     }
     rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
-    /* static membership (KIP-345), one member per connector task: a task started again (after a
-     * kill -9, a restart, a reconfiguration, or on another worker) takes its place in the group at
-     * once, with its partitions, instead of waiting out the old member's session (45 s); and a
-     * zombie holding the id is fenced. A consumer.override.group.instance.id (or an empty one,
-     * for dynamic membership) wins. */
+    /* static membership (KIP-345), one member per connector task and worker (static_member_key):
+     * the task started again on this worker (after a kill -9, a restart, a reconfiguration) takes
+     * its place in the group at once, with its partitions, instead of waiting out the old member's
+     * session (45 s); a zombie holding the id is fenced. A consumer.override.group.instance.id (or
+     * an empty one, for dynamic membership) wins. */
     size_t clen = 0; /* the size of a group.instance.id set by consumer.* (1: none) */
     if (w->mock_cluster) {
         /* the embedded broker (librdkafka's mock) keeps neither static members nor a member that
@@ -675,8 +675,12 @@ void *kc_sink_task_run(void *arg) {
             !kc_config_get(&t->conn->config, "consumer.override.heartbeat.interval.ms"))
             rd_kafka_conf_set(conf, "heartbeat.interval.ms", "500", errstr, sizeof errstr);
     } else if (rd_kafka_conf_get(conf, "group.instance.id", NULL, &clen) != RD_KAFKA_CONF_OK || clen <= 1) {
-        if (!kc_config_get(&t->conn->config, "consumer.override.group.instance.id")) {
-            snprintf(instance, sizeof instance, "%s-%d", t->conn->name, t->id);
+        if (!kc_config_get(&t->conn->config, "consumer.override.group.instance.id") && w->static_member_key[0]) {
+            /* Kafka takes [A-Za-z0-9._-] there; the name is cut so the id stays short */
+            int n = snprintf(instance, sizeof instance, "%.200s-%d-%s", t->conn->name, t->id, w->static_member_key);
+            for (int i = 0; i < n && i < (int)sizeof instance; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", instance[i]))
+                    instance[i] = '_';
             rd_kafka_conf_set(conf, "group.instance.id", instance, errstr, sizeof errstr);
         }
     }

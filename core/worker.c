@@ -251,6 +251,14 @@ int kc_worker_lease_held(kc_worker *w) {
 
 int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }
 
+void kc_worker_set_static_member_key(kc_worker *w, const char *identity) {
+    w->static_member_key[0] = '\0';
+    if (!identity || !*identity) return;
+    uint64_t h = 14695981039346656037ull; /* FNV-1a: short, stable, not secret */
+    for (const unsigned char *p = (const unsigned char *)identity; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    snprintf(w->static_member_key, sizeof w->static_member_key, "%016llx", (unsigned long long)h);
+}
+
 void kc_task_started(kc_task *t) {
     t->trace[0] = '\0';
     t->fail_transient = 0;

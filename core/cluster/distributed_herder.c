@@ -1511,6 +1511,7 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
         return NULL;
     }
     d->worker_id = kc_herder_worker_id(d->h);
+    kc_worker_set_static_member_key(w, d->worker_id); /* before any task starts */
     /* as Connect advertises it (RestServer.advertisedUrl), trailing slash included */
     snprintf(d->url, sizeof d->url, "http://%s/", d->worker_id);
     kc_herder_impl impl = {d,          free_fn,   put_fn,          remove_fn,         set_target_fn, restart_fn,

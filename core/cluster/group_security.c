@@ -58,8 +58,10 @@ int kc_static_member_leave(kc_worker *w, const char *group, const char *member_i
     if (!rc && !g) rc = err->code;
     if (g) {
         rc = kc_group_remove_member(g, member_id, instance_id, err);
-        if (rc > 0) /* the broker's answer: UNKNOWN_MEMBER_ID means it is gone already */
-            rc = rc == KC_KERR_UNKNOWN_MEMBER_ID ? KC_OK
+        /* the broker's answer: UNKNOWN_MEMBER_ID, gone already; FENCED_INSTANCE_ID, another consumer
+         * holds the id now (the task runs elsewhere): nothing to take out either way */
+        if (rc > 0)
+            rc = rc == KC_KERR_UNKNOWN_MEMBER_ID || rc == KC_KERR_FENCED_INSTANCE_ID ? KC_OK
                                                  : kc_error_set(err, KC_ERETRY, "LeaveGroup for %s: %s", instance_id,
                                                                 kc_kafka_error_name((int16_t)rc));
         kc_group_destroy(g);

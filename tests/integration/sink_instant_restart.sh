@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sink tasks get their partitions at once, not after the old consumer's session (45 s):
 #  - real broker, kcd killed with -9 and started again: its file sink (a static group member,
-#    group.instance.id <connector>-<task>) takes its old place; the time from the restart to the
-#    first new record written is printed;
+#    group.instance.id <connector>-<task>-<hash of its offsets file>) takes its old place; the
+#    time from the restart to the first new record written is printed;
 #  - real broker, kcd stopped gracefully: its static member is taken out of the group (LeaveGroup
 #    by identity), so a consumer of another kind (here a dynamic member: the connector with
 #    consumer.override.group.instance.id empty) gets every partition at once;
