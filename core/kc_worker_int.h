@@ -171,6 +171,11 @@ struct kc_worker {
                                kc_error *err);
 };
 
+/* Connect's transactional.id of an exactly-once source task, <group.id>-<connector>-<task>
+ * (group.id kcd-standalone when unset): the same across restarts and workers, so a new instance,
+ * or the leader fencing an earlier generation, fences the producer it replaces. */
+void kc_task_transactional_id(const kc_worker *w, const char *connector, int task, char *out, size_t size);
+
 /* Sets w->static_member_key from what identifies the worker (NULL: none). */
 void kc_worker_set_static_member_key(kc_worker *w, const char *identity);
 

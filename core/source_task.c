@@ -483,11 +483,8 @@ static int eos_configure(source_run *s, rd_kafka_conf_t *conf, kc_error *err) {
     s->boundary_interval_ms = w->flush_interval_ms;
     kc_config_get_long(&t->conn->config, "transaction.boundary.interval.ms", &s->boundary_interval_ms);
     t->ctx.txn_by_connector = s->boundary == BOUNDARY_CONNECTOR;
-    /* Connect's transactional.id: <group.id>-<connector>-<task>, the same across restarts so
-     * that a new instance fences the one it replaces */
-    const char *group = kc_config_get(&w->config, "group.id");
     char txid[600], errstr[512], timeout[32];
-    snprintf(txid, sizeof txid, "%s-%s-%d", group && *group ? group : "kcd-standalone", t->conn->name, t->id);
+    kc_task_transactional_id(w, t->conn->name, t->id, txid, sizeof txid);
     size_t tlen = sizeof timeout;
     if (rd_kafka_conf_get(conf, "transaction.timeout.ms", timeout, &tlen) != RD_KAFKA_CONF_OK)
         snprintf(timeout, sizeof timeout, "60000");

@@ -251,6 +251,11 @@ int kc_worker_lease_held(kc_worker *w) {
 
 int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }
 
+void kc_task_transactional_id(const kc_worker *w, const char *connector, int task, char *out, size_t size) {
+    const char *group = kc_config_get(&w->config, "group.id");
+    snprintf(out, size, "%s-%s-%d", group && *group ? group : "kcd-standalone", connector, task);
+}
+
 void kc_worker_set_static_member_key(kc_worker *w, const char *identity) {
     w->static_member_key[0] = '\0';
     if (!identity || !*identity) return;

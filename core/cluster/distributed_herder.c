@@ -26,6 +26,8 @@
 #define LOGGER "DistributedHerder"
 /* How often what runs is compared with what should (task states become statuses this often). */
 #define RECONCILE_MS 500
+/* How long a task-config publish or a fencing request that failed waits before it is tried again. */
+#define LEADER_RETRY_MS 2000
 
 /* What this worker runs of one connector: the instance, some task slots, or both. */
 typedef struct local_conn {
@@ -72,7 +74,6 @@ typedef struct dherder {
     int joined; /* an assignment was applied once (atomics): startup is done */
     int64_t key_ttl_ms, sync_timeout_ms;
     int eos;            /* exactly.once.source.support=enabled: source tasks start after zombie fencing */
-    const char *group;  /* group.id: <group>-<connector>-<task> are the tasks' transactional ids */
     /* the leader's snapshot (member thread only) */
     kc_assignor_connector *snap;
     char **snap_names;
@@ -491,7 +492,7 @@ static int fence_zombies(dherder *d, const char *name, kc_error *err) {
     if (before > 0 && !(before == 1 && now == 1)) {
         for (int64_t i = 0; i < before; i++) {
             char txid[600];
-            snprintf(txid, sizeof txid, "%s-%s-%lld", d->group, name, (long long)i);
+            kc_task_transactional_id(d->w, name, (int)i, txid, sizeof txid);
             if (kc_topic_log_fence(d->w, txid, 60000, err)) return err->code;
         }
         KC_INFO(LOGGER, "Fenced the producers of %lld earlier task(s) of %s", (long long)before, name);
@@ -751,7 +752,7 @@ static void reconcile(dherder *d) {
             if (leader) KC_WARN(LOGGER, "Writing the task configs of %s: %s", job.name, err.msg);
             pthread_mutex_lock(&d->lock);
             local_conn *lc = local_find(d, job.name);
-            if (lc) lc->publish = 1, lc->publish_after = kc_now_ms() + 2000; /* the leader may be changing */
+            if (lc) lc->publish = 1, lc->publish_after = kc_now_ms() + LEADER_RETRY_MS; /* the leader may be changing */
             pthread_mutex_unlock(&d->lock);
         }
         free(job.name);
@@ -766,7 +767,7 @@ static void reconcile(dherder *d) {
         if (rc && leader) KC_WARN(LOGGER, "Fencing the earlier task producers of %s: %s", job.fence, err.msg);
         pthread_mutex_lock(&d->lock);
         local_conn *lc = local_find(d, job.fence);
-        if (lc && rc) lc->fence_after = kc_now_ms() + 2000;
+        if (lc && rc) lc->fence_after = kc_now_ms() + LEADER_RETRY_MS;
         pthread_mutex_unlock(&d->lock);
         if (!rc) wake(d); /* the tasks start once the tasks-fencing record is read */
         free(job.fence);
@@ -1524,13 +1525,12 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     if (d->ss)
         d->cs = kc_config_store_open(w, kc_config_get(cfg, "config.storage.topic"),
                                      (int)setting(cfg, "config.storage.replication.factor", 3), config_changed, d, err);
-    d->group = kc_config_get(cfg, "group.id");
     d->eos = kc_worker_exactly_once(cfg);
     const char *support = kc_config_get(cfg, "exactly.once.source.support");
     if (d->cs && support && (!strcasecmp(support, "enabled") || !strcasecmp(support, "preparing"))) {
         /* KIP-618: the leader writes its records in transactions of this id */
         char txid[400];
-        snprintf(txid, sizeof txid, "connect-cluster-%s", d->group);
+        snprintf(txid, sizeof txid, "connect-cluster-%s", kc_config_get(cfg, "group.id"));
         if (kc_config_store_set_privileged_id(d->cs, txid)) {
             kc_error_set(err, KC_ENOMEM, "out of memory");
             kc_config_store_close(d->cs);
