@@ -33,14 +33,7 @@ start_worker() { # start_worker N
   KCD_OUT="$WORK/out-w$n.txt" "$KCD" distributed "$WORK/w$n.properties" >>"$WORK/w$n.log" 2>&1 &
   PID[$n]=$!
 }
-url() { echo "http://127.0.0.1:${PORT[$1]}"; }
-stop_all() { for n in "${!PID[@]}"; do kill -0 "${PID[$n]}" 2>/dev/null && kill -9 "${PID[$n]}" 2>/dev/null; done; return 0; }
-trap 'rm -f "$WORK/appending"; stop_all; cleanup' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/w*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
-  exit 1
-}
+trap 'rm -f "$WORK/appending"; cleanup' EXIT
 # the leader's URL, from the newest join any worker logged
 leader() { grep -ho 'Joined generation [0-9]* (leader [^)]*)' "$WORK"/w*.log | sort -k3 -n | tail -1 | sed -e 's/.*leader \(.*\))/\1/' -e 's|/$||'; }
 total() { cat "$WORK"/out-w*.txt 2>/dev/null | wc -l; }

@@ -30,14 +30,6 @@ start_worker() { # start_worker N
   "$KCD" distributed "$WORK/w$n.properties" >>"$WORK/w$n.log" 2>&1 &
   PID[$n]=$!
 }
-url() { echo "http://127.0.0.1:${PORT[$1]}"; }
-stop_all() { for n in "${!PID[@]}"; do kill -0 "${PID[$n]}" 2>/dev/null && kill -9 "${PID[$n]}" 2>/dev/null; done; return 0; }
-trap 'stop_all; cleanup' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/w*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
-  exit 1
-}
 task_state() { curl -sf "$(url "$1")/connectors/eos-source/status" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)

@@ -52,13 +52,11 @@ stop_kcd_workers() {
   PID=()
 }
 stop_java() { kill -TERM "$KCD_PID"; wait "$KCD_PID" || true; KCD_PID=""; }
-trap 'for p in "${PID[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup' EXIT
 fail() {
   echo "FAIL: $*" >&2
   for f in "$WORK"/connect.log "$WORK"/k*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
   exit 1
 }
-kurl() { echo "http://127.0.0.1:${PORT[$1]}"; }
 # running URL CONNECTOR TASKS: the connector and TASKS tasks RUNNING
 running() {
   curl -sf "$1/connectors/$2/status" | python3 -c '
@@ -109,11 +107,11 @@ seq 50001 100000 >>"$WORK/in.txt"
 start_kcd_worker 1
 start_kcd_worker 2
 KCD_PID=${PID[2]} # the process wait_output watches
-wait_output yes 60 "kcd's REST" sh -c "curl -sf $(kurl 2)/connectors >/dev/null && echo yes"
-wait_running "$(kurl 2)" src 1
-wait_running "$(kurl 1)" sink 2
+wait_output yes 60 "kcd's REST" sh -c "curl -sf $(url 2)/connectors >/dev/null && echo yes"
+wait_running "$(url 2)" src 1
+wait_running "$(url 1)" sink 2
 same_json() { python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]) == json.loads(sys.argv[2]) else 1)' "$1" "$2"; }
-same_json "$(curl -sf "$(kurl 1)/connectors/src/config")" "$java_src" && same_json "$(curl -sf "$(kurl 1)/connectors/sink/config")" "$java_sink" ||
+same_json "$(curl -sf "$(url 1)/connectors/src/config")" "$java_src" && same_json "$(curl -sf "$(url 1)/connectors/sink/config")" "$java_sink" ||
   fail "kcd shows other configs than Connect wrote"
 check_lines 100000
 pass "two kcd workers took over Connect's group and topics: same connectors and configs, lines 50001-100000 arrived, none twice"
@@ -141,7 +139,7 @@ wait_running "$JURL" src 1
 wait_running "$JURL" sink 2
 seq 150001 200000 >>"$WORK/in.txt"
 ONCE=0 check_lines 200000
-shares=$(for c in src sink; do curl -sf "$(kurl 1)/connectors/$c/status"; echo; done | python3 -c '
+shares=$(for c in src sink; do curl -sf "$(url 1)/connectors/$c/status"; echo; done | python3 -c '
 import json, sys, collections
 n = collections.Counter()
 for line in sys.stdin:

@@ -75,13 +75,6 @@ worker_props() { # worker_props FILE PORT EXTRA...
     for e in "$@"; do echo "$e"; done
   } >"$f"
 }
-stop_all() { for n in "${!PID[@]}"; do kill -9 "${PID[$n]}" 2>/dev/null; done; return 0; }
-trap 'stop_all; cleanup' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/w*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
-  exit 1
-}
 for n in 1 2; do
   worker_props "$WORK/w$n.properties" "${PORT[$n]}"
   "$KCD" distributed "$WORK/w$n.properties" >>"$WORK/w$n.log" 2>&1 &
@@ -89,7 +82,7 @@ for n in 1 2; do
 done
 for n in 1 2; do
   deadline=$((SECONDS + 90))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[$n]}/health")" = 200 ]; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url $n)/health")" = 200 ]; do
     [ $SECONDS -lt $deadline ] || fail "worker $n did not join over SASL_SSL"
     kill -0 "${PID[$n]}" 2>/dev/null || fail "worker $n exited"
     sleep 0.3
@@ -97,7 +90,7 @@ for n in 1 2; do
 done
 N=20000
 seq -f 'sec-%06g' 1 $N >"$WORK/in.txt"
-U="http://127.0.0.1:${PORT[2]}"
+U=$(url 2)
 curl -fsS -X PUT -H 'Content-Type: application/json' "$U/connectors/sec-src/config" \
   -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"$G-data\"}" >/dev/null ||
   fail "cannot create the source"

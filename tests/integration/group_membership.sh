@@ -17,7 +17,6 @@ start_member() {
   "$MEMBER" "$BOOTSTRAP" "$GROUP" "http://w$1:8083/" "$CONNECTORS" >"$WORK/w$1.out" 2>"$WORK/w$1.err" &
   PID[$1]=$!
 }
-trap 'for p in "${PID[@]}"; do kill -9 $p 2>/dev/null || true; done; cleanup' EXIT
 holds() { grep '^holds ' "$WORK/w$1.out" 2>/dev/null | tail -1; }
 
 # stable W...: the members' last assignments are of one generation, cover every item exactly

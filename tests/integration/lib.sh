@@ -10,13 +10,30 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/kcd-it.XXXXXX")
 RUN_ID="$(date +%s)-$$-$RANDOM"
 KCD_PID=""
 
+# Tests running several kcd workers (distributed mode) keep them in the arrays PID and PORT
+# (PID[n], PORT[n], logs in $WORK/w<n>.log): url N is worker N's REST address; kill_workers kills
+# those still alive, as cleanup does at exit.
+url() { echo "http://127.0.0.1:${PORT[$1]}"; }
+kill_workers() {
+  if declare -p PID >/dev/null 2>&1; then
+    for n in "${!PID[@]}"; do kill -9 "${PID[$n]}" 2>/dev/null || true; done
+  fi
+  return 0
+}
+
 cleanup() {
+  kill_workers
   if [ -n "$KCD_PID" ] && kill -0 "$KCD_PID" 2>/dev/null; then kill -9 "$KCD_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; [ -f "$WORK/kcd.log" ] && tail -40 "$WORK/kcd.log" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$WORK/kcd.log" ] && tail -40 "$WORK/kcd.log" >&2
+  for f in "$WORK"/w*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
+  exit 1
+}
 pass() { echo "PASS: $*"; }
 
 # need_service NAME: the server tests/services/NAME runs, started unless it answers already
