@@ -475,8 +475,13 @@ static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
         if (!m) break;
         if (m->err) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                if (rd_kafka_fatal_error(s->consumer, NULL, 0)) {
-                    kc_task_fail(t, "Consumer fatal error: %s", rd_kafka_message_errstr(m));
+                rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(s->consumer, NULL, 0);
+                if (fatal) {
+                    /* fenced as a static member: librdkafka 2.0 can fence itself when it rejoins
+                     * after a broker restart; a new consumer with the same id takes the place
+                     * back, so the task is started again (a zombie's task is stopped meanwhile) */
+                    kc_task_fail_code(t, fatal == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID ? KC_ERETRY : KC_EFATAL,
+                                      "Consumer fatal error: %s", rd_kafka_message_errstr(m));
                     rd_kafka_message_destroy(m);
                     break;
                 }
