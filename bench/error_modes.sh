@@ -16,6 +16,7 @@ BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
+. "$ROOT/bench/lib.sh"
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
 # run_mode MODE RUN: one kcd run until the sink has N lines; prints "secs cpu_s rss_kb"
@@ -26,17 +27,7 @@ run_mode() {
   topic="bench-modes-$id"
   rm -f "$WORK/out.txt" "$WORK/offsets"
   "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3 >/dev/null
-  cat >"$WORK/worker.properties" <<P
-bootstrap.servers=$BOOTSTRAP
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
-offset.storage.file.filename=$WORK/offsets
-offset.flush.interval.ms=10000
-plugin.path=$BUILD/lib/kcd/plugins
-listeners=http://127.0.0.1:0
-P
-  printf 'name=src\nconnector.class=FileStreamSource\nfile=%s\ntopic=%s\n' "$WORK/in.txt" "$topic" >"$WORK/src.properties"
-  printf 'name=sink\nconnector.class=FileStreamSink\ntopics=%s\nfile=%s\n' "$topic" "$WORK/out.txt" >"$WORK/sink.properties"
+  file_pipeline_configs "$topic" http://127.0.0.1:0
   case $mode in
   tolerance-all)
     printf 'errors.tolerance=all\nerrors.log.enable=true\n' | tee -a "$WORK/src.properties" >>"$WORK/sink.properties"

@@ -24,6 +24,23 @@ P
 }
 
 
+# file_pipeline_configs TOPIC LISTENER: $WORK/worker.properties, src.properties and sink.properties
+# of the file pipeline ($WORK/in.txt -> TOPIC -> $WORK/out.txt; offsets in $WORK/offsets), with
+# the REST API on LISTENER
+file_pipeline_configs() {
+  cat >"$WORK/worker.properties" <<P
+bootstrap.servers=$BOOTSTRAP
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+offset.storage.file.filename=$WORK/offsets
+offset.flush.interval.ms=10000
+plugin.path=$BUILD/lib/kcd/plugins
+listeners=$2
+P
+  printf 'name=src\nconnector.class=FileStreamSource\nfile=%s\ntopic=%s\n' "$WORK/in.txt" "$1" >"$WORK/src.properties"
+  printf 'name=sink\nconnector.class=FileStreamSink\ntopics=%s\nfile=%s\n' "$1" "$WORK/out.txt" >"$WORK/sink.properties"
+}
+
 # median A B C: the middle of three runs (lines sort by their first number)
 median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 

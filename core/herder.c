@@ -18,8 +18,15 @@
 #include "kc_log.h"
 #include "kc_value_int.h"
 
+/* Two locks, so that no REST call waits on Kafka, a plugin or the disk behind another:
+ * op_lock is held by each call that changes connectors, for all of it (they run one at a time,
+ * and stopping, starting, plugin code and the store's fsync happen under it alone); lock guards
+ * what the readers see and is held only while that changes, by the herder and by lifecycle.c
+ * (each connector's view_lock). Under op_lock the table and the connectors' configs and targets
+ * are stable: only calls holding it change them. */
 struct kc_herder {
     kc_worker *w;
+    pthread_mutex_t op_lock;
     pthread_mutex_t lock;
     kc_connector **items;
     size_t len, cap;
@@ -48,6 +55,8 @@ int kc_herder_fence(kc_herder *h, const char *name, const char *body, size_t bod
     if (h->impl.self) return h->impl.fence(h->impl.self, name, body, body_len, algorithm, signature, err);
     return kc_error_set(err, KC_ENOTFOUND, "HTTP 404 Not Found");
 }
+
+void kc_herder_metrics(kc_herder *h, kc_buf *out) { kc_metrics_render(h->w->metrics, out); }
 
 const char *kc_herder_worker_id(kc_herder *h) { return h->worker_id; }
 
@@ -99,6 +108,8 @@ static json_t *config_json(const kc_config *cfg) {
     return o;
 }
 
+/* Under op_lock: the table is stable, so it is read without lock, and written and fsynced
+ * without keeping readers waiting. */
 static void store_save(kc_herder *h) {
     if (!h->store_path) return;
     json_t *arr = json_array();
@@ -174,6 +185,7 @@ kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err) {
         return NULL;
     }
     h->w = w;
+    pthread_mutex_init(&h->op_lock, NULL);
     pthread_mutex_init(&h->lock, NULL);
     /* worker_id = advertised host:port, else the first listener's */
     const char *host = kc_config_get(&w->config, "rest.advertised.host.name");
@@ -181,6 +193,7 @@ kc_herder *kc_herder_new(kc_worker *w, const char *store_path, kc_error *err) {
     kc_strlist listeners = {0};
     if (kc_list_split(kc_config_get(&w->config, "listeners"), &listeners)) {
         kc_strlist_free(&listeners);
+        pthread_mutex_destroy(&h->op_lock);
         pthread_mutex_destroy(&h->lock);
         free(h->store_path);
         free(h);
@@ -206,11 +219,18 @@ void kc_herder_free(kc_herder *h) {
     if (!h) return;
     if (h->impl.self) h->impl.free(h->impl.self);
     __atomic_store_n(&h->w->stopping, 1, __ATOMIC_RELEASE);
-    pthread_mutex_lock(&h->lock);
-    for (size_t i = 0; i < h->len; i++)
-        if (kc_connector_halt(h->items[i]) == 0) kc_connector_free(h->items[i]);
-    free(h->items);
+    pthread_mutex_lock(&h->op_lock);
+    size_t n = h->len;
+    for (size_t i = 0; i < n; i++) kc_connector_halt(h->items[i]);
+    pthread_mutex_lock(&h->lock); /* no reader finds them from here on */
+    h->len = 0;
     pthread_mutex_unlock(&h->lock);
+    for (size_t i = 0; i < n; i++) /* halted: no task left; one that would not stop keeps its memory */
+        if (!h->items[i]->ntasks) kc_connector_free(h->items[i]);
+    free(h->items);
+    h->items = NULL;
+    pthread_mutex_unlock(&h->op_lock);
+    pthread_mutex_destroy(&h->op_lock);
     pthread_mutex_destroy(&h->lock);
     free(h->cluster_id);
     free(h->store_path);
@@ -225,18 +245,18 @@ int kc_herder_exists(kc_herder *h, const char *name) {
     return e;
 }
 
-/* A new, stopped connector in h's table (under the lock); NULL when out of memory. */
-static kc_connector *connector_add(kc_herder *h, const char *name, const kc_plugin *plugin, kc_target_state initial) {
-    if (h->len == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 8;
-        kc_connector **items = realloc(h->items, cap * sizeof *items);
-        if (!items) return NULL;
+/* Room in h's table for one more connector (under op_lock); -1 when out of memory. */
+static int table_reserve(kc_herder *h) {
+    if (h->len < h->cap) return 0;
+    size_t cap = h->cap ? h->cap * 2 : 8;
+    pthread_mutex_lock(&h->lock); /* realloc moves the table readers walk */
+    kc_connector **items = realloc(h->items, cap * sizeof *items);
+    if (items) {
         h->items = items;
         h->cap = cap;
     }
-    kc_connector *c = kc_connector_new(h->w, name, plugin, initial);
-    if (c) h->items[h->len++] = c;
-    return c;
+    pthread_mutex_unlock(&h->lock);
+    return items ? 0 : -1;
 }
 
 int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, int allow_replace, int *created,
@@ -267,42 +287,52 @@ int kc_herder_put(kc_herder *h, const kc_config *raw, kc_target_state initial, i
     }
     int64_t max_connectors = 1000;
     kc_config_get_long(&h->w->config, "max.connectors", &max_connectors);
-    pthread_mutex_lock(&h->lock);
-    kc_connector *c = find(h, name);
+    pthread_mutex_lock(&h->op_lock);
+    kc_connector *c = find(h, name), *fresh = NULL;
     if (c && !allow_replace) {
         rc = kc_error_set(err, KC_EEXIST, "Connector %s already exists", name);
     } else if (!c && (int64_t)h->len >= max_connectors) {
         rc = kc_error_set(err, KC_EINVAL, "This worker runs %zu connectors, its max.connectors: delete one before "
                                           "creating %s", h->len, name);
+    } else if (!c && (table_reserve(h) || !(fresh = kc_connector_new(h->w, name, plugin, initial)))) {
+        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     } else if (kc_log_secrets_add(&resolved.secrets)) {
         kc_log_secrets_remove(&resolved.secrets);
         rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     } else if (c && kc_connector_halt(c)) { /* reconfigure: stop with the old config, start with the new */
         kc_log_secrets_remove(&resolved.secrets);
         rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time to be reconfigured", name);
-    } else if (!c && !(c = connector_add(h, name, plugin, initial))) {
-        kc_log_secrets_remove(&resolved.secrets);
-        rc = kc_error_set(err, KC_ENOMEM, "out of memory");
     } else {
-        *created = c->raw.len == 0;
-        if (!*created) {
+        *created = !c;
+        kc_config old_raw = {0}, old_config = {0};
+        kc_resolved old_resolved = {0};
+        if (c) {
             KC_INFO(c->ctx.logger, "Reconfiguring connector %s", name);
-            kc_log_secrets_remove(&c->resolved.secrets);
-            kc_resolved_free(&c->resolved);
-            kc_config_free(&c->raw);
-            kc_config_free(&c->config);
-            c->plugin = plugin;
+            old_raw = c->raw, old_config = c->config, old_resolved = c->resolved;
+        } else {
+            c = fresh;
+            fresh = NULL;
+            c->view_lock = &h->lock;
         }
+        pthread_mutex_lock(&h->lock); /* readers see the new config at once, and a new connector whole */
+        c->plugin = plugin;
         c->raw = shown;
         c->config = cfg;
         c->resolved = resolved;
+        if (*created) h->items[h->len++] = c;
+        pthread_mutex_unlock(&h->lock);
         memset(&shown, 0, sizeof shown);
         memset(&cfg, 0, sizeof cfg);
         memset(&resolved, 0, sizeof resolved);
+        kc_log_secrets_remove(&old_resolved.secrets);
+        kc_resolved_free(&old_resolved);
+        kc_config_free(&old_raw);
+        kc_config_free(&old_config);
         kc_connector_run(c);
         store_save(h);
     }
-    pthread_mutex_unlock(&h->lock);
+    if (fresh) kc_connector_free(fresh);
+    pthread_mutex_unlock(&h->op_lock);
 out:
     kc_strlist_free(&warnings);
     kc_resolved_free(&resolved);
@@ -313,7 +343,7 @@ out:
 
 int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
     if (h->impl.self) return h->impl.remove(h->impl.self, name, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
     if (!c) {
@@ -321,46 +351,51 @@ int kc_herder_delete(kc_herder *h, const char *name, kc_error *err) {
     } else if (kc_connector_halt(c)) {
         rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
     } else {
+        pthread_mutex_lock(&h->lock);
         for (size_t i = 0; i < h->len; i++)
             if (h->items[i] == c) h->items[i] = h->items[--h->len];
+        pthread_mutex_unlock(&h->lock);
         KC_INFO("Herder", "Deleted connector %s", name);
         kc_connector_free(c);
         store_save(h);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 
 int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target, kc_error *err) {
     if (h->impl.self) return h->impl.set_target(h->impl.self, name, target, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
     if (!c) {
         rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     } else if (c->target != target) {
         kc_target_state old = c->target;
+        pthread_mutex_lock(&h->lock);
         c->target = target;
+        pthread_mutex_unlock(&h->lock);
         if (target == KC_TARGET_STOPPED) {
             if (kc_connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
-            else c->status = KC_STATE_STOPPED;
+            else kc_connector_set_status(c, KC_STATE_STOPPED);
         } else if (old == KC_TARGET_STOPPED) {
             kc_connector_run(c);
         } else { /* STARTED <-> PAUSED: the tasks keep running and stop or start moving records */
             for (int i = 0; i < c->ntasks; i++)
                 __atomic_store_n(&c->tasks[i].ctx.paused, target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
-            if (c->status != KC_STATE_FAILED) c->status = target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+            if (c->status != KC_STATE_FAILED)
+                kc_connector_set_status(c, target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING);
         }
         KC_INFO(c->ctx.logger, "Connector %s target state %s", name, kc_target_name(target));
         store_save(h);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 
 int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int only_failed, kc_error *err) {
     if (h->impl.self) return h->impl.restart(h->impl.self, name, include_tasks, only_failed, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
     if (!c) {
@@ -373,9 +408,9 @@ int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int onl
             } else if (c->target != KC_TARGET_STOPPED && kc_connector_start_instance(c, err)) {
                 /* failed: kc_connector_start_instance said why */
             } else {
-                c->status = c->target == KC_TARGET_STOPPED ? KC_STATE_STOPPED
-                            : c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
-                c->trace[0] = '\0';
+                kc_connector_set_status(c, c->target == KC_TARGET_STOPPED  ? KC_STATE_STOPPED
+                                           : c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED
+                                                                           : KC_STATE_RUNNING);
             }
         }
     } else if (!only_failed || c->status == KC_STATE_FAILED) {
@@ -385,25 +420,25 @@ int kc_herder_restart(kc_herder *h, const char *name, int include_tasks, int onl
         for (int i = 0; i < c->ntasks && !rc; i++)
             if (c->tasks[i].state == KC_STATE_FAILED) rc = kc_task_restart(c, i, err);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 
 int kc_herder_restart_task(kc_herder *h, const char *name, int task, kc_error *err) {
     if (h->impl.self) return h->impl.restart_task(h->impl.self, name, task, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock);
     kc_connector *c = find(h, name);
     int rc;
     if (!c) rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     else if (task < 0 || task >= c->ntasks) rc = kc_error_set(err, KC_ENOTFOUND, "Task %s-%d not found", name, task);
     else rc = kc_task_restart(c, task, err);
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 
 int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err) {
     if (h->impl.self) return h->impl.reset_topics(h->impl.self, name, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock);
     kc_connector *c = find(h, name);
     int rc = KC_OK;
     if (!c) {
@@ -413,7 +448,7 @@ int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err) {
         kc_strlist_free(&c->topics);
         pthread_mutex_unlock(&c->topics_lock);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 
@@ -453,6 +488,9 @@ static json_t *task_state_json(kc_herder *h, kc_task *t) {
     kc_state s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
     json_t *j = json_pack("{s:i, s:s, s:s}", "id", t->id, "state", kc_state_name(s), "worker_id", h->worker_id);
     if (s == KC_STATE_FAILED && t->trace[0]) json_object_set_new(j, "trace", json_string(t->trace));
+    char problem[sizeof t->problem];
+    if (s == KC_STATE_RUNNING && (kc_task_problem(t, problem, sizeof problem), problem[0]))
+        json_object_set_new(j, "trace", json_string(problem)); /* running, with something to look at */
     return j;
 }
 
@@ -602,7 +640,7 @@ json_t *kc_herder_offsets(kc_herder *h, const char *name) {
 
 int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, kc_error *err) {
     if (h->impl.self) return h->impl.alter_offsets(h->impl.self, name, body, err);
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->op_lock); /* the offsets file's fsync keeps no reader waiting */
     kc_connector *c = find(h, name);
     int rc = KC_OK;
     json_t *list = body ? json_object_get(body, "offsets") : NULL;
@@ -657,7 +695,7 @@ int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, 
         }
         if (!rc) rc = kc_offset_store_flush(h->w->offsets, err);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->op_lock);
     return rc;
 }
 

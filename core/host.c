@@ -1,5 +1,6 @@
 /* host.c - the host function table handed to plugins, and the task-context services. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +32,27 @@ static void host_request_reconfigure(kc_task_ctx *ctx) {
     if (ctx) __atomic_store_n(&ctx->reconfigure, 1, __ATOMIC_RELEASE);
 }
 
+/* A task's counter, in its metrics (kcd_<name>_total); a connector's (task_id -1) has no metrics
+ * of its own, so its counters are only logged. */
 static void host_metric_add(kc_task_ctx *ctx, const char *name, double delta) {
-    /* Metrics arrive with the REST/metrics work; until then they are debug-logged. */
+    if (ctx && ctx->task_id >= 0) {
+        kc_task *t = (kc_task *)((char *)ctx - offsetof(kc_task, ctx)); /* a task's ctx lives in its kc_task */
+        kc_metrics_task_plugin_add(t->metrics, name, delta);
+    }
     kc_log(KC_LOG_TRACE, ctx ? ctx->logger : "plugin", "metric %s += %g", name, delta);
+}
+
+static void host_task_problem(kc_task_ctx *ctx, const char *message) {
+    if (!ctx || ctx->task_id < 0) return;
+    kc_task *t = (kc_task *)((char *)ctx - offsetof(kc_task, ctx));
+    kc_worker *w = t->conn->worker;
+    pthread_mutex_lock(&w->problems_lock);
+    if (strcmp(t->problem, message ? message : "")) {
+        snprintf(t->problem, sizeof t->problem, "%s", message ? message : "");
+        kc_log_redact(t->problem, sizeof t->problem); /* may quote a provider's value */
+        t->problem_seq++;
+    }
+    pthread_mutex_unlock(&w->problems_lock);
 }
 
 static const char *host_connector_name(kc_task_ctx *ctx) { return ctx ? ctx->connector : NULL; }
@@ -111,6 +130,7 @@ const kc_host_api kc_host = {
     .should_stop = host_should_stop,
     .request_reconfigure = host_request_reconfigure,
     .metric_add = host_metric_add,
+    .task_problem = host_task_problem,
     .connector_name = host_connector_name,
     .task_id = host_task_id,
     .config_free = kc_config_free,

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "kc_buf.h"
 #include "kc_worker_int.h"
 
 /* Beyond kc_error.h's codes: the connector already exists (REST 409). */
@@ -113,6 +114,8 @@ void kc_herder_set_impl(kc_herder *h, const kc_herder_impl *impl);
 int kc_herder_ready(kc_herder *h);
 
 const char *kc_herder_worker_id(kc_herder *h);
+/* The worker's metrics in Prometheus's text format (GET /metrics); out->failed when out of memory. */
+void kc_herder_metrics(kc_herder *h, kc_buf *out);
 /* The Kafka cluster id (fetched once, then cached); NULL while the cluster cannot be reached. */
 const char *kc_herder_cluster_id(kc_herder *h);
 

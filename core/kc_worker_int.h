@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kc_config_int.h"
+#include "kc_metrics.h"
 #include "kc_offset_store.h"
 #include "kc_plugin_int.h"
 
@@ -78,6 +79,7 @@ typedef struct kc_retry_policy {
     int64_t timeout_ms; /* 0: no retries; -1: forever */
     int64_t delay_max_ms;
     const int *stop;    /* a stop flag to give up early on (may be NULL) */
+    int64_t *retries;   /* counts each retry (task-error-metrics' total-retries; may be NULL) */
 } kc_retry_policy;
 
 void kc_retry_policy_init(kc_retry_policy *p, const kc_config *conn_cfg);
@@ -120,6 +122,11 @@ typedef struct kc_task {
     char trace[KC_ERROR_MSG_MAX + 128];
     kc_converter key_conv, value_conv;
     kc_transform_chain chain;
+    kc_task_metrics *metrics; /* from its start to its stop; NULL when out of memory */
+    /* what the plugin says needs attention while it runs (task_problem), under the worker's
+     * problems_lock; problem_seq counts changes, for the distributed herder's status records */
+    char problem[512];
+    int problem_seq;
 } kc_task;
 
 struct kc_connector {
@@ -129,6 +136,10 @@ struct kc_connector {
     kc_config config; /* validated, defaults filled, providers resolved */
     kc_resolved resolved; /* what providers gave config: registered with the log while it runs */
     kc_target_state target;
+    /* held while what REST reads of the connector changes (status, trace, tasks, ntasks, a task's
+     * config): the standalone herder's lock, which readers hold; NULL when nothing reads it so
+     * (distributed mode answers from the status topic). Never held while anything waits. */
+    pthread_mutex_t *view_lock;
     pthread_mutex_t topics_lock;
     kc_strlist topics; /* topics the tasks really used (REST /topics) */
     const kc_plugin *plugin;
@@ -136,12 +147,15 @@ struct kc_connector {
     kc_task_ctx ctx;
     kc_task *tasks;
     int ntasks;
-    kc_state status;
+    kc_state status; /* set with kc_connector_set_status */
     char trace[KC_ERROR_MSG_MAX + 128];
+    kc_connector_metrics *metrics;
 };
 
 struct kc_worker {
     kc_config config;
+    kc_metrics *metrics; /* GET /metrics; NULL when out of memory (nothing is counted) */
+    pthread_mutex_t problems_lock; /* every task's problem text */
     kc_registry registry;
     kc_config_providers providers;
     kc_offset_store *offsets;
@@ -235,6 +249,11 @@ void kc_worker_sasl_credentials(const kc_config *cfg, const char *prefix, char *
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err);
 
+/* A task's producer or consumer reports librdkafka's statistics into the task's metrics (kept
+ * for GET /metrics): every 10 s unless statistics.interval.ms is set. conf's opaque must be the
+ * task's runner, whose first member is its kc_task pointer. */
+void kc_kafka_conf_task_statistics(rd_kafka_conf_t *conf);
+
 /* Creates a topic unless it exists (cleanup_policy may be NULL); waits up to 15 s. */
 int kc_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions, int replication_factor,
                           const char *cleanup_policy, kc_error *err);
@@ -247,6 +266,12 @@ int kc_task_should_stop(kc_task *t);
 int kc_task_paused(kc_task *t);
 /* The runner started the task: RUNNING, a failure before (an automatic restart) forgotten. */
 void kc_task_started(kc_task *t);
+/* The task's state, for the status and its metrics. */
+void kc_task_set_state(kc_task *t, kc_state s);
+/* The connector's state, for the status and its metrics. */
+void kc_connector_set_status(kc_connector *c, kc_state s);
+/* The task's problem text (task_problem), copied into out ("" for none); returns its problem_seq. */
+int kc_task_problem(kc_task *t, char *out, size_t size);
 /* RUNNING or PAUSED: the task is alive. */
 int kc_task_alive(kc_task *t);
 void kc_task_fail(kc_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -254,5 +279,7 @@ void kc_task_fail(kc_task *t, const char *fmt, ...) __attribute__((format(printf
  * transient, and the task's thread starts it again after a backoff (lifecycle.c). */
 void kc_task_fail_code(kc_task *t, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int64_t kc_now_ms(void);
+/* The same clock in microseconds (metrics' timings). */
+int64_t kc_now_us(void);
 
 #endif

@@ -10,6 +10,15 @@
 #include "kc_converter_int.h"
 #include "kc_log.h"
 
+/* What REST reads of a connector changes only under its view lock (kc_connector.view_lock). */
+static void view_lock(kc_connector *c) {
+    if (c->view_lock) pthread_mutex_lock(c->view_lock);
+}
+
+static void view_unlock(kc_connector *c) {
+    if (c->view_lock) pthread_mutex_unlock(c->view_lock);
+}
+
 /* ---- tasks -------------------------------------------------------------------------------- */
 
 static void task_init(kc_task *t, kc_connector *c, int id) {
@@ -52,6 +61,7 @@ static int restart_due(kc_task *t, int64_t run_ms) {
     for (int i = 0; i < t->auto_restarts && wait < backoff_max; i++) wait *= 2;
     if (wait > backoff_max) wait = backoff_max;
     t->auto_restarts++;
+    if (t->metrics) KC_METRIC_ADD(t->metrics->auto_restarts, 1);
     snprintf(t->trace + len, sizeof t->trace - len, " (kcd restarts the task in %lld ms: automatic restart %d of %lld)",
              (long long)wait, t->auto_restarts, (long long)max_attempts);
     KC_WARN(t->ctx.logger, "Restarting the task in %lld ms (automatic restart %d of %lld)", (long long)wait,
@@ -89,6 +99,8 @@ static int task_start(kc_task *t, kc_error *err) {
     if (rc) return rc;
     t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
     t->state = KC_STATE_UNASSIGNED;
+    t->metrics = kc_metrics_task_open(w->metrics, t->conn->name, t->id, t->conn->plugin->desc->kind == KC_PLUGIN_SOURCE);
+    t->chain.retry.retries = t->metrics ? &t->metrics->retries : NULL;
     if (pthread_create(&t->thread, NULL, task_main, t)) return kc_error_set(err, KC_EFATAL, "cannot start a task thread");
     t->thread_started = 1;
     return KC_OK;
@@ -113,6 +125,8 @@ static int task_stop(kc_task *t, int64_t deadline) {
     kc_transform_chain_close(&t->chain);
     kc_converter_close(&t->key_conv);
     kc_converter_close(&t->value_conv);
+    kc_metrics_task_close(t->metrics);
+    t->metrics = NULL;
     return 0;
 }
 
@@ -128,14 +142,15 @@ int kc_connector_halt(kc_connector *c) {
     int64_t deadline = graceful_deadline(c->worker);
     int stuck = 0;
     for (int j = 0; j < c->ntasks; j++) __atomic_store_n(&c->tasks[j].ctx.stop, 1, __ATOMIC_RELEASE);
-    for (int j = 0; j < c->ntasks; j++) {
+    for (int j = 0; j < c->ntasks; j++)
         if (task_stop(&c->tasks[j], deadline)) stuck = 1;
-        else kc_config_free(&c->tasks[j].config);
-    }
     if (stuck) return -1; /* leak the tasks rather than free memory a thread still uses */
+    view_lock(c);
+    for (int j = 0; j < c->ntasks; j++) kc_config_free(&c->tasks[j].config);
     free(c->tasks);
     c->tasks = NULL;
     c->ntasks = 0;
+    view_unlock(c);
     kc_connector_stop_instance(c);
     return 0;
 }
@@ -149,8 +164,10 @@ int kc_connector_start_instance(kc_connector *c, kc_error *err) {
     if (c->plugin->desc->connector->start(&c->config, &c->ctx, &c->plugin_state, err)) {
         c->plugin_state = NULL;
         kc_connector_fail(c, "Connector failed to start", err->msg);
+        kc_metrics_startup(c->worker->metrics, 0, 0);
         return err->code ? err->code : KC_EFATAL;
     }
+    kc_metrics_startup(c->worker->metrics, 0, 1);
     return KC_OK;
 }
 
@@ -175,38 +192,55 @@ int kc_connector_task_configs(kc_connector *c, kc_config **cfgs_out, int *n_out,
 }
 
 int kc_connector_launch_tasks(kc_connector *c, kc_config *cfgs, int n, kc_error *err) {
-    free(c->tasks); /* none running: at most an empty array of a connector that made no task */
-    c->tasks = calloc(n ? (size_t)n : 1, sizeof *c->tasks);
-    c->ntasks = 0;
-    if (!c->tasks) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    c->ntasks = n;
-    for (int i = 0; i < n; i++) {
-        kc_task *t = &c->tasks[i];
-        kc_error terr;
-        task_init(t, c, i);
-        t->config = cfgs[i];
+    kc_task *tasks = calloc(n ? (size_t)n : 1, sizeof *tasks);
+    for (int i = 0; tasks && i < n; i++) {
+        task_init(&tasks[i], c, i);
+        tasks[i].config = cfgs[i];
         memset(&cfgs[i], 0, sizeof cfgs[i]);
-        if (task_start(t, &terr)) kc_task_fail(t, "%s", terr.msg);
+    }
+    view_lock(c);
+    free(c->tasks); /* none running: at most an empty array of a connector that made no task */
+    c->tasks = tasks;
+    c->ntasks = tasks ? n : 0;
+    view_unlock(c);
+    if (!tasks) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        kc_error terr;
+        if (task_start(&tasks[i], &terr)) kc_task_fail(&tasks[i], "%s", terr.msg);
     }
     return KC_OK;
 }
 
+void kc_connector_set_status(kc_connector *c, kc_state s) {
+    view_lock(c);
+    c->status = s;
+    if (s != KC_STATE_FAILED) c->trace[0] = '\0';
+    view_unlock(c);
+    kc_metrics_connector_state(c->metrics, (int)s);
+}
+
 void kc_connector_fail(kc_connector *c, const char *what, const char *msg) {
+    char trace[sizeof c->trace];
+    snprintf(trace, sizeof trace, "%s: %s", what, msg);
+    kc_log_redact(trace, sizeof trace); /* a plugin's message may quote a provider's value */
+    view_lock(c);
     c->status = KC_STATE_FAILED;
-    snprintf(c->trace, sizeof c->trace, "%s: %s", what, msg);
-    kc_log_redact(c->trace, sizeof c->trace); /* a plugin's message may quote a provider's value */
-    KC_ERROR(c->ctx.logger, "%s", c->trace);
+    memcpy(c->trace, trace, sizeof trace);
+    view_unlock(c);
+    kc_metrics_connector_state(c->metrics, KC_STATE_FAILED);
+    KC_ERROR(c->ctx.logger, "%s", trace);
 }
 
 void kc_connector_run(kc_connector *c) {
     kc_error err;
-    c->trace[0] = '\0';
     if (!c->ntasks) { /* a connector restarted alone after it made no task (found by fuzz_rest_request) */
+        view_lock(c);
         free(c->tasks);
         c->tasks = NULL;
+        view_unlock(c);
     }
     if (c->target == KC_TARGET_STOPPED) {
-        c->status = KC_STATE_STOPPED;
+        kc_connector_set_status(c, KC_STATE_STOPPED);
         KC_INFO(c->ctx.logger, "Connector %s is stopped", c->name);
         return;
     }
@@ -216,7 +250,7 @@ void kc_connector_run(kc_connector *c) {
     if (kc_connector_task_configs(c, &cfgs, &n, &err) || kc_connector_launch_tasks(c, cfgs, n, &err)) {
         kc_connector_fail(c, "Connector failed to generate task configs", err.msg);
     } else {
-        c->status = c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+        kc_connector_set_status(c, c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING);
         KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)%s", c->name, c->plugin->desc->name, n,
                 c->target == KC_TARGET_PAUSED ? ", paused" : "");
     }
@@ -225,6 +259,7 @@ void kc_connector_run(kc_connector *c) {
 }
 
 void kc_connector_free(kc_connector *c) {
+    kc_metrics_connector_close(c->metrics);
     kc_log_secrets_remove(&c->resolved.secrets);
     kc_resolved_free(&c->resolved);
     kc_config_free(&c->raw);
@@ -239,10 +274,12 @@ int kc_task_restart(kc_connector *c, int i, kc_error *err) {
     kc_task *t = &c->tasks[i];
     if (task_stop(t, graceful_deadline(c->worker)))
         return kc_error_set(err, KC_EFATAL, "Task %s-%d did not stop in time", c->name, i);
+    view_lock(c);
     kc_config cfg = t->config;
     memset(t, 0, sizeof *t);
     task_init(t, c, i);
     t->config = cfg;
+    view_unlock(c);
     if (task_start(t, err)) kc_task_fail(t, "%s", err->msg);
     return KC_OK;
 }
@@ -292,5 +329,8 @@ kc_connector *kc_connector_new(kc_worker *w, const char *name, const kc_plugin *
     c->ctx.connector = c->name;
     c->ctx.task_id = -1;
     snprintf(c->ctx.logger, sizeof c->ctx.logger, "WorkerConnector{id=%s}", c->name);
+    const kc_plugin_desc *d = plugin->desc;
+    c->metrics = kc_metrics_connector_open(w->metrics, c->name, kc_plugin_class(plugin),
+                                           d->kind == KC_PLUGIN_SOURCE ? "source" : "sink", d->version);
     return c;
 }

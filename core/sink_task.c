@@ -20,7 +20,7 @@
 #define SINK_RETRY_BACKOFF_MS 1000
 
 typedef struct sink_run {
-    kc_task *t;
+    kc_task *t; /* first: kc_kafka_conf_task_statistics finds it there */
     const kc_sink_task_ops *ops;
     void *state;
     rd_kafka_t *consumer;
@@ -45,6 +45,7 @@ typedef struct sink_run {
     kc_record **put_records;
     rd_kafka_message_t **put_messages;
     size_t put_len;
+    int64_t put_since_commit; /* records put() accepted since the last commit (sink-record-active-count) */
 } sink_run;
 
 /* Where a record failed on its way to put(): Connect's stage names. */
@@ -109,7 +110,11 @@ static void rewind_to_committed(sink_run *s) {
 /* flush() the task, then commit the offsets it made durable. */
 static int flush_and_commit(sink_run *s) {
     kc_task *t = s->t;
-    if (!s->dirty) return KC_OK;
+    if (!s->dirty) {
+        kc_metrics_task_commit(t->metrics, -1, 0);
+        return KC_OK;
+    }
+    int64_t began = kc_now_us();
     if (s->dlq) { /* records sent to the dead letter queue must be there before their offsets move */
         rd_kafka_flush(s->dlq, 30000);
         if (s->dlq_failed) {
@@ -134,17 +139,23 @@ static int flush_and_commit(sink_run *s) {
             KC_WARN(t->ctx.logger, "flush() asked to retry: %s; offsets not committed, rewinding to the last "
                                    "committed ones", err.msg);
             rewind_to_committed(s);
+            s->put_since_commit = 0; /* read again */
+            kc_metrics_task_commit(t->metrics, 0, 0);
             return rc;
         }
         kc_task_fail_code(t, rc, "Commit of offsets threw an unexpected exception: flush() failed: %s", err.msg);
+        kc_metrics_task_commit(t->metrics, 0, 0);
         return rc;
     }
     rd_kafka_resp_err_t cerr = rd_kafka_commit(s->consumer, s->offsets, 0);
     if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         KC_WARN(t->ctx.logger, "Commit of offsets failed: %s; will retry at the next commit", rd_kafka_err2str(cerr));
+        kc_metrics_task_commit(t->metrics, 0, 0);
         return KC_ERETRY;
     }
     s->dirty = 0;
+    s->put_since_commit = 0;
+    kc_metrics_task_commit(t->metrics, 1, kc_now_us() - began);
     KC_DEBUG(t->ctx.logger, "Committed offsets of %d partitions", s->offsets->cnt);
     return KC_OK;
 }
@@ -167,6 +178,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         KC_INFO(t->ctx.logger, "Partitions assigned: %d", parts->cnt);
         rd_kafka_assign(rk, parts);
+        if (t->metrics) KC_METRIC_SET(t->metrics->partitions, parts->cnt);
         for (int i = 0; i < parts->cnt; i++) kc_connector_track_topic(t->conn, parts->elems[i].topic);
         if (kc_task_paused(t)) rd_kafka_pause_partitions(rk, parts);
         if (s->ops->open && v && s->ops->open(s->state, v, (size_t)parts->cnt, &e)) {
@@ -184,6 +196,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (s->ops->close && v && s->ops->close(s->state, v, (size_t)parts->cnt, &e))
             KC_WARN(t->ctx.logger, "close() failed: %s", e.msg);
         rd_kafka_assign(rk, NULL);
+        if (t->metrics) KC_METRIC_SET(t->metrics->partitions, 0);
+        s->put_since_commit = 0;
         rd_kafka_topic_partition_list_destroy(s->offsets);
         s->offsets = rd_kafka_topic_partition_list_new(8);
         rd_kafka_topic_partition_list_destroy(s->started);
@@ -269,6 +283,7 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
     (void)rk;
     sink_run *s = opaque;
     s->dlq_outstanding--;
+    if (m->err && s->t->metrics) KC_METRIC_ADD(s->t->metrics->dlq_failures, 1);
     if (m->err && !s->dlq_failed) {
         s->dlq_failed = 1;
         snprintf(s->dlq_error, sizeof s->dlq_error, "Could not produce to the dead letter queue %s: %s", s->dlq_topic,
@@ -309,6 +324,7 @@ static void report_failure(sink_run *s, const rd_kafka_message_t *m, const failu
     kc_task *t = s->t;
     const char *topic = rd_kafka_topic_name(m->rkt);
     s->skipped++;
+    kc_metrics_task_error(t->metrics, 1, s->log_errors);
     if (s->log_errors)
         KC_ERROR(t->ctx.logger, "Error encountered in task %s-%d. Executing stage '%s' with class '%s', where "
                  "consumed record is {topic='%s', partition=%d, offset=%lld}%s%.*s: %s",
@@ -347,6 +363,7 @@ static void report_failure(sink_run *s, const rd_kafka_message_t *m, const failu
             RD_KAFKA_V_TIMESTAMP(ts > 0 ? ts : 0), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
         if (!e) {
             s->dlq_outstanding++;
+            if (t->metrics) KC_METRIC_ADD(t->metrics->dlq_requests, 1);
             break;
         }
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -354,6 +371,10 @@ static void report_failure(sink_run *s, const rd_kafka_message_t *m, const failu
             continue;
         }
         rd_kafka_headers_destroy(h);
+        if (t->metrics) {
+            KC_METRIC_ADD(t->metrics->dlq_requests, 1);
+            KC_METRIC_ADD(t->metrics->dlq_failures, 1);
+        }
         s->dlq_failed = 1;
         snprintf(s->dlq_error, sizeof s->dlq_error, "Could not produce to the dead letter queue %s: %s", s->dlq_topic,
                  rd_kafka_err2str(e));
@@ -617,11 +638,16 @@ static void put_batch(sink_run *s, sink_batch *b) {
             if (kc_task_should_stop(t) || gen != s->generation) break;
         }
         /* also with no records, as Connect does: a task holding records can act on time */
+        int64_t began = kc_now_us();
         int rc = s->ops->put(s->state, b->recs, b->nrecs, &err);
         if (rc == KC_OK) {
             delivered = 1;
+            kc_metrics_task_batch(t->metrics, (int64_t)b->nrecs, kc_now_us() - began);
+            kc_metrics_task_written(t->metrics, (int64_t)b->nrecs);
+            s->put_since_commit += (int64_t)b->nrecs;
             break;
         }
+        if (rc == KC_ERETRY && t->metrics) KC_METRIC_ADD(t->metrics->retries, 1);
         if (rc != KC_ERETRY) {
             kc_task_fail_code(t, rc, "put() failed: %s", err.msg);
             break;
@@ -691,6 +717,7 @@ void *kc_sink_task_run(void *arg) {
     }
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    kc_kafka_conf_task_statistics(conf);
     s.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!s.consumer) {
         rd_kafka_conf_destroy(conf);
@@ -766,7 +793,7 @@ void *kc_sink_task_run(void *arg) {
         if (kc_task_paused(t)) { /* paused: keep the assignment and the group, fetch nothing */
             if (t->state != KC_STATE_PAUSED) {
                 set_paused(&s, 1);
-                __atomic_store_n(&t->state, KC_STATE_PAUSED, __ATOMIC_RELEASE);
+                kc_task_set_state(t, KC_STATE_PAUSED);
                 KC_INFO(t->ctx.logger, "Sink task paused");
             }
             wait_serving(&s, 100);
@@ -778,12 +805,13 @@ void *kc_sink_task_run(void *arg) {
         }
         if (t->state == KC_STATE_PAUSED) {
             set_paused(&s, 0);
-            __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+            kc_task_set_state(t, KC_STATE_RUNNING);
             KC_INFO(t->ctx.logger, "Sink task resumed");
         }
         /* read the next batch while nothing else runs (rebalance callbacks come from the poll),
          * without waiting when a batch is ready to put; then convert it beside put() */
         poll_batch(&s, next, (size_t)max_batch, cur->nmsgs ? 0 : 100);
+        kc_metrics_task_read(t->metrics, (int64_t)next->nmsgs);
         converter_start(&conv, next, spent);
         if (cur->generation != s.generation) {
             /* a revocation or a rewind happened since the batch was read: those records are
@@ -797,7 +825,15 @@ void *kc_sink_task_run(void *arg) {
         if (next->generation == s.generation && kc_task_alive(t)) {
             for (size_t i = 0; i < next->nfails; i++) /* skipped: their offsets still move on */
                 report_failure(&s, next->msgs[next->fails[i].msg], &next->fails[i].f);
-            if (next->fatal) kc_task_fail(t, "%s", next->fatal_err.msg);
+            if (next->fatal) {
+                kc_metrics_task_error(t->metrics, 0, 0);
+                kc_task_fail(t, "%s", next->fatal_err.msg);
+            }
+        }
+        if (t->metrics) { /* read, not yet committed: put since the last commit, and what waits to be put */
+            int64_t active = s.put_since_commit + (int64_t)next->nmsgs;
+            KC_METRIC_SET(t->metrics->active, active);
+            kc_metric_max(&t->metrics->active_max, active);
         }
         sink_batch *freed = spent;
         spent = cur;
@@ -841,7 +877,7 @@ done:
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     rd_kafka_topic_partition_list_destroy(s.offsets);
     rd_kafka_topic_partition_list_destroy(s.started);
-    if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
+    if (kc_task_alive(t)) kc_task_set_state(t, KC_STATE_UNASSIGNED);
     KC_INFO(t->ctx.logger, "Sink task stopped");
     return NULL;
 }

@@ -47,6 +47,7 @@ typedef struct source_run {
     partq **qs; /* each allocated once: inflight entries point at them */
     size_t nq, capq;
     size_t outstanding; /* produced, not yet acknowledged */
+    int64_t delivered;  /* records Kafka acknowledged (source-record-write-total) */
     int produce_failed;
     char produce_error[512];
     char *last_topic; /* the last topic tracked (and, embedded, created) */
@@ -99,6 +100,7 @@ static int stage_failed(source_run *s, inflight *e, int rc, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    kc_metrics_task_error(s->t->metrics, s->tolerate_all && rc != KC_ENOMEM, s->log_errors);
     if (!s->tolerate_all || rc == KC_ENOMEM) {
         kc_task_fail(s->t, "%s", msg);
         drop_record(e); /* an entry in a queue stays there, its offset never committable */
@@ -152,11 +154,16 @@ static int track(source_run *s, kc_record *r, inflight **out) {
     return KC_OK;
 }
 
+/* The opaque of the offsets an exactly-once task writes in its transactions: not records. */
+static char OFFSETS_MESSAGE;
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     source_run *s = opaque;
-    inflight *e = m->_private;
+    int offsets_message = m->_private == &OFFSETS_MESSAGE;
+    inflight *e = offsets_message ? NULL : m->_private;
     s->outstanding--;
+    if (!m->err && !offsets_message) s->delivered++;
     if (e && e->rec && !m->err) commit_record(s, e->rec, m->partition, m->offset);
     e = drop_record(e);
     if (m->err && s->aborting) return;
@@ -198,6 +205,7 @@ static int commit_offsets(source_run *s) {
     kc_task *t = s->t;
     kc_offset_store *store = t->conn->worker->offsets;
     int any = 0;
+    int64_t began = kc_now_us();
     collect_acked(s);
     for (size_t i = 0; i < s->nq; i++) {
         partq *q = s->qs[i];
@@ -211,11 +219,13 @@ static int commit_offsets(source_run *s) {
         kc_error err;
         if (kc_offset_store_flush(store, &err)) {
             KC_ERROR(t->ctx.logger, "Failed to commit offsets: %s", err.msg);
+            kc_metrics_task_commit(t->metrics, 0, 0);
             return KC_EIO;
         }
         KC_DEBUG(t->ctx.logger, "Committed offsets");
     }
     task_commit(s);
+    kc_metrics_task_commit(t->metrics, 1, kc_now_us() - began);
     return KC_OK;
 }
 
@@ -242,6 +252,7 @@ static int txn_begin(source_run *s) {
  * do they count as committed (in memory, for offset_read and REST). */
 static int txn_commit(source_run *s) {
     kc_task *t = s->t;
+    int64_t began = kc_now_us();
     collect_acked(s);
     if (!s->in_txn) { /* records dropped or skipped without one sent still move their offsets */
         size_t i = 0;
@@ -267,7 +278,8 @@ static int txn_commit(source_run *s) {
             rd_kafka_resp_err_t perr;
             while ((perr = rd_kafka_producev(s->producer, RD_KAFKA_V_TOPIC(topics[k]),
                                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(b.data, b.len),
-                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
+                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                             RD_KAFKA_V_OPAQUE(&OFFSETS_MESSAGE), RD_KAFKA_V_END)) ==
                    RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 rd_kafka_poll(s->producer, 100);
             if (perr) {
@@ -313,6 +325,8 @@ static int txn_commit(source_run *s) {
         }
     }
     KC_DEBUG(t->ctx.logger, "Committed a transaction of %lld records", (long long)s->txn_records);
+    kc_metrics_task_transaction(t->metrics, s->txn_records);
+    kc_metrics_task_commit(t->metrics, 1, kc_now_us() - began);
     task_commit(s);
     return KC_OK;
 }
@@ -451,6 +465,15 @@ static int send_record(source_run *s, kc_record *r) {
     return KC_OK;
 }
 
+/* What the delivery reports counted, into the task's metrics (once per poll round). */
+static void publish_counts(source_run *s) {
+    kc_task_metrics *tm = s->t->metrics;
+    if (!tm) return;
+    KC_METRIC_SET(tm->totals.written, s->delivered);
+    KC_METRIC_SET(tm->active, s->outstanding);
+    kc_metric_max(&tm->active_max, (int64_t)s->outstanding);
+}
+
 static void drain_queues(source_run *s) {
     for (size_t i = 0; i < s->nq; i++) {
         inflight *e = s->qs[i]->head;
@@ -545,6 +568,7 @@ void *kc_source_task_run(void *arg) {
     }
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    kc_kafka_conf_task_statistics(conf);
     const char *tol = kc_config_get(&t->conn->config, "errors.tolerance");
     s.tolerate_all = tol && !strcasecmp(tol, "all");
     kc_config_get_bool(&t->conn->config, "errors.log.enable", &s.log_errors);
@@ -576,7 +600,7 @@ void *kc_source_task_run(void *arg) {
         if (kc_task_paused(t)) { /* paused: deliver what is in flight, poll nothing new */
             if (t->state != KC_STATE_PAUSED) {
                 if (s.eos && txn_commit(&s)) break;
-                __atomic_store_n(&t->state, KC_STATE_PAUSED, __ATOMIC_RELEASE);
+                kc_task_set_state(t, KC_STATE_PAUSED);
                 KC_INFO(t->ctx.logger, "Source task paused");
             }
             rd_kafka_poll(s.producer, 100);
@@ -587,14 +611,19 @@ void *kc_source_task_run(void *arg) {
             continue;
         }
         if (t->state == KC_STATE_PAUSED) {
-            __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+            kc_task_set_state(t, KC_STATE_RUNNING);
             KC_INFO(t->ctx.logger, "Source task resumed");
         }
         if (!kc_worker_lease_held(w)) { /* the group may have moved this task: produce nothing new */
             rd_kafka_poll(s.producer, 50);
             continue;
         }
+        int64_t poll_began = kc_now_us();
         int rc = s.ops->poll(s.state, &batch, 100, &err);
+        if (batch.len) {
+            kc_metrics_task_read(t->metrics, (int64_t)batch.len);
+            kc_metrics_task_batch(t->metrics, (int64_t)batch.len, kc_now_us() - poll_began);
+        }
         if (rc == KC_ERETRY) {
             KC_WARN(t->ctx.logger, "poll() asked to retry: %s", err.msg);
             kc_records_clear(&batch);
@@ -609,6 +638,7 @@ void *kc_source_task_run(void *arg) {
             if (t->ctx.txn_by_connector && kc_task_alive(t)) connector_boundary(&s, batch.items[i]);
         }
         kc_records_clear(&batch);
+        publish_counts(&s);
         if (s.eos) {
             if (kc_task_alive(t)) t->ctx.txn_by_connector ? connector_boundary(&s, NULL) : eos_boundary(&s, &next_txn);
         } else if (kc_now_ms() >= next_commit) {
@@ -631,6 +661,7 @@ void *kc_source_task_run(void *arg) {
             KC_WARN(t->ctx.logger, "%zu records were not acknowledged before shutdown; their offsets are not committed",
                     s.outstanding);
     }
+    publish_counts(&s);
     if (s.ops->stop) s.ops->stop(s.state);
 destroy:
     rd_kafka_purge(s.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -640,7 +671,7 @@ done:
     drain_queues(&s);
     free(s.last_topic);
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
-    if (kc_task_alive(t)) __atomic_store_n(&t->state, KC_STATE_UNASSIGNED, __ATOMIC_RELEASE);
+    if (kc_task_alive(t)) kc_task_set_state(t, KC_STATE_UNASSIGNED);
     KC_INFO(t->ctx.logger, "Source task stopped");
     return NULL;
 }

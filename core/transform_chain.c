@@ -44,6 +44,7 @@ int kc_retry_wait(const kc_retry_policy *p, int attempt, int64_t *started) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    if (p->retries) KC_METRIC_ADD(*p->retries, 1);
     return 0;
 }
 

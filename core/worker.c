@@ -49,6 +49,9 @@ const kc_config_def kc_worker_config_defs[] = {
      "Accepted for compatibility; kcd always scans plugin.path.", NULL, NULL},
     {"listeners", KC_CFG_LIST, "http://127.0.0.1:8083", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST",
      "REST listeners.", NULL, NULL},
+    {"metrics.listener", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST",
+     "A listener of its own for GET /metrics (http:// or https://, e.g. http://0.0.0.0:9404), with the REST "
+     "listener's TLS keystore and authentication; unset: /metrics on the REST listener only.", NULL, NULL},
     {"rest.advertised.host.name", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
     {"rest.advertised.port", KC_CFG_INT, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
     {"rest.advertised.listener", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "REST", "", NULL, NULL},
@@ -239,6 +242,28 @@ int64_t kc_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The runner structs of source_task.c and sink_task.c begin with their kc_task pointer. */
+static int task_client_statistics(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    kc_task *t = *(kc_task **)opaque;
+    kc_metrics_task_client_stats(t->metrics, json, len);
+    return 0; /* librdkafka frees json */
+}
+
+void kc_kafka_conf_task_statistics(rd_kafka_conf_t *conf) {
+    char value[32], errstr[256];
+    size_t len = sizeof value;
+    if (rd_kafka_conf_get(conf, "statistics.interval.ms", value, &len) == RD_KAFKA_CONF_OK && !strcmp(value, "0"))
+        rd_kafka_conf_set(conf, "statistics.interval.ms", "10000", errstr, sizeof errstr);
+    rd_kafka_conf_set_stats_cb(conf, task_client_statistics);
+}
+
+int64_t kc_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int kc_task_should_stop(kc_task *t) {
     return __atomic_load_n(&t->ctx.stop, __ATOMIC_ACQUIRE) ||
            __atomic_load_n(&t->conn->worker->stopping, __ATOMIC_ACQUIRE);
@@ -266,8 +291,26 @@ void kc_worker_set_static_member_key(kc_worker *w, const char *identity) {
 
 void kc_task_started(kc_task *t) {
     t->trace[0] = '\0';
+    pthread_mutex_lock(&t->conn->worker->problems_lock); /* a new run says its own */
+    if (t->problem[0]) t->problem_seq++;
+    t->problem[0] = '\0';
+    pthread_mutex_unlock(&t->conn->worker->problems_lock);
     t->fail_transient = 0;
-    __atomic_store_n(&t->state, KC_STATE_RUNNING, __ATOMIC_RELEASE);
+    kc_task_set_state(t, KC_STATE_RUNNING);
+}
+
+void kc_task_set_state(kc_task *t, kc_state s) {
+    __atomic_store_n(&t->state, s, __ATOMIC_RELEASE);
+    kc_metrics_task_state(t->metrics, (int)s);
+}
+
+
+int kc_task_problem(kc_task *t, char *out, size_t size) {
+    pthread_mutex_lock(&t->conn->worker->problems_lock);
+    snprintf(out, size, "%s", t->problem);
+    int seq = t->problem_seq;
+    pthread_mutex_unlock(&t->conn->worker->problems_lock);
+    return seq;
 }
 
 int kc_task_alive(kc_task *t) {
@@ -288,7 +331,7 @@ static void task_vfail(kc_task *t, int transient, const char *fmt, va_list ap) {
     vsnprintf(t->trace, sizeof t->trace, fmt, ap);
     kc_log_redact(t->trace, sizeof t->trace); /* a plugin's message may quote a provider's value */
     t->fail_transient = transient;
-    __atomic_store_n(&t->state, KC_STATE_FAILED, __ATOMIC_RELEASE);
+    kc_task_set_state(t, KC_STATE_FAILED);
     if (transient) KC_ERROR(t->ctx.logger, "Task failed on a transient error: %s", t->trace);
     else KC_ERROR(t->ctx.logger, "Task is being killed and will not recover until manually restarted: %s", t->trace);
 }
@@ -906,7 +949,9 @@ static void host_access_init(kc_worker *w, const kc_config *cfg, kc_strlist *pro
 
 int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     memset(w, 0, sizeof *w);
-    if (kc_config_copy(&w->config, cfg)) return kc_note(problems, "out of memory"), KC_ENOMEM;
+    pthread_mutex_init(&w->problems_lock, NULL);
+    if (kc_config_copy(&w->config, cfg) || !(w->metrics = kc_metrics_new()))
+        return kc_note(problems, "out of memory"), KC_ENOMEM;
     kc_log_level lvl;
     if (kc_log_parse_level(kc_config_get(cfg, "log.level"), &lvl) == 0) kc_log_set_level(lvl);
     const char *format = kc_config_get(cfg, "log.format");
@@ -985,5 +1030,7 @@ void kc_worker_free(kc_worker *w) {
     kc_strlist_free(&w->allowed_paths);
     kc_strlist_free(&w->allowed_interfaces);
     kc_config_free(&w->config);
+    kc_metrics_free(w->metrics);
+    pthread_mutex_destroy(&w->problems_lock);
     memset(w, 0, sizeof *w);
 }

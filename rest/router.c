@@ -562,6 +562,18 @@ static int dispatch(kc_herder *h, rest_call *c, char *path) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
         return send_raw(c, 200, kc_openapi_yaml, "application/yaml", NULL);
     }
+    if (nseg == 1 && !strcmp(seg[0], "metrics")) { /* Prometheus's scrape */
+        if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
+        kc_buf text = KC_BUF_INIT;
+        kc_herder_metrics(h, &text);
+        if (text.failed) {
+            kc_buf_free(&text);
+            return send_error(c, 500, "out of memory");
+        }
+        send_raw(c, 200, text.data ? text.data : "", "text/plain; version=0.0.4; charset=utf-8", NULL);
+        kc_buf_free(&text);
+        return 0;
+    }
     if (nseg == 1 && !strcmp(seg[0], "health")) {
         if (strcmp(method, "GET")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
         if (!kc_herder_ready(h)) /* Connect's answer while a worker has not joined its group yet */

@@ -35,12 +35,24 @@ typedef struct conn_slot {
     int64_t deadline_ms;
 } conn_slot;
 
-struct kc_rest {
-    struct MHD_Daemon *daemon;
-    kc_herder *h;
+struct kc_rest;
+
+/* A listener's URL, split, and what it serves (its daemon's request callback gets it). */
+typedef struct listener {
+    char url[512];
+    char host[256]; /* "": every interface */
     int port;
     int https;
-    char host[256];
+    struct kc_rest *r;
+    int metrics_only; /* metrics.listener: GET /metrics alone */
+} listener;
+
+struct kc_rest {
+    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *metrics_daemon; /* metrics.listener: GET /metrics only; NULL when unset */
+    kc_herder *h;
+    int port, metrics_port;
+    listener rest, metrics;
     kc_config credentials; /* user -> password, from rest.basic.auth.credentials.file; empty: no auth */
     char *tls_key, *tls_cert; /* PEM, for https:// listeners */
     int64_t header_timeout_ms, request_timeout_ms;
@@ -215,7 +227,9 @@ static mhd_result collect_arg(void *cls, enum MHD_ValueKind kind, const char *ke
     return MHD_YES;
 }
 
-static mhd_result answer(kc_rest *r, struct MHD_Connection *c, const char *url, const char *method, request *rq) {
+static mhd_result answer(const listener *l, struct MHD_Connection *c, const char *url, const char *method,
+                         request *rq) {
+    kc_rest *r = l->r;
     args a = {0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
     kc_rest_request req = {
@@ -233,6 +247,10 @@ static mhd_result answer(kc_rest *r, struct MHD_Connection *c, const char *url, 
     };
     kc_rest_response resp = {0};
     if (a.failed) resp.status = 500;
+    else if (l->metrics_only && strcmp(url, "/metrics"))
+        resp = (kc_rest_response){404, strdup("{\"error_code\":404,\"message\":\"HTTP 404 Not Found: this listener "
+                                              "(metrics.listener) serves GET /metrics only\"}"),
+                                  "application/json", NULL};
     else kc_rest_handle(r->h, &req, &resp);
     free(a.names);
     free(a.values);
@@ -260,7 +278,8 @@ static mhd_result refusal(struct MHD_Connection *c, unsigned status) {
 static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                              const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     (void)version;
-    kc_rest *r = cls;
+    const listener *l = cls;
+    kc_rest *r = l->r;
     request *rq = *con_cls;
     if (!rq) { /* the head is in; nothing of the body has been read */
         rq = calloc(1, sizeof *rq);
@@ -285,7 +304,7 @@ static mhd_result on_request(void *cls, struct MHD_Connection *c, const char *ur
     set_deadline(r, c, 0, 0); /* answering: MHD's idle timeout covers a slow reader */
     if (rq->refused) return refusal(c, rq->refused);
     if (rq->body.failed) return queue(c, 500, "{\"error_code\":500,\"message\":\"out of memory\"}", "application/json", NULL, 0);
-    return answer(r, c, url, method, rq);
+    return answer(l, c, url, method, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
@@ -333,7 +352,7 @@ static int rest_security(kc_rest *r, const kc_config *cfg, kc_error *err) {
         if (!r->credentials.len)
             return kc_error_set(err, KC_EINVAL, "rest.basic.auth.credentials.file %s holds no user", creds);
     }
-    if (!r->https) return KC_OK;
+    if (!r->rest.https && !r->metrics.https) return KC_OK;
     const char *store = kc_config_get(cfg, "listeners.https.ssl.keystore.location");
     if (!store) store = kc_config_get(cfg, "ssl.keystore.location");
     const char *type = kc_config_get(cfg, "listeners.https.ssl.keystore.type");
@@ -362,27 +381,70 @@ static int64_t setting(const kc_config *cfg, const char *key, int64_t dflt) {
     return kc_config_get_long(cfg, key, &v) == 0 ? v : dflt;
 }
 
-/* Splits the first listener into r->https, r->host and *port. */
-static int parse_listener(kc_rest *r, const kc_config *cfg, int *port, char *shown, size_t shown_size, kc_error *err) {
-    kc_strlist listeners = {0};
-    if (kc_list_split(kc_config_get(cfg, "listeners"), &listeners))
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    snprintf(shown, shown_size, "%s", listeners.len ? listeners.items[0] : "http://127.0.0.1:8083");
-    kc_strlist_free(&listeners);
+/* Splits the first URL of cfg's `key` (dflt when unset; NULL: none, l->url left empty). */
+static int parse_listener(const kc_config *cfg, const char *key, const char *dflt, listener *l, kc_error *err) {
+    kc_strlist urls = {0};
+    if (kc_list_split(kc_config_get(cfg, key), &urls)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    snprintf(l->url, sizeof l->url, "%s", urls.len ? urls.items[0] : dflt ? dflt : "");
+    kc_strlist_free(&urls);
+    if (!*l->url) return KC_OK;
     const char *hp;
-    if (!strncmp(shown, "http://", 7)) {
-        hp = shown + 7;
-    } else if (!strncmp(shown, "https://", 8)) {
-        hp = shown + 8;
-        r->https = 1;
+    if (!strncmp(l->url, "http://", 7)) {
+        hp = l->url + 7;
+    } else if (!strncmp(l->url, "https://", 8)) {
+        hp = l->url + 8;
+        l->https = 1;
     } else {
-        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners: expected http:// or https://",
-                            shown);
+        return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration %s: expected http:// or https://",
+                            l->url, key);
     }
     const char *colon = strrchr(hp, ':');
-    snprintf(r->host, sizeof r->host, "%.*s", colon ? (int)(colon - hp) : (int)strlen(hp), hp);
-    *port = colon ? atoi(colon + 1) : 8083;
+    snprintf(l->host, sizeof l->host, "%.*s", colon ? (int)(colon - hp) : (int)strlen(hp), hp);
+    l->port = colon ? atoi(colon + 1) : 8083;
     return KC_OK;
+}
+
+/* A daemon serving l with the worker's limits; its bound port in *port. NULL and err set. */
+static struct MHD_Daemon *start_daemon(kc_rest *r, const listener *l, const char *key, const kc_config *cfg, int *port,
+                                       kc_error *err) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
+    if (!*l->host) addr.sin_addr.s_addr = htonl(INADDR_ANY); /* "http://:8083" binds every interface, as Connect */
+    else if (!strcmp(l->host, "localhost")) addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, l->host, &addr.sin_addr) != 1) {
+        kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration %s: host must be an IPv4 address", l->url, key);
+        return NULL;
+    }
+    unsigned threads = (unsigned)setting(cfg, "rest.threads", 4);
+    unsigned max_conns = (unsigned)setting(cfg, "rest.max.connections", 4096);
+    unsigned per_ip = (unsigned)setting(cfg, "rest.max.connections.per.ip", 128);
+    /* the connection limit must leave descriptors for Kafka clients, plugins and files */
+    if ((size_t)max_conns > r->nslots / 2) {
+        KC_WARN(LOGGER, "rest.max.connections=%u lowered to %lu: half the open-files limit (%lu)", max_conns,
+                (unsigned long)(r->nslots / 2), (unsigned long)r->nslots);
+        max_conns = (unsigned)(r->nslots / 2);
+    }
+    unsigned idle_s = (unsigned)((r->request_timeout_ms > r->header_timeout_ms ? r->request_timeout_ms
+                                                                                 : r->header_timeout_ms) / 1000 + 1);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (l->https ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, r->tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, r->tls_cert},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)l->port, NULL, NULL, (MHD_AccessHandlerCallback)on_request, (void *)l, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, r, MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
+        MHD_OPTION_ARRAY, l->https ? tls : tls + 2, MHD_OPTION_END);
+    if (!d) {
+        kc_error_set(err, KC_EIO, "cannot listen on %s (address in use%s?)", l->url,
+                     l->https ? ", or a bad certificate or key" : "");
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : l->port;
+    return d;
 }
 
 kc_rest *kc_rest_start(kc_herder *h, const kc_config *worker_cfg, kc_error *err) {
@@ -399,36 +461,17 @@ kc_rest *kc_rest_start(kc_herder *h, const kc_config *worker_cfg, kc_error *err)
     pthread_cond_init(&r->wake, &ca);
     pthread_condattr_destroy(&ca);
     r->watchdog_wakes_at = INT64_MAX;
-    char listener[512];
-    int port = 0;
-    if (parse_listener(r, worker_cfg, &port, listener, sizeof listener, err) || rest_security(r, worker_cfg, err)) {
-        kc_rest_stop(r);
-        return NULL;
-    }
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (!*r->host) addr.sin_addr.s_addr = htonl(INADDR_ANY); /* "http://:8083" binds every interface, as Connect */
-    else if (!strcmp(r->host, "localhost")) addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, r->host, &addr.sin_addr) != 1) {
-        kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration listeners: host must be an IPv4 address",
-                     listener);
+    r->rest.r = r->metrics.r = r;
+    r->metrics.metrics_only = 1;
+    if (parse_listener(worker_cfg, "listeners", "http://127.0.0.1:8083", &r->rest, err) ||
+        parse_listener(worker_cfg, "metrics.listener", NULL, &r->metrics, err) || rest_security(r, worker_cfg, err)) {
         kc_rest_stop(r);
         return NULL;
     }
     r->header_timeout_ms = setting(worker_cfg, "rest.request.header.timeout.ms", 20000);
     r->request_timeout_ms = setting(worker_cfg, "rest.request.timeout.ms", 60000);
-    unsigned threads = (unsigned)setting(worker_cfg, "rest.threads", 4);
-    unsigned max_conns = (unsigned)setting(worker_cfg, "rest.max.connections", 4096);
-    unsigned per_ip = (unsigned)setting(worker_cfg, "rest.max.connections.per.ip", 128);
-    /* the connection limit must leave descriptors for Kafka clients, plugins and files */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-        r->nslots = (size_t)rl.rlim_cur;
-        if ((rlim_t)max_conns > rl.rlim_cur / 2) {
-            KC_WARN(LOGGER, "rest.max.connections=%u lowered to %lu: half the open-files limit (%lu)", max_conns,
-                    (unsigned long)(rl.rlim_cur / 2), (unsigned long)rl.rlim_cur);
-            max_conns = (unsigned)(rl.rlim_cur / 2);
-        }
-    }
+    struct rlimit rl; /* a slot per descriptor the process may open */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) r->nslots = (size_t)rl.rlim_cur;
     if (!r->nslots || r->nslots > (1u << 20)) r->nslots = 1u << 20;
     r->slots = calloc(r->nslots, sizeof *r->slots);
     if (!r->slots || pthread_create(&r->watchdog, NULL, watchdog_main, r)) {
@@ -437,35 +480,24 @@ kc_rest *kc_rest_start(kc_herder *h, const kc_config *worker_cfg, kc_error *err)
         return NULL;
     }
     r->watchdog_started = 1;
-    unsigned idle_s = (unsigned)((r->request_timeout_ms > r->header_timeout_ms ? r->request_timeout_ms
-                                                                                 : r->header_timeout_ms) / 1000 + 1);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (r->https ? MHD_USE_TLS : 0);
-    struct MHD_OptionItem tls[] = {
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, r->tls_key},
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, r->tls_cert},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    r->daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, (MHD_AccessHandlerCallback)on_request, r, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, r, MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
-        MHD_OPTION_ARRAY, r->https ? tls : tls + 2, MHD_OPTION_END);
-    if (!r->daemon) {
-        kc_error_set(err, KC_EIO, "cannot listen on %s (address in use%s?)", listener,
-                     r->https ? ", or a bad certificate or key" : "");
+    if (!(r->daemon = start_daemon(r, &r->rest, "listeners", worker_cfg, &r->port, err)) ||
+        (*r->metrics.url &&
+         !(r->metrics_daemon = start_daemon(r, &r->metrics, "metrics.listener", worker_cfg, &r->metrics_port, err)))) {
         kc_rest_stop(r);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    r->port = info ? info->port : port;
-    KC_INFO(LOGGER, "REST server listening on %s://%s:%d%s", r->https ? "https" : "http",
-            *r->host ? r->host : "0.0.0.0", r->port, r->credentials.len ? " (basic authentication)" : "");
+    const char *auth = r->credentials.len ? " (basic authentication)" : "";
+    KC_INFO(LOGGER, "REST server listening on %s://%s:%d%s", r->rest.https ? "https" : "http",
+            *r->rest.host ? r->rest.host : "0.0.0.0", r->port, auth);
+    if (r->metrics_daemon)
+        KC_INFO(LOGGER, "Metrics listening on %s://%s:%d/metrics%s", r->metrics.https ? "https" : "http",
+                *r->metrics.host ? r->metrics.host : "0.0.0.0", r->metrics_port, auth);
     return r;
 }
 
 void kc_rest_stop(kc_rest *r) {
     if (!r) return;
+    if (r->metrics_daemon) MHD_stop_daemon(r->metrics_daemon);
     if (r->daemon) MHD_stop_daemon(r->daemon);
     if (r->watchdog_started) {
         pthread_mutex_lock(&r->lock);

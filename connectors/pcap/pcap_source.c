@@ -15,6 +15,7 @@
 #include <kc/kc_plugin.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,9 @@ static const kc_config_def config[] = {
      NULL, NULL},
     {"pcap.files.poll.ms", KC_CFG_INT, "1000", KC_CFG_F_HAS_MIN, 10, 0, NULL, KC_IMPORTANCE_LOW, "Input",
      "How often to look for new matching files and for growth of the last one", NULL, NULL},
+    {"pcap.files.warn.ms", KC_CFG_INT, "30000", KC_CFG_F_HAS_MIN, 1000, 0, NULL, KC_IMPORTANCE_LOW, "Input",
+     "How often a glob of pcap.files that matches no file is said again (the log and the task's status)", NULL,
+     NULL},
     {"pcap.rfmon", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Input",
      "Put the interface in monitor mode (802.11 frames with radiotap headers)", NULL, NULL},
     {"pcap.filter", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Input",
@@ -173,6 +177,8 @@ typedef struct pcap_task {
     kc_value partition;     /* {"file": file} */
     int64_t poll_ms;
     int64_t said_nothing_matches_ms; /* monotonic_ms of the last "matches no file" warning, 0 never */
+    int64_t warn_ms; /* pcap.files.warn.ms */
+    int problem_is_glob; /* the task's status shows a glob matching nothing: cleared once a file opens */
     struct timespec next_scan;
 } pcap_task;
 
@@ -296,6 +302,8 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     host->config_get_long(cfg, "batch.size", &t->batch_size);
     t->poll_ms = 1000;
     host->config_get_long(cfg, "pcap.files.poll.ms", &t->poll_ms);
+    t->warn_ms = 30000;
+    host->config_get_long(cfg, "pcap.files.warn.ms", &t->warn_ms);
     if ((v = host->config_get(cfg, "pcap.filter"))) t->filter = strdup(v);
     if (pcap_fields_parse((v = host->config_get(cfg, "fields")) ? v : PCAP_DEFAULT_FIELDS, &t->fields, msg, sizeof msg))
         rc = kc_error_set(err, KC_EINVAL, "Invalid value for configuration fields: %s", msg);
@@ -473,6 +481,22 @@ static char *next_file(pcap_task *t, const char *after, int *later) {
     return found;
 }
 
+/* Something the user must see while the task runs: logged, and on a worker with ABI 1.4 the trace
+ * of the task's RUNNING status until another replaces it. */
+static void say_problem(pcap_task *t, kc_log_level level, int about_glob, const char *fmt, ...) KC_PRINTF(4, 5);
+static void say_problem(pcap_task *t, kc_log_level level, int about_glob, const char *fmt, ...) {
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    host->log(t->ctx, level, "%s", msg);
+    if (host->size >= offsetof(kc_host_api, task_problem) + sizeof host->task_problem) {
+        host->task_problem(t->ctx, msg);
+        t->problem_is_glob = about_glob;
+    }
+}
+
 static int mark_done(pcap_task *t, const char *path) {
     char **nd = realloc(t->done, (t->ndone + 1) * sizeof *nd);
     if (!nd) return KC_ENOMEM;
@@ -513,8 +537,8 @@ static int open_file(pcap_task *t, const char *path, int resume, uint64_t packet
         int later;
         free(next_file(t, path, &later));
         if (!later) return KC_OK;
-        host->log(t->ctx, KC_LOG_ERROR, "pcap.files: %s is not a capture file (%lld bytes): skipped", path,
-                  (long long)st.st_size);
+        say_problem(t, KC_LOG_ERROR, 0, "pcap.files: %s is not a capture file (%lld bytes): skipped", path,
+                    (long long)st.st_size);
         return mark_done(t, path) ? kc_error_set(err, KC_ENOMEM, "out of memory") : KC_OK;
     }
     if (!(t->file = strdup(path))) return kc_error_set(err, KC_ENOMEM, "out of memory");
@@ -549,8 +573,8 @@ static int open_file(pcap_task *t, const char *path, int resume, uint64_t packet
         /* a capture being written starts with its magic and has its header whole long before it
          * is this size */
         if (later || st.st_size >= WHOLE_HEADER_BYTES || !capture_magic(path)) {
-            host->log(t->ctx, KC_LOG_ERROR, "pcap.files: %s is not a capture file libpcap can read (%s): skipped", path,
-                      errbuf);
+            say_problem(t, KC_LOG_ERROR, 0, "pcap.files: %s is not a capture file libpcap can read (%s): skipped",
+                        path, errbuf);
             if (mark_done(t, path)) {
                 close_file(t);
                 return kc_error_set(err, KC_ENOMEM, "out of memory");
@@ -626,9 +650,6 @@ static int next_block_complete(pcap_task *t, off_t size) {
     return size - pos >= (off_t)need + (off_t)len;
 }
 
-/* How often a glob that matches nothing is said again. */
-#define NOTHING_MATCHES_REPEAT_MS 30000
-
 static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *err) {
     int64_t deadline = monotonic_ms() + timeout_ms;
     int64_t n = 0;
@@ -640,13 +661,17 @@ static int poll_files(pcap_task *t, kc_records *out, int timeout_ms, kc_error *e
                 int rc = open_file(t, path, 0, 0, 0, err);
                 free(path);
                 if (rc) return rc;
-            } else if (monotonic_ms() - t->said_nothing_matches_ms >= NOTHING_MATCHES_REPEAT_MS) {
+                if (t->pc && t->problem_is_glob) { /* a capture came: the glob's warning is over */
+                    host->task_problem(t->ctx, NULL);
+                    t->problem_is_glob = 0;
+                }
+            } else if (monotonic_ms() - t->said_nothing_matches_ms >= t->warn_ms) {
                 /* said again while it lasts: a typo in a glob must not look like a quiet capture */
                 for (size_t i = 0; i < t->npatterns; i++) {
                     glob_t g;
                     if (glob(t->patterns[i], 0, NULL, &g) != 0)
-                        host->log(t->ctx, KC_LOG_WARN, "pcap.files: %s matches no file; waiting for one",
-                                  t->patterns[i]);
+                        say_problem(t, KC_LOG_WARN, 1, "pcap.files: %s matches no file; waiting for one",
+                                    t->patterns[i]);
                     else
                         globfree(&g);
                 }

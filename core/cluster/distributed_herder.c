@@ -30,6 +30,13 @@
 #define LEADER_RETRY_MS 2000
 
 /* What this worker runs of one connector: the instance, some task slots, or both. */
+/* The last status record written for a task slot: its state (kc_state; -1 none) and the
+ * problem_seq of the trace a RUNNING task carried. */
+typedef struct slot_status {
+    int state;
+    int problem_seq;
+} slot_status;
+
 typedef struct local_conn {
     char *name;
     json_t *props;         /* the connector config it was built from (the config topic's) */
@@ -42,7 +49,7 @@ typedef struct local_conn {
     int nslots;
     json_t *slot_cfgs;     /* array: the config each running slot started with, null when idle */
     int inst_written;      /* last status written for the instance (kc_state), -1 none */
-    int *slot_written;
+    slot_status *slot_written;
 } local_conn;
 
 /* A copy of one connector's entry of the config topic. */
@@ -255,7 +262,7 @@ static void slot_halt(dherder *d, local_conn *lc, int i, const char *state) {
     if (kc_task_halt(lc->c, i)) KC_ERROR(LOGGER, "Task %s-%d did not stop in time", lc->name, i);
     json_array_set_new(lc->slot_cfgs, (size_t)i, json_null());
     status_queue(d, lc->name, i, state, NULL, 1);
-    lc->slot_written[i] = -1;
+    lc->slot_written[i].state = -1;
 }
 
 static void instance_halt(dherder *d, local_conn *lc, const char *state) {
@@ -272,7 +279,7 @@ static void local_drop(dherder *d, local_conn *lc, const char *state) {
     int stuck = 0;
     for (int i = 0; i < lc->nslots; i++) {
         if (lc->c && kc_task_running(lc->c, i) && kc_task_halt(lc->c, i)) stuck = 1;
-        else if (lc->c && lc->slot_written[i] >= 0) status_queue(d, lc->name, i, state, NULL, 1);
+        else if (lc->c && lc->slot_written[i].state >= 0) status_queue(d, lc->name, i, state, NULL, 1);
     }
     if (lc->c && lc->instance_running) {
         kc_connector_stop_instance(lc->c);
@@ -299,14 +306,14 @@ static void local_drop(dherder *d, local_conn *lc, const char *state) {
 static int local_slots(dherder *d, local_conn *lc, int n) {
     for (int i = 0; i < lc->nslots; i++) slot_halt(d, lc, i, "UNASSIGNED");
     kc_error err;
-    int *written = calloc(n > 0 ? (size_t)n : 1, sizeof *written);
+    slot_status *written = calloc(n > 0 ? (size_t)n : 1, sizeof *written);
     if (!written || kc_connector_task_slots(lc->c, n, &err)) {
         free(written);
         return -1;
     }
     free(lc->slot_written);
     lc->slot_written = written;
-    for (int i = 0; i < n; i++) written[i] = -1;
+    for (int i = 0; i < n; i++) written[i].state = -1;
     json_array_clear(lc->slot_cfgs);
     for (int i = 0; i < n; i++) json_array_append_new(lc->slot_cfgs, json_null());
     lc->nslots = n;
@@ -616,7 +623,7 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job, int of
         }
         if (lc->instance_running) {
             if (c->status != KC_STATE_FAILED)
-                c->status = v.target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING;
+                kc_connector_set_status(c, v.target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING);
             if (__atomic_exchange_n(&c->ctx.reconfigure, 0, __ATOMIC_ACQ_REL)) lc->publish = 1;
             if ((lc->publish || v.inconsistent) && !job->name && kc_now_ms() >= lc->publish_after) {
                 kc_error err;
@@ -674,9 +681,16 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job, int of
         if (i < c->ntasks) __atomic_store_n(&c->tasks[i].ctx.paused, v.target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
         if (mine) {
             kc_state st = __atomic_load_n(&c->tasks[i].state, __ATOMIC_ACQUIRE);
-            if (st != KC_STATE_UNASSIGNED && (int)st != lc->slot_written[i]) {
-                status_queue(d, name, i, kc_state_name(st), st == KC_STATE_FAILED ? c->tasks[i].trace : NULL, 0);
-                lc->slot_written[i] = (int)st;
+            char problem[sizeof c->tasks[i].problem];
+            int seq = kc_task_problem(&c->tasks[i], problem, sizeof problem);
+            slot_status *w = &lc->slot_written[i];
+            if (st != KC_STATE_UNASSIGNED && ((int)st != w->state || (st == KC_STATE_RUNNING && seq != w->problem_seq))) {
+                /* a running task's trace says what needs attention (task_problem), as in standalone mode */
+                const char *trace = st == KC_STATE_FAILED ? c->tasks[i].trace
+                                    : st == KC_STATE_RUNNING && problem[0] ? problem : NULL;
+                status_queue(d, name, i, kc_state_name(st), trace, 0);
+                w->state = (int)st;
+                w->problem_seq = seq;
             }
         }
     }
@@ -883,12 +897,16 @@ static void start_fn(void *opaque, const kc_work_list *items, const char *leader
     KC_INFO(LOGGER, "Joined generation %d (leader %s): %zu new, %zu assigned in all", generation,
             leader_url ? leader_url : "-", items->len, d->assigned.len);
     __atomic_store_n(&d->joined, 1, __ATOMIC_RELEASE);
+    kc_metrics_rebalance_end(d->w->metrics, generation, d->leader_url,
+                             version >= 2 ? "sessioned" : version == 1 ? "compatible" : "eager");
     int leader = is_leader_locked(d);
     pthread_mutex_unlock(&d->lock);
     if (leader) kc_config_store_claim(d->cs); /* exactly-once: its first write fences an older leader */
     else kc_config_store_release(d->cs);
     wake(d);
 }
+
+static void joining_fn(void *opaque) { kc_metrics_rebalance_begin(((dherder *)opaque)->w->metrics); }
 
 static void session_fn(void *opaque, int64_t valid_until_ms) {
     dherder *d = opaque;
@@ -1323,7 +1341,7 @@ static int restart_fn(void *self, const char *name, int include_tasks, int only_
     if (lc && lc->c && (!only_failed || lc->c->status == KC_STATE_FAILED)) {
         if (lc->instance_running) kc_connector_stop_instance(lc->c);
         lc->instance_running = 0;
-        lc->c->status = KC_STATE_UNASSIGNED; /* started again next round */
+        kc_connector_set_status(lc->c, KC_STATE_UNASSIGNED); /* started again next round */
         lc->inst_written = -1;
     } else if (lc && !lc->c && (!only_failed || lc->inst_written == KC_STATE_FAILED)) {
         local_drop(d, lc, "RESTARTING"); /* built again from the topic next round */
@@ -1558,7 +1576,7 @@ kc_herder *kc_distributed_herder_new(kc_worker *w, kc_error *err) {
     char *sasl_user = NULL, *sasl_password = NULL;
     kc_group_security_from_config(cfg, &gc.security, &sasl_user, &sasl_password);
     const char *proto = kc_config_get(cfg, "connect.protocol");
-    kc_member_callbacks cb = {snapshot_fn, config_offset_fn, catch_up_fn, stop_fn, start_fn, session_fn};
+    kc_member_callbacks cb = {snapshot_fn, config_offset_fn, catch_up_fn, stop_fn, start_fn, session_fn, joining_fn};
     __atomic_store_n(&w->lease_until_ms, 1, __ATOMIC_RELEASE); /* nothing is written before the first join */
     if (pthread_create(&d->thread, NULL, reconcile_main, d) == 0) d->thread_started = 1;
     /* the herder answers from here on; membership starts last, so its callbacks find it whole */

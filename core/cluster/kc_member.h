@@ -31,6 +31,8 @@ typedef struct kc_member_callbacks {
     /* (may be NULL) The coordinator answered: the session holds at least until valid_until_ms
      * (kc_now_ms clock), as it was a session.timeout.ms before the answered request was sent. */
     void (*session)(void *opaque, int64_t valid_until_ms);
+    /* (may be NULL) A join begins: the group is rebalancing until the next start(). */
+    void (*joining)(void *opaque);
 } kc_member_callbacks;
 
 typedef struct kc_member kc_member;

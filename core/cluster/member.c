@@ -49,6 +49,7 @@ static void drop_all(kc_member *m) {
 static int join(kc_member *m, kc_join_result *j, kc_error *err) {
     kc_buf blobs[3] = {KC_BUF_INIT, KC_BUF_INIT, KC_BUF_INIT};
     kc_group_protocol protos[3];
+    if (m->cb.joining) m->cb.joining(m->opaque);
     int64_t offset = m->cb.config_offset(m->opaque);
     for (size_t i = 0; i < m->nprotocols; i++) {
         kc_connect_metadata md = {.version = m->versions[i], .url = m->url, .config_offset = offset,

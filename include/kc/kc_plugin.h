@@ -26,7 +26,7 @@ extern "C" {
 
 #define KC_PLUGIN_MAGIC 0x4b434450u /* "KCDP" */
 #define KC_ABI_MAJOR 1
-#define KC_ABI_MINOR 3
+#define KC_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define KC_EXPORT __attribute__((visibility("default")))
@@ -158,6 +158,11 @@ typedef struct kc_host_api {
      * offset.flush.interval.ms; for tasks that hold records until flush() and want to bound
      * what they hold. Any thread; a no-op for other tasks. */
     void (*request_commit)(kc_task_ctx *ctx);
+    /* ABI 1.4. The task runs, but something needs the user's attention (a file pattern that
+     * matches nothing, a file skipped): message (copied; NULL clears it) is the trace of the
+     * task's RUNNING status until the task says another. Log it too: the status keeps only the
+     * latest. Any thread; a no-op for a connector's ctx. */
+    void (*task_problem)(kc_task_ctx *ctx, const char *message);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 

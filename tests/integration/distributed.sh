@@ -111,6 +111,20 @@ l=$(loads 3)
 python3 -c 'import sys; c=[int(x.split("=")[1]) for x in sys.argv[1].split()]; sys.exit(0 if len(c)==3 and max(c)-min(c)<=1 else 1)' "$l" ||
   fail "work not spread evenly over three workers: $l"
 pass "work spread evenly over three workers: $l"
+# each worker's /metrics: its rebalances, the group's leader, and only the tasks it runs
+tasks_total=0
+for n in 1 2 3; do
+  curl -sf "$(url "$n")/metrics" >"$WORK/metrics-$n.txt" || fail "GET /metrics of worker $n failed"
+  grep -q '^kafka_connect_worker_rebalance_completed_rebalances_total [1-9]' "$WORK/metrics-$n.txt" ||
+    fail "worker $n: no completed rebalance in its metrics"
+  grep -qF "kafka_connect_worker_rebalance_leader_name{leader_name=\"$L" "$WORK/metrics-$n.txt" ||
+    fail "worker $n: leader_name is not $L: $(grep leader_name "$WORK/metrics-$n.txt")"
+  grep -q '^kafka_connect_worker_rebalance_connect_protocol{connect_protocol="sessioned"} 1' "$WORK/metrics-$n.txt" ||
+    fail "worker $n: connect_protocol is not sessioned"
+  tasks_total=$((tasks_total + $(awk '$1 == "kafka_connect_worker_task_count" {print $2}' "$WORK/metrics-$n.txt")))
+done
+[ "$tasks_total" = 4 ] || fail "the workers' task counts add up to $tasks_total, not the 4 tasks of src and sink"
+pass "each worker's metrics: its rebalances, leader $L, sessioned protocol; task counts add up to 4"
 [ "$(curl -s "$(url 1)/connectors/sink/config" | python3 -c 'import json,sys; print(json.load(sys.stdin)["file"])')" = '${env:KCD_OUT}' ] ||
   fail "the config topic does not keep the provider reference as written"
 

@@ -8,7 +8,9 @@
 #     produced again, and repeats are only packets after the offsets stored before the kill.
 #  3. A file that is not a capture among them is named in one error and skipped.
 #  4. Alone, too: a text file as the only match is named and skipped (not waited for as a capture
-#     being written); a glob matching nothing is named in a warning, said again while it lasts.
+#     being written); a glob matching nothing is named in a warning, said again while it lasts
+#     (every pcap.files.warn.ms). Both show in the task's status, RUNNING with the latest as its
+#     trace; the glob's goes once a capture matches it.
 . "$(dirname "$0")/lib.sh"
 need_kafka
 GEN="python3 $KCD_SOURCE/tests/integration/pcap_gen.py"
@@ -115,9 +117,12 @@ cat >"$WORK/alone.properties" <<P
 name=pcap-alone
 connector.class=PcapSource
 pcap.files=$WORK/alone/*.pcap,$WORK/nowhere/mon0_*.pcapng
+pcap.files.warn.ms=1000
 topic=$TOPIC-alone
 P
+: >"$WORK/kcd.log"
 start_kcd "$WORK/worker.properties" "$WORK/alone.properties"
+URL=$(rest_url)
 deadline=$((SECONDS + 30))
 until grep -q "pcap.files: $WORK/alone/notes.pcap is not a capture file libpcap can read" "$WORK/kcd.log" &&
   grep -qF "pcap.files: $WORK/nowhere/mon0_*.pcapng matches no file; waiting for one" "$WORK/kcd.log"; do
@@ -125,7 +130,24 @@ until grep -q "pcap.files: $WORK/alone/notes.pcap is not a capture file libpcap 
   kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
   sleep 0.5
 done
+# task_status FIELD: the task's state, or its trace ("" when none)
+task_status() { curl -s "$URL/connectors/pcap-alone/tasks/0/status" | python3 -c "import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ''))" "$1"; }
+wait_output "pcap.files: $WORK/nowhere/mon0_*.pcapng matches no file; waiting for one" 20 "the empty glob in the task's trace" task_status trace
+[ "$(task_status state)" = RUNNING ] || fail "the task is $(task_status state), not RUNNING with its trace"
+sleep 3.5
+said=$(grep -cF "pcap.files: $WORK/nowhere/mon0_*.pcapng matches no file; waiting for one" "$WORK/kcd.log")
+[ "$said" -ge 3 ] || fail "the empty glob was said $said times in 3.5 s at pcap.files.warn.ms=1000"
+mkdir -p "$WORK/nowhere"
+$GEN "$WORK/nowhere/mon0_1.pcapng.tmp" 0 10 --pcapng && mv "$WORK/nowhere/mon0_1.pcapng.tmp" "$WORK/nowhere/mon0_1.pcapng"
+wait_output "" 20 "the task's trace to clear once the glob matches a capture" task_status trace
+wait_count "$TOPIC-alone" 10 30 "the capture that came for the glob was not read"
+printf 'this is no capture either, only text\n' >"$WORK/nowhere/mon0_2.pcapng" # after the capture being followed: looked at next
+deadline=$((SECONDS + 20))
+until task_status trace | grep -q "^pcap.files: $WORK/nowhere/mon0_2.pcapng is not a capture file libpcap can read (.*): skipped$"; do
+  [ $SECONDS -lt $deadline ] || fail "the second non-capture file is not the task's trace: $(task_status trace)"
+  sleep 0.5
+done
 stop_kcd
 topic_repeats=$(( $(wc -l <"$WORK/topic.tsv") - 180000 ))
 sink_repeats=$(( $(lines "$WORK/out.txt") - 180000 ))
-pass "kill -9 at $killed_at sink records, a growing pcapng cut mid-packet, a new file: all 180000 packets arrived; topic repeats $topic_repeats (all past stored offsets), sink repeats $sink_repeats; the non-capture file named and skipped"
+pass "kill -9 at $killed_at sink records, a growing pcapng cut mid-packet, a new file: all 180000 packets arrived; topic repeats $topic_repeats (all past stored offsets), sink repeats $sink_repeats; the non-capture file named and skipped; the empty glob said every pcap.files.warn.ms, both in the task's status"

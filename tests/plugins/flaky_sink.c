@@ -5,7 +5,8 @@
  * prove the worker rewinds to the committed offsets and delivers them again.
  * Outages, for the worker's automatic restarts: while the file `start.down.while` exists, start()
  * answers KC_ERETRY (a server not up yet); while `put.down.while` exists, put() answers
- * KC_EOUTAGE (a server gone longer than the plugin retries). */
+ * KC_EOUTAGE (a server gone longer than the plugin retries). A slow stop: while `stop.hold.while`
+ * exists (up to a minute), stop() waits, as a sink flushing to a slow server does. */
 #define _GNU_SOURCE
 #include <kc/kc_plugin.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ static const kc_config_def config[] = {
      "While this file exists, start() answers KC_ERETRY", NULL, NULL},
     {"put.down.while", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "While this file exists, put() answers KC_EOUTAGE", NULL, NULL},
+    {"stop.hold.while", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
+     "While this file exists (a minute at most), stop() waits", NULL, NULL},
     {"secret", KC_CFG_PASSWORD, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "Unused; proves passwords are shown as [hidden]", NULL, NULL},
     KC_CONFIG_END,
@@ -36,7 +39,7 @@ typedef struct task {
     int64_t every, calls, retries;
     int64_t flush_every, flushes, flush_retries;
     char *pending; /* buffered lines (flush.fail.every mode) */
-    const char *put_down; /* borrowed from the config, which outlives the task */
+    const char *put_down, *stop_hold; /* borrowed from the config, which outlives the task */
     size_t pending_len, pending_cap;
     kc_task_ctx *ctx;
 } task;
@@ -53,6 +56,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
         return kc_error_set(err, KC_ERETRY, "flaky-sink: the server is not up (%s exists)", down);
     task *t = calloc(1, sizeof *t);
     t->put_down = host->config_get(cfg, "put.down.while");
+    t->stop_hold = host->config_get(cfg, "stop.hold.while");
     t->ctx = ctx;
     t->out = fopen(host->config_get(cfg, "file"), "a");
     if (!t->out) {
@@ -113,6 +117,8 @@ static int task_flush(void *state, const kc_topic_partition_offset *o, size_t n,
 
 static void task_stop(void *state) {
     task *t = state;
+    if (t->stop_hold) host->log(t->ctx, KC_LOG_INFO, "flaky-sink: stopping, held while %s exists", t->stop_hold);
+    for (int i = 0; i < 600 && t->stop_hold && access(t->stop_hold, F_OK) == 0; i++) usleep(100 * 1000);
     host->log(t->ctx, KC_LOG_INFO, "flaky-sink: %lld retries asked, %lld flush retries", (long long)t->retries,
               (long long)t->flush_retries);
     fclose(t->out);

@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
     conf.security.sasl_mechanism = getenv("GM_SASL_MECHANISM");
     conf.security.sasl_username = getenv("GM_SASL_USERNAME");
     conf.security.sasl_password = getenv("GM_SASL_PASSWORD");
-    kc_member_callbacks cb = {snapshot, config_offset, catch_up, on_stop, on_start, NULL};
+    kc_member_callbacks cb = {snapshot, config_offset, catch_up, on_stop, on_start, NULL, NULL};
     kc_error err = {0};
     /* connect.protocol=sessioned: sessioned, compatible and eager offered, as Connect offers them */
     kc_member *m = kc_member_start(&conf, "sessioned", argv[3], 1000, &cb, NULL, &err);
