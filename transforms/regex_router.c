@@ -1,28 +1,13 @@
 /* RegexRouter: when the whole topic matches `regex`, the topic becomes `replacement` with
  * $1..$9 replaced by the groups (POSIX extended regular expressions). Otherwise unchanged. */
-#include <regex.h>
 #include <stdio.h>
 
+#include "anchored_regex.h"
 #include "transform_common.h"
-
-static int check_regex(const char *key, const char *value, char *msg, size_t n) {
-    regex_t re;
-    char anchored[1024];
-    snprintf(anchored, sizeof anchored, "^(%s)$", value);
-    int rc = regcomp(&re, anchored, REG_EXTENDED);
-    if (rc) {
-        char why[256];
-        regerror(rc, &re, why, sizeof why);
-        snprintf(msg, n, "Invalid value %s for configuration %s: Invalid regex: %s", value, key, why);
-        return -1;
-    }
-    regfree(&re);
-    return 0;
-}
 
 static const kc_config_def config[] = {
     {"regex", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
-     "Regular expression to use for matching.", NULL, check_regex},
+     "Regular expression to use for matching.", NULL, check_anchored_regex},
     {"replacement", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "Replacement string.", NULL, NULL},
     KC_CONFIG_END,
@@ -44,15 +29,14 @@ static void close_state(void *p) {
 static int configure(const kc_config *cfg, int is_key, void **out, kc_error *err) {
     (void)is_key;
     const char *regex = host->config_get(cfg, "regex"), *repl = host->config_get(cfg, "replacement");
-    char msg[512], anchored[1024];
+    char msg[512];
     if (!regex || !repl) return kc_error_set(err, KC_EINVAL, "Missing required configuration \"%s\" which has no "
                                                              "default value.", regex ? "replacement" : "regex");
-    if (check_regex("regex", regex, msg, sizeof msg)) return kc_error_set(err, KC_EINVAL, "%s", msg);
+    if (check_anchored_regex("regex", regex, msg, sizeof msg)) return kc_error_set(err, KC_EINVAL, "%s", msg);
     state *s = calloc(1, sizeof *s);
     if (!s) return kc_error_set(err, KC_ENOMEM, "out of memory");
     /* group 1 is our anchoring group: the user's groups start at 2 */
-    snprintf(anchored, sizeof anchored, "^(%s)$", regex);
-    regcomp(&s->re, anchored, REG_EXTENDED);
+    anchored_regcomp(&s->re, regex, 0); /* it compiled in the check above */
     s->replacement = strdup(repl);
     *out = s;
     return KC_OK;

@@ -1,39 +1,23 @@
 /* TopicNameMatches: true when the whole topic name matches the pattern (POSIX extended
  * regular expressions: Java's common syntax; no lookarounds or possessive quantifiers). */
-#include <regex.h>
 #include <stdio.h>
 
+#include "anchored_regex.h"
 #include "predicates.h"
-
-static int check_pattern(const char *key, const char *value, char *msg, size_t n) {
-    regex_t re;
-    char anchored[1024];
-    snprintf(anchored, sizeof anchored, "^(%s)$", value);
-    int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char why[256];
-        regerror(rc, &re, why, sizeof why);
-        snprintf(msg, n, "Invalid value %s for configuration %s: Invalid regex: %s", value, key, why);
-        return -1;
-    }
-    regfree(&re);
-    return 0;
-}
 
 static const kc_config_def config[] = {
     {"pattern", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, NULL,
-     "A regular expression for matching the name of the topic of the record.", NULL, check_pattern},
+     "A regular expression for matching the name of the topic of the record.", NULL, check_anchored_regex},
     KC_CONFIG_END,
 };
 
 static int configure(const kc_config *cfg, void **out, kc_error *err) {
     const char *pattern = host->config_get(cfg, "pattern");
-    char msg[512], anchored[1024];
+    char msg[512];
     if (!pattern || !*pattern) return kc_error_set(err, KC_EINVAL, "Missing required configuration \"pattern\"");
-    if (check_pattern("pattern", pattern, msg, sizeof msg)) return kc_error_set(err, KC_EINVAL, "%s", msg);
+    if (check_anchored_regex("pattern", pattern, msg, sizeof msg)) return kc_error_set(err, KC_EINVAL, "%s", msg);
     regex_t *re = malloc(sizeof *re);
-    snprintf(anchored, sizeof anchored, "^(%s)$", pattern);
-    if (!re || regcomp(re, anchored, REG_EXTENDED | REG_NOSUB)) {
+    if (!re || anchored_regcomp(re, pattern, REG_NOSUB)) {
         free(re);
         return kc_error_set(err, KC_ENOMEM, "out of memory");
     }

@@ -96,6 +96,9 @@ static const kc_config_def config[] = {
     {"key.field", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Output",
      "A field (tshark name, one of fields) whose first value becomes the record key; no key when unset", NULL,
      NULL},
+    {"key.origin", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Output",
+     "The record key is the packet's origin, <capture file name>:<packet number> (pcap.files only): a sink that "
+     "upserts on the key writes each packet once, however often at-least-once delivery repeats it", NULL, NULL},
     {"pcap.manuf.file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_LOW, "Names",
      "Wireshark manuf file for *_resolved names (default: " DEBIAN_MANUF " when present)", NULL, NULL},
     {"pcap.wka.file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_LOW, "Names",
@@ -125,6 +128,13 @@ static int validate(const kc_config *cfg, kc_error *err) {
         return kc_error_set(err, KC_EINVAL, "Invalid value for configuration pcap.write.dir: the ring is written from "
                                             "live captures (pcap.interface) only");
     const char *keyf = host->config_get(cfg, "key.field");
+    int origin = 0;
+    host->config_get_bool(cfg, "key.origin", &origin);
+    if (origin && keyf && *keyf)
+        return kc_error_set(err, KC_EINVAL, "Invalid configuration: key.origin and key.field both set the key; give one");
+    if (origin && iface)
+        return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration key.origin: a live capture has no "
+                                            "file to name packets by (pcap.files only)");
     if (keyf && *keyf) {
         pcap_fields fields, key;
         char msg[1536];
@@ -149,6 +159,7 @@ typedef struct pcap_task {
     pcap_fields fields;
     pcap_format format;
     int key_id; /* field id of key.field, -1: no key */
+    int key_origin; /* key.origin: <file name>:<packet number> */
     int64_t batch_size;
     mac_names *names;
     pcap_decoder dec;
@@ -294,6 +305,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     if (!t) return kc_error_set(err, KC_ENOMEM, "out of memory");
     t->ctx = ctx;
     t->key_id = -1;
+    host->config_get_bool(cfg, "key.origin", &t->key_origin);
     char msg[1536];
     const char *v;
     int rc = KC_OK;
@@ -377,6 +389,14 @@ static int emit(pcap_task *t, kc_records *out, const pcap_packet *pkt, kc_error 
         }
         if (!rc) rc = put_new_key(&r->value, pcap_field_key(f->id), &arr);
         host->value_clear(&arr);
+    }
+    if (!rc && t->key_origin && t->file) { /* the file's name, not its path: the same in any mount */
+        const char *slash = strrchr(t->file, '/');
+        char key[600];
+        int n = snprintf(key, sizeof key, "%s:%llu", slash ? slash + 1 : t->file, (unsigned long long)t->file_packets);
+        r->key_schema = host->schema_new(KC_SCHEMA_STRING, 0);
+        rc = r->key_schema ? host->value_set_string(&r->key, key, (size_t)n < sizeof key ? (size_t)n : sizeof key - 1)
+                           : KC_ENOMEM;
     }
     if (!rc && t->file) { /* files: where to resume after this packet */
         rc = host->value_copy(&r->source_partition, &t->partition);

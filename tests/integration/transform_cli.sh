@@ -83,3 +83,20 @@ rc=0
 "$KCD" transform "$WORK/bad.properties" --input /dev/null --plugin-path "$PLUGINS" 2>"$WORK/err5.txt" || rc=$?
 [ "$rc" = 2 ] && grep -q "transforms.c.target.type" "$WORK/err5.txt" || fail "bad config: rc $rc, $(cat "$WORK/err5.txt")"
 pass "kcd transform runs the seed configs' chains as Connect would"
+
+# the Wi-Fi pipeline's split (deploy/pipeline): the shipped captures' records, routed by subtype
+# with kcd's FieldRouter, land in the article's topics, each packet once
+for f in "$DATA"/captures/kcd-scene_*.pcap; do "$KCD_BUILD/bin/kcd-pcap" "$f"; done |
+  py 'import json,sys
+for i, l in enumerate(sys.stdin): print(json.dumps({"topic": "pcap", "partition": 0, "offset": i, "key": None, "value": json.loads(l)}))' \
+  >"$WORK/packets.jsonl"
+"$KCD" transform "$KCD_SOURCE/deploy/pipeline/connectors/capture/SOURCE_PCAP_FILES_00.json" --input "$WORK/packets.jsonl" \
+  --plugin-path "$PLUGINS" >"$WORK/split.jsonl" 2>"$WORK/err6.txt" || fail "the pipeline's split failed: $(cat "$WORK/err6.txt")"
+py 'import collections, json, sys
+names = {"4": "PROBE", "8": "BEACON", "27": "RTS", "28": "CTS", "29": "ACK", "36": "NULL"}
+want = collections.Counter("PCAP_" + names.get(json.loads(l)["value"]["wlan_fc_type_subtype"][0], "OTHER") for l in open(sys.argv[1]))
+got = collections.Counter(json.loads(l)["topic"] for l in open(sys.argv[2]))
+assert got == want, (got, want)
+assert len(want) == 7, want
+print("split:", dict(sorted(got.items())))' "$WORK/packets.jsonl" "$WORK/split.jsonl" || fail "the split's topics are not the subtypes'"
+pass "kcd transform splits the captures into the article's topics by subtype (FieldRouter)"

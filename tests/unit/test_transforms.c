@@ -249,6 +249,76 @@ static const tcase cases[] = {
     {"has header key absent", T("f", "Filter") "transforms.f.predicate=h\npredicates=h\npredicates.h.type=HasHeaderKey\n"
      "predicates.h.name=trace\n", "{\"topic\":\"t\",\"key\":null,\"value\":1}", "{\"topic\":\"t\",\"key\":null,\"value\":1}"},
     {"unknown predicate alias", T("f", "Filter") "transforms.f.predicate=nope\n", REC("1"), "CONFIG:no predicate"},
+    /* FieldMatches and FieldRouter (kcd additions): content-based routing and filtering */
+#define FM(cond) T("f", "Filter") "transforms.f.predicate=m\ntransforms.f.negate=true\npredicates=m\n" \
+    "predicates.m.type=io.kcd.connect.transforms.predicates.FieldMatches\npredicates.m.field=st\n" cond
+#define FR(cfg) "transforms=r\ntransforms.r.type=io.kcd.connect.transforms.FieldRouter$Value\ntransforms.r.field=st\n" cfg
+#define ROUTED(topic, v) "{\"topic\":\"" topic "\",\"partition\":1,\"offset\":7,\"timestamp\":1582930282000,\"key\":\"k\",\"value\":" v "}"
+#define ST_SCHEMA(v) "{\"topic\":\"t\",\"key\":null,\"value\":" v ",\"value_schema\":{\"type\":\"struct\",\"optional\":false," \
+    "\"fields\":[{\"type\":\"int32\",\"optional\":true,\"field\":\"st\"}]}}"
+    {"field matches equals keeps", FM("predicates.m.equals=4\n"), REC("{\"st\":\"4\"}"), OUT("{\"st\":\"4\"}")},
+    {"field matches equals drops others", FM("predicates.m.equals=4\n"), REC("{\"st\":\"8\"}"), "DROP"},
+    {"field matches number as text", FM("predicates.m.equals=4\n"), REC("{\"st\":4}"), OUT("{\"st\":4}")},
+    {"field matches in", FM("predicates.m.in=27, 28,29\n"), REC("{\"st\":\"28\"}"), OUT("{\"st\":\"28\"}")},
+    {"field matches in, not in", FM("predicates.m.in=27,28\n"), REC("{\"st\":\"280\"}"), "DROP"},
+    {"field matches pattern whole value", FM("predicates.m.pattern=2[7-9]\n"), REC("{\"st\":\"29\"}"), OUT("{\"st\":\"29\"}")},
+    {"field matches pattern partial is no match", FM("predicates.m.pattern=2\n"), REC("{\"st\":\"29\"}"), "DROP"},
+    {"field matches array any", FM("predicates.m.equals=4\n"), REC("{\"st\":[\"8\",\"4\"]}"), OUT("{\"st\":[\"8\",\"4\"]}")},
+    {"field matches array first", FM("predicates.m.equals=4\npredicates.m.array.match=first\n"), REC("{\"st\":[\"8\",\"4\"]}"), "DROP"},
+    {"field matches array first element", FM("predicates.m.equals=4\npredicates.m.array.match=first\n"), REC("{\"st\":[\"4\"]}"),
+     OUT("{\"st\":[\"4\"]}")},
+    {"field matches empty array", FM("predicates.m.equals=4\n"), REC("{\"st\":[]}"), "DROP"},
+    {"field matches missing field", FM("predicates.m.equals=4\n"), REC("{\"other\":\"4\"}"), "DROP"},
+    {"field matches null field", FM("predicates.m.equals=4\n"), REC("{\"st\":null}"), "DROP"},
+    {"field matches tombstone", FM("predicates.m.equals=4\n"), REC("null"), "DROP"},
+    {"field matches with schema", FM("predicates.m.equals=4\n"), ST_SCHEMA("{\"st\":4}"), ST_SCHEMA("{\"st\":4}")},
+    {"field matches with schema, null", FM("predicates.m.equals=4\n"), ST_SCHEMA("{\"st\":null}"), "DROP"},
+    {"field matches needs one test", FM(""), REC("{}"), "CONFIG:exactly one of"},
+    {"field matches two tests", FM("predicates.m.equals=4\npredicates.m.in=4\n"), REC("{}"), "CONFIG:exactly one of"},
+    {"field matches bad regex", FM("predicates.m.pattern=(\n"), REC("{}"), "CONFIG:Invalid regex"},
+    {"field router default format", FR(""), REC("{\"st\":[\"4\"]}"), ROUTED("t-4", "{\"st\":[\"4\"]}")},
+    {"field router mappings", FR("transforms.r.topic.format=PCAP_${value}\ntransforms.r.mappings=4:PROBE,8:BEACON,27:RTS\n"),
+     REC("{\"st\":[\"8\",\"4\"]}"), ROUTED("PCAP_BEACON", "{\"st\":[\"8\",\"4\"]}")},
+    {"field router unmapped as is", FR("transforms.r.topic.format=PCAP_${value}\ntransforms.r.mappings=4:PROBE\n"),
+     REC("{\"st\":\"25\"}"), ROUTED("PCAP_25", "{\"st\":\"25\"}")},
+    {"field router unmapped named", FR("transforms.r.topic.format=PCAP_${value}\ntransforms.r.mappings=4:PROBE\ntransforms.r.unmapped=OTHER\n"),
+     REC("{\"st\":\"25\"}"), ROUTED("PCAP_OTHER", "{\"st\":\"25\"}")},
+    {"field router topic and value", FR("transforms.r.topic.format=${topic}.${value}.${value}\n"), REC("{\"st\":true}"),
+     ROUTED("t.true.true", "{\"st\":true}")},
+    {"field router missing keeps topic", FR(""), REC("{\"x\":1}"), OUT("{\"x\":1}")},
+    {"field router null keeps topic", FR(""), REC("{\"st\":null}"), OUT("{\"st\":null}")},
+    {"field router empty array keeps topic", FR(""), REC("{\"st\":[]}"), OUT("{\"st\":[]}")},
+    {"field router missing fails", FR("transforms.r.field.missing=fail\n"), REC("{\"x\":1}"), "ERROR:has no value for field st"},
+    {"field router with schema", FR("transforms.r.topic.format=S${value}\n"), ST_SCHEMA("{\"st\":36}"),
+     "{\"topic\":\"S36\",\"key\":null,\"value\":{\"st\":36},\"value_schema\":{\"type\":\"struct\",\"optional\":false,"
+     "\"fields\":[{\"type\":\"int32\",\"optional\":true,\"field\":\"st\"}]}}"},
+    {"field router key variant", "transforms=r\ntransforms.r.type=io.kcd.connect.transforms.FieldRouter$Key\ntransforms.r.field=id\n",
+     "{\"topic\":\"t\",\"key\":{\"id\":\"a b\"},\"value\":1}", "{\"topic\":\"t-a b\",\"key\":{\"id\":\"a b\"},\"value\":1}"},
+    {"field router bad mappings", FR("transforms.r.mappings=4\n"), REC("{}"), "CONFIG:4 is not from:to"},
+    {"field router with a predicate", FR("transforms.r.predicate=m\npredicates=m\n"
+     "predicates.m.type=FieldMatches\npredicates.m.field=st\npredicates.m.in=4,8\n"), REC("{\"st\":\"29\"}"), OUT("{\"st\":\"29\"}")},
+    /* ExtractNewDocumentState (Debezium's MongoDB SMT): the event's document as the value */
+#define UNWRAP(cfg) "transforms=u\ntransforms.u.type=io.debezium.connector.mongodb.transforms.ExtractNewDocumentState\n" cfg
+#define EVENT(op, after) "{\"topic\":\"unifi.ace.user\",\"key\":{\"id\":\"{\\\"$oid\\\": \\\"5e7a\\\"}\"},\"value\":{\"after\":" after \
+    ",\"op\":\"" op "\",\"source\":{\"db\":\"ace\"}}}"
+#define DOC(v) "{\"topic\":\"unifi.ace.user\",\"key\":{\"id\":\"{\\\"$oid\\\": \\\"5e7a\\\"}\"},\"value\":" v "}"
+    {"unwrap a created document", UNWRAP(""),
+     EVENT("c", "\"{\\\"_id\\\": {\\\"$oid\\\": \\\"5e7a\\\"}, \\\"mac\\\": \\\"8c:f5\\\", \\\"n\\\": 3, \\\"ok\\\": true, \\\"tags\\\": [1.5, null]}\""),
+     DOC("{\"_id\":{\"$oid\":\"5e7a\"},\"mac\":\"8c:f5\",\"n\":3,\"ok\":true,\"tags\":[1.5,null]}")},
+    {"unwrap with a schema'd envelope", UNWRAP(""),
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"after\":\"{\\\"mac\\\": \\\"a\\\"}\",\"op\":\"r\"},\"value_schema\":"
+     "{\"type\":\"struct\",\"optional\":false,\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"after\"},"
+     "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"}]}}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":{\"mac\":\"a\"}}"},
+    {"unwrap drops deletes", UNWRAP(""), EVENT("d", "null"), "DROP"},
+    {"unwrap deletes as tombstones", UNWRAP("transforms.u.delete.handling.mode=none\n"), EVENT("d", "null"), DOC("null")},
+    {"unwrap rewrites deletes", UNWRAP("transforms.u.delete.handling.mode=rewrite\n"), EVENT("d", "null"),
+     DOC("{\"_id\":\"{\\\"$oid\\\": \\\"5e7a\\\"}\",\"__deleted\":true}")},
+    {"unwrap drops tombstones", UNWRAP(""), DOC("null"), "DROP"},
+    {"unwrap keeps tombstones", UNWRAP("transforms.u.drop.tombstones=false\n"), DOC("null"), DOC("null")},
+    {"unwrap an update without its document", UNWRAP(""), EVENT("u", "null"), "DROP"},
+    {"unwrap bad JSON", UNWRAP(""), EVENT("c", "\"{not json\""), "ERROR:is no JSON document"},
+    {"unwrap no event", UNWRAP(""), REC("\"text\""), "ERROR:is not a change event"},
     /* chains */
     {"seed probe stats chain",
      "transforms=dropArray,ts0\ntransforms.dropArray.type=org.apache.kafka.connect.transforms.ReplaceField$Value\n"

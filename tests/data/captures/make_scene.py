@@ -10,14 +10,23 @@ a TV streams from the home network (RTS/CTS, QoS data, ACKs), a laptop dozes (nu
 Deterministic (a fixed seed): running it again gives the same bytes. The project's own data,
 under the project's licence (Apache-2.0).
 
-  make_scene.py [OUT_DIR]   (default: this script's folder)"""
+  make_scene.py [OUT_DIR] [--start EPOCH] [--hours N]   (default: this script's folder, the
+  shipped evening: 2026-12-04 19:00 UTC, 2 hours; other starts and lengths make larger scenes
+  of the same people, for the pipeline's tests, with the files named after their hours)"""
 import os
 import random
 import struct
 import sys
+import time
 
-START = 1796410800  # 2026-12-04 19:00:00 UTC
-HOURS = 2
+args = sys.argv[1:]
+opts = {}
+while "--start" in args or "--hours" in args:
+    i = args.index("--start") if "--start" in args else args.index("--hours")
+    opts[args[i]] = int(args[i + 1])
+    del args[i:i + 2]
+START = opts.get("--start", 1796410800)  # 2026-12-04 19:00:00 UTC
+HOURS = opts.get("--hours", 2)
 CHANNEL_MHZ = 2437  # channel 6
 rnd = random.Random(2026)
 
@@ -174,10 +183,12 @@ while t < END:
     t += 120
 
 events.sort(key=lambda e: e[0])
-out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
 for hour in range(HOURS):
-    stamp = f"20261204{19 + hour:02d}0000"
-    with open(os.path.join(out, f"kcd-scene_{hour + 1:05d}_{stamp}.pcap"), "wb") as f:
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(START + hour * 3600))
+    # numbered as a ring buffer started with the shipped evening: later scenes sort after it
+    index = (START - 1796410800) // 3600 + hour + 1
+    with open(os.path.join(out, f"kcd-scene_{index:05d}_{stamp}.pcap"), "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 127))
         for t, rt, frame in events:
             if START + hour * 3600 <= t < START + (hour + 1) * 3600:
