@@ -445,3 +445,45 @@ int pg_value_text(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api 
     }
     return scalar_text(b, v, host);
 }
+
+int pg_group_by_kind(size_t n, const unsigned *kind, unsigned nkinds, const char *const *keys, size_t *order) {
+    if (nkinds < 2 || n < 3) return 0;
+    size_t cap = 16;
+    while (cap < n * 2) cap *= 2;
+    const char **seen = calloc(cap, sizeof *seen);
+    size_t *next = calloc(nkinds, sizeof *next);
+    if (!seen || !next) {
+        free(seen);
+        free(next);
+        return -1;
+    }
+    int repeats = 0;
+    for (size_t i = 0; i < n && !repeats; i++) {
+        next[kind[i]]++;
+        if (!keys[i]) continue;
+        uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+        for (const unsigned char *p = (const unsigned char *)keys[i]; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+        for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
+            if (!seen[j]) {
+                seen[j] = keys[i];
+                break;
+            }
+            if (!strcmp(seen[j], keys[i])) {
+                repeats = 1;
+                break;
+            }
+        }
+    }
+    if (!repeats) { /* counts to starting places, then each row to the next place of its kind */
+        size_t at = 0;
+        for (unsigned k = 0; k < nkinds; k++) {
+            size_t c = next[k];
+            next[k] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++) order[next[kind[i]]++] = i;
+    }
+    free(seen);
+    free(next);
+    return !repeats;
+}

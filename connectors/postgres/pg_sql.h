@@ -68,4 +68,13 @@ int pg_value_text(strbuf *b, const kc_value *v, pg_coltype t, const kc_host_api 
 /* The PostgreSQL type behind the database's own spelling (format_type), e.g. "text[]". */
 pg_coltype pg_type_of_sql(const char *sql_type);
 
+/* A put()'s rows grouped by kind (table and column list), each kind's rows in their order, so
+ * that one statement writes each kind: interleaved kinds (a topic per frame subtype, each with
+ * its own fields) otherwise cut a put() into runs of a few rows, a round trip each. Rows of
+ * different keys commute; rows of one key must not, so nothing moves when a key repeats
+ * (keys[i] NULL: a row without a key, which repeats nothing). kind[i] < nkinds. Fills order[]
+ * with the rows' indexes in the new order and returns 1; 0 when the order stays (one kind, a
+ * key repeats); -1 out of memory (the order stays). */
+int pg_group_by_kind(size_t n, const unsigned *kind, unsigned nkinds, const char *const *keys, size_t *order);
+
 #endif

@@ -1201,8 +1201,40 @@ static int hold_rows(task *t, row *rows, size_t n, kc_error *err) {
     return rc;
 }
 
+enum { MAX_ROW_KINDS = 64 }; /* more column lists than this in one put(): its rows keep their order */
+
+/* Groups rows[0..n) by table and column list when no key repeats in them (pg_group_by_kind). */
+static void group_rows(row *rows, size_t n) {
+    unsigned *kind = malloc(n * sizeof *kind);
+    const char **keys = malloc(n * sizeof *keys);
+    size_t *order = malloc(n * sizeof *order);
+    row *moved = malloc(n * sizeof *moved);
+    const row *first[MAX_ROW_KINDS];
+    unsigned nkinds = 0;
+    int ok = kind && keys && order && moved; /* out of memory: the order stays, only slower */
+    for (size_t i = 0; i < n && ok; i++) {
+        unsigned k = 0;
+        while (k < nkinds && !(first[k]->tab == rows[i].tab && same_columns(first[k], &rows[i]))) k++;
+        if (k == nkinds) {
+            if (nkinds == MAX_ROW_KINDS) ok = 0;
+            else first[nkinds++] = &rows[i];
+        }
+        kind[i] = k;
+        keys[i] = rows[i].key;
+    }
+    if (ok && pg_group_by_kind(n, kind, nkinds, keys, order) == 1) {
+        for (size_t i = 0; i < n; i++) moved[i] = rows[order[i]];
+        memcpy(rows, moved, n * sizeof *rows);
+    }
+    free(kind);
+    free(keys);
+    free(order);
+    free(moved);
+}
+
 /* One transaction for the whole put(). */
 static int write_rows(task *t, row *rows, size_t n, kc_error *err) {
+    group_rows(rows, n);
     int rc = prepare_runs(t, rows, n, err);
     if (rc) return rc;
     if (exec(t, "BEGIN", PGRES_COMMAND_OK, NULL, err)) return err->code;

@@ -183,6 +183,28 @@ static void test_copy_text_escapes_and_formats(void **st) {
     expect_copy(&v, (pg_coltype){PG_NUMERIC, 0}, "-12.34");
 }
 
+static void test_rows_grouped_by_kind_in_their_order(void **st) {
+    (void)st;
+    /* two column lists interleaved, distinct keys: each list's rows together, in their order */
+    unsigned kind[] = {0, 1, 0, 1, 1, 0};
+    const char *keys[] = {"a", "b", "c", "d", "e", "f"};
+    size_t order[6];
+    assert_int_equal(pg_group_by_kind(6, kind, 2, keys, order), 1);
+    size_t want[] = {0, 2, 5, 1, 3, 4};
+    assert_memory_equal(order, want, sizeof want);
+    /* rows without a key (pk.mode=none) repeat nothing */
+    const char *none[] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    assert_int_equal(pg_group_by_kind(6, kind, 2, none, order), 1);
+    assert_memory_equal(order, want, sizeof want);
+    /* a key twice, in two kinds: moving either could reorder that key's writes */
+    const char *again[] = {"a", "b", "c", "d", "a", "f"};
+    assert_int_equal(pg_group_by_kind(6, kind, 2, again, order), 0);
+    /* one kind, or too few rows to matter: nothing to do */
+    unsigned one[] = {0, 0, 0};
+    assert_int_equal(pg_group_by_kind(3, one, 1, keys, order), 0);
+    assert_int_equal(pg_group_by_kind(2, kind, 2, keys, order), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jdbc_urls_become_libpq_urls),
@@ -190,6 +212,7 @@ int main(void) {
         cmocka_unit_test(test_schema_types_map_like_the_jdbc_sink),
         cmocka_unit_test(test_schemaless_values_get_inferred_types),
         cmocka_unit_test(test_copy_text_escapes_and_formats),
+        cmocka_unit_test(test_rows_grouped_by_kind_in_their_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
