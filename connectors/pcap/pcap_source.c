@@ -97,7 +97,8 @@ static const kc_config_def config[] = {
      "A field (tshark name, one of fields) whose first value becomes the record key; no key when unset", NULL,
      NULL},
     {"key.origin", KC_CFG_BOOL, "false", 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Output",
-     "The record key is the packet's origin, <capture file name>:<packet number> (pcap.files only): a sink that "
+     "The record key is the packet's origin: <capture file name>:<packet number> for pcap.files, "
+     "<interface>@<capture start, microseconds since the epoch>:<packet number> for pcap.interface. A sink that "
      "upserts on the key writes each packet once, however often at-least-once delivery repeats it", NULL, NULL},
     {"pcap.manuf.file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_LOW, "Names",
      "Wireshark manuf file for *_resolved names (default: " DEBIAN_MANUF " when present)", NULL, NULL},
@@ -132,9 +133,6 @@ static int validate(const kc_config *cfg, kc_error *err) {
     host->config_get_bool(cfg, "key.origin", &origin);
     if (origin && keyf && *keyf)
         return kc_error_set(err, KC_EINVAL, "Invalid configuration: key.origin and key.field both set the key; give one");
-    if (origin && iface)
-        return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration key.origin: a live capture has no "
-                                            "file to name packets by (pcap.files only)");
     if (keyf && *keyf) {
         pcap_fields fields, key;
         char msg[1536];
@@ -159,7 +157,7 @@ typedef struct pcap_task {
     pcap_fields fields;
     pcap_format format;
     int key_id; /* field id of key.field, -1: no key */
-    int key_origin; /* key.origin: <file name>:<packet number> */
+    int key_origin; /* key.origin: <file name>:<packet number>, <interface>@<start us>:<packet number> */
     int64_t batch_size;
     mac_names *names;
     pcap_decoder dec;
@@ -173,6 +171,7 @@ typedef struct pcap_task {
     unsigned long long drops_reported;
     time_t stats_at;
     uint64_t live_number;
+    long long live_started_us; /* when the capture started: key.origin tells captures apart by it */
     uint32_t ts_scale; /* 1: the capture gives nanoseconds; 1000: microseconds */
     unsigned long long ring_failing; /* packets the ring could not take, in a row */
     char *live_error;                /* the capture failed: said at the next poll */
@@ -273,6 +272,9 @@ static int open_live(pcap_task *t, const kc_config *cfg, kc_error *err) {
                             pcap_statustostr(rc), rc == PCAP_ERROR ? ": " : "", rc == PCAP_ERROR ? pcap_geterr(t->pc) : "");
     }
     if (rc > 0) host->log(t->ctx, KC_LOG_WARN, "pcap: %s: %s", t->iface, pcap_statustostr(rc));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    t->live_started_us = (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
     t->ts_scale = pcap_get_tstamp_precision(t->pc) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
     if ((rc = set_filter(t, t->iface, err))) return rc;
     if (pcap_setnonblock(t->pc, 1, errbuf) != 0)
@@ -390,10 +392,13 @@ static int emit(pcap_task *t, kc_records *out, const pcap_packet *pkt, kc_error 
         if (!rc) rc = put_new_key(&r->value, pcap_field_key(f->id), &arr);
         host->value_clear(&arr);
     }
-    if (!rc && t->key_origin && t->file) { /* the file's name, not its path: the same in any mount */
-        const char *slash = strrchr(t->file, '/');
+    if (!rc && t->key_origin) { /* a file's name, not its path: the same in any mount */
+        const char *slash = t->file ? strrchr(t->file, '/') : NULL;
         char key[600];
-        int n = snprintf(key, sizeof key, "%s:%llu", slash ? slash + 1 : t->file, (unsigned long long)t->file_packets);
+        int n = t->file ? snprintf(key, sizeof key, "%s:%llu", slash ? slash + 1 : t->file,
+                                   (unsigned long long)t->file_packets)
+                        : snprintf(key, sizeof key, "%s@%lld:%llu", t->iface, t->live_started_us,
+                                   (unsigned long long)pkt->number);
         r->key_schema = host->schema_new(KC_SCHEMA_STRING, 0);
         rc = r->key_schema ? host->value_set_string(&r->key, key, (size_t)n < sizeof key ? (size_t)n : sizeof key - 1)
                            : KC_ENOMEM;

@@ -3,13 +3,15 @@
 # capture does): datagrams sent while it runs become records in a real Kafka topic, with the
 # Ethernet and frame fields tshark gives for lo, the BPF filter applied, the key taken from
 # key.field; and the raw packets land in a rotating pcapng ring (pcap.write.*) that tshark
-# reads and that holds exactly the newest packets.
+# reads and that holds exactly the newest packets. A second capture of the same packets keys
+# each by its origin (key.origin: <interface>@<capture start>:<packet number>).
 . "$(dirname "$0")/lib.sh"
 need_kafka
 TOPIC="it-pcap-live-$RUN_ID"
+TOPIC2="it-pcap-live-origin-$RUN_ID"
 PORT=$((20000 + RANDOM % 20000))
 N=1500
-"$TESTKIT" create-topic "$BOOTSTRAP" "$TOPIC" 1 || fail "cannot create topic"
+for t in "$TOPIC" "$TOPIC2"; do "$TESTKIT" create-topic "$BOOTSTRAP" "$t" 1 || fail "cannot create topic"; done
 mkdir -p "$WORK/ring"
 write_worker "$WORK/worker.properties" "value.converter=org.apache.kafka.connect.json.JsonConverter" \
   "value.converter.schemas.enable=false"
@@ -26,9 +28,12 @@ pcap.write.dir=$WORK/ring
 pcap.write.duration.s=1
 pcap.write.files=3
 P
-start_kcd "$WORK/worker.properties" "$WORK/source.properties"
+printf 'name=pcap-live-origin\nconnector.class=PcapSourceConnector\npcap.interface=lo\npcap.filter=udp and dst port %s\ntopic=%s\nfields=frame.len\nkey.origin=true\n' \
+  "$PORT" "$TOPIC2" >"$WORK/origin.properties"
+t_start=$(date +%s)
+start_kcd "$WORK/worker.properties" "$WORK/source.properties" "$WORK/origin.properties"
 deadline=$((SECONDS + 60))
-until grep -q "pcap: capturing on lo" "$WORK/kcd.log"; do
+until [ "$(grep -c "pcap: capturing on lo" "$WORK/kcd.log")" = 2 ]; do
   [ $SECONDS -lt $deadline ] || fail "the capture did not start"
   kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
   sleep 0.1
@@ -45,9 +50,11 @@ for i in range(n):
     time.sleep(4.5 / n)
 PY
 deadline=$((SECONDS + 60))
-while [ "$("$TESTKIT" count "$BOOTSTRAP" "$TOPIC")" -lt "$N" ]; do
-  [ $SECONDS -lt $deadline ] || fail "only $("$TESTKIT" count "$BOOTSTRAP" "$TOPIC") of $N packets became records"
-  sleep 0.5
+for t in "$TOPIC" "$TOPIC2"; do
+  while [ "$("$TESTKIT" count "$BOOTSTRAP" "$t")" -lt "$N" ]; do
+    [ $SECONDS -lt $deadline ] || fail "only $("$TESTKIT" count "$BOOTSTRAP" "$t") of $N packets became records of $t"
+    sleep 0.5
+  done
 done
 sleep 1
 stop_kcd
@@ -73,6 +80,20 @@ for p, off, ts, key, value in rows:
     if int(ts) != int(epoch.split(".")[0]) * 1000 + int(epoch.split(".")[1][:3]) or v["timestamp"] != ts:
         sys.exit("timestamps disagree: Kafka %s, record %s, frame %s" % (ts, v["timestamp"], epoch))
 PY
+# key.origin: lo@<the capture's start, microseconds>:<packet number>, numbered 1..N in order
+"$TESTKIT" dump-timestamps "$BOOTSTRAP" "$TOPIC2" >"$WORK/origin.tsv" || fail "cannot read $TOPIC2"
+python3 - "$WORK/origin.tsv" "$N" "$t_start" <<'PY' || fail "key.origin keys of the live capture are wrong"
+import re, sys, time
+keys = [l.split("\t", 4)[3] for l in open(sys.argv[1])]
+n, t_start = int(sys.argv[2]), int(sys.argv[3])
+m = [re.fullmatch(r"lo@(\d{16}):(\d+)", k) for k in keys]
+if not all(m):
+    sys.exit("not lo@<start>:<n>: %s" % [k for k, x in zip(keys, m) if not x][:3])
+if len({x.group(1) for x in m}) != 1 or not t_start <= int(m[0].group(1)) // 1000000 <= time.time():
+    sys.exit("capture starts %s, not one time after %d" % (sorted({x.group(1) for x in m})[:3], t_start))
+if [int(x.group(2)) for x in m] != list(range(1, n + 1)):
+    sys.exit("packet numbers are not 1..%d in order" % n)
+PY
 # the ring: at most 3 files named as tshark names them, readable by tshark, holding the newest
 # packets (every one of them among the records, the last record's packet included)
 ls "$WORK/ring" >"$WORK/ring.txt"
@@ -94,4 +115,4 @@ if max(records) not in ring:
 if len(ring) >= len(records):
     sys.exit("the ring kept every packet: it did not rotate")
 PY
-pass "live capture on lo: $N datagrams -> $N records (filter applied, Ethernet fields, key, packet-time timestamps); ring of $nfiles pcapng files readable by tshark holds the newest $(wc -l <"$WORK/ring-epochs.txt")"
+pass "live capture on lo: $N datagrams -> $N records (filter applied, Ethernet fields, key, packet-time timestamps; keyed by origin in a second capture); ring of $nfiles pcapng files readable by tshark holds the newest $(wc -l <"$WORK/ring-epochs.txt")"
