@@ -21,8 +21,7 @@ seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
 # run_mode MODE RUN: one kcd run until the sink has N lines; prints "secs cpu_s rss_kb"
 run_mode() {
-  local mode=$1 run=$2 id topic t0 t1 pid rss cpu clk
-  clk=$(getconf CLK_TCK)
+  local mode=$1 run=$2 id topic t0 t1 pid rss cpu
   id="$(date +%s)-$$-$mode-$run"
   topic="bench-modes-$id"
   rm -f "$WORK/out.txt" "$WORK/offsets"
@@ -50,7 +49,7 @@ run_mode() {
   done
   t1=$(date +%s.%N)
   rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$clk" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  cpu=$(proc_cpu $pid)
   kill -TERM $pid
   wait $pid || true
   echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"

@@ -23,8 +23,7 @@ seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 measure() {
   local name=$1; shift
   local out=$WORK/$name.out
-  local t0 t1 pid rss=0 cpu=0 clk
-  clk=$(getconf CLK_TCK)
+  local t0 t1 pid rss=0 cpu=0
   t0=$(date +%s.%N)
   "$@" >"$WORK/$name.log" 2>&1 &
   pid=$!
@@ -37,7 +36,7 @@ measure() {
   done
   t1=$(date +%s.%N)
   rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$clk" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  cpu=$(proc_cpu $pid)
   kill -TERM $pid; wait $pid || true
   echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
 }

@@ -65,8 +65,35 @@ time_kcd() {
   done
   t1=$(date +%s.%N)
   rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  cpu=$(proc_cpu $pid)
   kill -TERM $pid
   wait $pid || true
   echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
 }
+
+# need_tools TOOL...: installs the Debian packages of the same names when a tool is missing (as
+# root; otherwise says what to install and fails)
+need_tools() {
+  local missing=() t
+  for t in "$@"; do command -v "$t" >/dev/null || missing+=("$t"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || { echo "this benchmark needs ${missing[*]} (apt-get install ${missing[*]})" >&2; return 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The pipeline's 22 tshark fields (the pcap source's default fields), as tshark's -e arguments
+TSHARK_E=()
+for f in wlan.fc.type wlan.fc.type_subtype wlan_radio.channel wlan_radio.signal_dbm wlan_radio.duration wlan.ra \
+  wlan.ra_resolved wlan.da wlan.da_resolved wlan.ta wlan.ta_resolved wlan.sa wlan.sa_resolved wlan.staa \
+  wlan.staa_resolved wlan.tagged.all wlan.tag.vendor.data wlan.tag.vendor.oui.type wlan.tag.oui wlan.ssid \
+  wlan.country_info.code wps.device_name; do TSHARK_E+=(-e "$f"); done
+
+# timed CMD...: runs it, prints "wall-seconds cpu-seconds peak-RSS-KiB" (CPU of it and every
+# process it waited for; RSS of the largest of them)
+timed() {
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@"
+  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$WORK/time.txt"
+}
+
+# proc_cpu PID: the process's CPU seconds so far (user + system)
+proc_cpu() { awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' "/proc/$1/stat"; }

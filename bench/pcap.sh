@@ -20,49 +20,17 @@ N=${BENCH_PACKETS:-1000000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+. "$ROOT/bench/lib.sh"
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
-for tool in tshark jq kcat; do
-  if ! command -v $tool >/dev/null; then
-    [ "$(id -u)" = 0 ] || { echo "pcap bench needs $tool (apt-get install tshark jq kcat)" >&2; exit 1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tshark jq kcat >/dev/null
-  fi
-done
-FIELDS=(wlan.fc.type wlan.fc.type_subtype wlan_radio.channel wlan_radio.signal_dbm wlan_radio.duration wlan.ra
-        wlan.ra_resolved wlan.da wlan.da_resolved wlan.ta wlan.ta_resolved wlan.sa wlan.sa_resolved wlan.staa
-        wlan.staa_resolved wlan.tagged.all wlan.tag.vendor.data wlan.tag.vendor.oui.type wlan.tag.oui wlan.ssid
-        wlan.country_info.code wps.device_name)
-E=(); for f in "${FIELDS[@]}"; do E+=(-e "$f"); done
+need_tools tshark jq kcat
 
-python3 - "$ROOT/tests/data/captures" "$WORK/big.pcap" "$N" <<'PY'
-import os, struct, sys
-src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-packets = []
-for name in sorted(os.listdir(src)):
-    if not name.endswith("_radiotap.pcap"): continue
-    b = open(os.path.join(src, name), "rb").read()
-    off = 24
-    while off + 16 <= len(b):
-        s, us, cl, wl = struct.unpack("<IIII", b[off:off + 16])
-        packets.append((b[off + 16:off + 16 + cl], wl))
-        off += 16 + cl
-with open(out, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 127))
-    for i in range(n):
-        data, wl = packets[i % len(packets)]
-        t = 1600000000 * 1000000 + i * 100  # 10,000 packets a second
-        f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(data), wl) + data)
-PY
+# 10,000 packets a second from 2020-09-13
+"$ROOT/bench/repeat_capture.py" "$WORK/big.pcap" "$N" 1600000000000000 100 "$ROOT"/tests/data/captures/*_radiotap.pcap
 echo "capture: $N radiotap packets, $(du -m "$WORK/big.pcap" | cut -f1) MB"
-
-# timed CMD...: runs it, prints "wall_s cpu_s maxrss_kb"
-timed() {
-  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@"
-  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$WORK/time.txt"
-}
 
 # ---- (a) decoding alone
 read -r kp_wall kp_cpu kp_rss < <(timed sh -c "'$BUILD/bin/kcd-pcap' --format tshark-4.0 '$WORK/big.pcap' >/dev/null")
-read -r ts_wall ts_cpu ts_rss < <(timed sh -c "tshark -r '$WORK/big.pcap' -T ek -l ${E[*]} >/dev/null 2>&1")
+read -r ts_wall ts_cpu ts_rss < <(timed sh -c "tshark -r '$WORK/big.pcap' -T ek -l ${TSHARK_E[*]} >/dev/null 2>&1")
 
 # ---- (b) into the broker
 "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "bench-pcap-kcd-$$" 3
@@ -83,7 +51,6 @@ pcap.files=$WORK/big.pcap
 topic=bench-pcap-kcd-$$
 format=tshark-4.0
 P
-clk=$(getconf CLK_TCK)
 t0=$(date +%s.%N)
 "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/source.properties" >"$WORK/kcd.log" 2>&1 &
 pid=$!
@@ -93,11 +60,11 @@ while [ "$("$BUILD/bin/testkit" count "$BOOTSTRAP" "bench-pcap-kcd-$$")" -lt "$N
 done
 t1=$(date +%s.%N)
 kcd_rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-kcd_cpu=$(awk -v c="$clk" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+kcd_cpu=$(proc_cpu $pid)
 kill -TERM $pid; wait $pid || true
 kcd_wall=$(echo "$t1 - $t0" | bc -l)
 
-read -r pl_wall pl_cpu pl_rss < <(timed bash -c "tshark -r '$WORK/big.pcap' -T ek -l ${E[*]} 2>/dev/null | grep timestamp |
+read -r pl_wall pl_cpu pl_rss < <(timed bash -c "tshark -r '$WORK/big.pcap' -T ek -l ${TSHARK_E[*]} 2>/dev/null | grep timestamp |
   jq -c '{timestamp: .timestamp} + .layers' | kcat -P -b $BOOTSTRAP -t bench-pcap-tshark-$$")
 got=$("$BUILD/bin/testkit" count "$BOOTSTRAP" "bench-pcap-tshark-$$")
 [ "$got" = "$N" ] || echo "note: the tshark pipeline delivered $got of $N records" >&2

@@ -117,7 +117,7 @@ J
   wait "$WATCH_PID" 2>/dev/null || true
   local rss cpu
   rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' /proc/$pid/stat)
+  cpu=$(proc_cpu $pid)
   kill -TERM $pid
   wait $pid || true
   echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"

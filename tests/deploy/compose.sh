@@ -6,11 +6,12 @@
 #     service_healthy one has a healthcheck (kcd's from its image), a completed_successfully one
 #     runs once, named volumes are declared, bind-mounted folders and the build's Dockerfile exist,
 #     the connectors service's folders hold connector files;
-#  2. every connector file of deploy/connectors is valid against the plugins' validate endpoint
-#     of a kcd, as written;
+#  2. every connector file of deploy/pipeline/connectors (the pipeline's, which the compose file
+#     applies) is valid against the plugins' validate endpoint of a kcd, as written;
 #  3. the compose file's kcd services (kcd, capture, connectors) run for real from the kcd image,
 #     with an override that puts them on the host's network and points them at the test services
-#     (the connector files with only their host:port changed): the capture worker replays the
+#     (the connector files with only their host:port changed; the topics made as the compose
+#     file's `topics` service makes them, which runs Kafka's image): the capture worker replays the
 #     shipped captures, and every packet reaches PostgreSQL, OpenSearch (for Elasticsearch) and
 #     Neo4j (the probe requests' devices and SSIDs); the MongoDB source copies the router's
 #     devices (FerretDB has no change streams, so its task then fails, which the connectors
@@ -49,7 +50,7 @@ dockerfile_health = "HEALTHCHECK" in open(os.path.join(deploy, "image/Dockerfile
 for path in sys.argv[2:]:
     c = yaml.safe_load(open(path))
     services, volumes = c["services"], c.get("volumes") or {}
-    for want in ("kafka", "kcd", "capture", "connectors", "postgres", "elasticsearch", "kibana", "neo4j",
+    for want in ("kafka", "kcd", "capture", "connectors", "topics", "postgres", "elasticsearch", "kibana", "neo4j",
                  "mongodb", "mongodb-init"):
         if want not in services: problems.append(f"{path}: no service {want}")
     for name, s in services.items():
@@ -86,14 +87,15 @@ PY
 pass "docker-compose.yml and docker-compose.live.yml parse (podman-compose $PC_VERSION) and their references hold"
 
 # 2. every connector file valid as written, through the validate endpoint
-mapfile -t FILES < <(cd "$DEPLOY/connectors" && ls ./*.json ./*/*.json | sed 's|^\./||')
-[ "${#FILES[@]}" -ge 6 ] || fail "deploy/connectors holds ${#FILES[@]} connector files"
+CONNECTORS=$DEPLOY/pipeline/connectors
+mapfile -t FILES < <(cd "$CONNECTORS" && ls ./*.json ./*/*.json | sed 's|^\./||')
+[ "${#FILES[@]}" -ge 8 ] || fail "deploy/pipeline/connectors holds ${#FILES[@]} connector files"
 write_worker "$WORK/worker.properties" "config.providers=env" \
   "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider"
 KCD_CAPTURE_INTERFACE=lo start_kcd "$WORK/worker.properties"
 URL=$(rest_url)
 for f in "${FILES[@]}"; do
-  python3 - "$DEPLOY/connectors/$f" "$URL" <<'PY' || fail "deploy/connectors/$f is not valid"
+  python3 - "$CONNECTORS/$f" "$URL" <<'PY' || fail "deploy/pipeline/connectors/$f is not valid"
 import json, sys, urllib.request
 body = json.load(open(sys.argv[1]))
 conf = dict(body["config"], name=body["name"])  # validate wants the name, as Connect does
@@ -107,7 +109,7 @@ if reply["error_count"] or errors:
 PY
 done
 stop_kcd
-pass "the ${#FILES[@]} connector files of deploy/connectors are valid (validate endpoint): ${FILES[*]}"
+pass "the ${#FILES[@]} connector files of deploy/pipeline/connectors are valid (validate endpoint): ${FILES[*]}"
 
 # 3. the kcd services for real, pointed at the test services
 KCD_PORT=$(free_port)
@@ -115,7 +117,7 @@ CAPTURE_PORT=$(free_port)
 DB=compose_$(tr -dc 'a-z0-9' <<<"$RUN_ID")
 psql_q "CREATE DATABASE $DB" || fail "cannot create database $DB"
 mkdir -p "$WORK/connectors"
-cp -r "$DEPLOY/connectors/." "$WORK/connectors/"
+cp -r "$CONNECTORS/." "$WORK/connectors/"
 for f in "$WORK"/connectors/*.json "$WORK"/connectors/*/*.json; do
   sed -i "s|jdbc:postgresql://postgres:5432/|jdbc:postgresql://127.0.0.1:$PG_PORT/$DB|; s|http://elasticsearch:9200|$ES_URL|;
           s|bolt://neo4j:7687|$NEO4J_URL|; s|rs0/mongodb:27017|rs0/127.0.0.1:${FERRETDB_URL##*:}|" "$f"
@@ -161,9 +163,22 @@ print(len({r["wlan_sa"][0] for r in probes}), len({(r.get("wlan_ssid") or [""])[
 PY
 )
 [ "$PACKETS" -gt 100 ] && [ "$DEVICES" -gt 3 ] || fail "the shipped captures give $PACKETS packets, $DEVICES probing devices"
-for t in pcap unifi.ace.device unifi.ace.user; do "$TESTKIT" delete-topic "$BOOTSTRAP" "$t" || fail "cannot delete topic $t"; done
+# the topics anew, as the compose file's one-shot `topics` service makes them (its image, Kafka's,
+# cannot be pulled here), and the connectors' consumer groups with them
+mapfile -t TOPICS < <("$PC_VENV/bin/python" -c '
+import re, sys, yaml
+cmd = " ".join(yaml.safe_load(open(sys.argv[1]))["services"]["topics"]["command"])
+print("\n".join(re.search(r"for t in (.*?); do", cmd).group(1).split()))' "$WORK/config.yml")
+[ "${#TOPICS[@]}" -ge 9 ] || fail "the compose file's topics service makes ${#TOPICS[@]} topics: ${TOPICS[*]}"
+for f in "$WORK"/connectors/*.json; do
+  "$TESTKIT" delete-group "$BOOTSTRAP" "connect-$(basename "$f" .json)" >/dev/null 2>&1 || true # none yet
+done
+for t in "${TOPICS[@]}"; do
+  "$TESTKIT" delete-topic "$BOOTSTRAP" "$t" || fail "cannot delete topic $t"
+  "$TESTKIT" create-topic "$BOOTSTRAP" "$t" 1 || fail "cannot create topic $t"
+done
 es DELETE /pcap >/dev/null 2>&1 || true
-cypher "MATCH (n) WHERE n:source OR n:ssid DETACH DELETE n" >/dev/null || fail "cannot clear Neo4j"
+cypher "MATCH (n) WHERE n:source OR n:ssid OR n:device DETACH DELETE n" >/dev/null || fail "cannot clear Neo4j"
 mongo "
 db = client.ace
 db.device.delete_many({})
@@ -197,7 +212,7 @@ not_running=$(grep -o 'not running after [0-9]* s: [A-Za-z0-9_-]*' "$WORK/apply.
   fail "the connectors service: exit $rc, not running: [$not_running] (expected 4 and only the MongoDB source): $(tail -30 "$WORK/apply.log")"
 grep -q 'SOURCE_MONGODB_UNIFI_01: task 0 FAILED: .*[Cc]hange[Ss]tream' "$WORK/apply.log" ||
   fail "the MongoDB source's failure does not give FerretDB's reason: $(grep SOURCE_MONGODB "$WORK/apply.log")"
-pass "the connectors service applied deploy/connectors to both workers: $(grep -c '^created' "$WORK/apply.log") created, the others RUNNING"
+pass "the connectors service applied deploy/pipeline/connectors to both workers: $(grep -c '^created' "$WORK/apply.log") created, the others RUNNING"
 
 # until CMD prints WANT (the containers run the connectors; no kcd process of the test's own)
 until_output() {

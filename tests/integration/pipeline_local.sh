@@ -6,7 +6,7 @@
 #  1. packets per subtype, unique MACs per day, probe requests per source device with their first
 #     and last time and the SSIDs probed, the router's name on a device it knows; the graph holds
 #     one node per probing device and per SSID and one edge per (device, SSID); Elasticsearch
-#     holds every packet once;
+#     holds every packet once, and the Kibana dashboard's charts (kibana_objects.py) show the same;
 #  2. a second replay (more captures) with kcd killed -9 in the middle and started again: the
 #     answers are exact again, over all the captures (upserts on the packet's origin and MERGE
 #     absorb what at-least-once delivery repeats).
@@ -91,9 +91,23 @@ PY
                   MATCH (:source)-[e:LOOKED_FOR_SSID]->(:ssid) RETURN src, ssid, count(e)")
   [ "$graph" = "$want_graph" ] ||
     fail "$1: the graph has (sources, ssids, edges) = ($graph), tshark's captures give ($want_graph)"
+  # the graph's own query (neo4j/queries.cypher): SSIDs by how many devices look for them
+  local ssid_query want_ssids
+  ssid_query=$(awk '/^\/\/ SSIDs by how many devices/ {on = 1; next} on {print} on && /;$/ {exit}' \
+    "$KCD_SOURCE/deploy/pipeline/neo4j/queries.cypher" | tr '\n' ' ' | sed 's/; *$//')
+  [ -n "$ssid_query" ] || fail "no 'SSIDs by how many devices' statement in neo4j/queries.cypher"
+  want_ssids=$(python3 -c '
+import collections, json, sys
+c = collections.Counter(s for p in json.load(open(sys.argv[1]))["probes"].values() for s in p["ssids"])
+for s, n in sorted(c.items(), key=lambda x: (-x[1], x[0])): print("%s\t%d" % (s, n))' "$WORK/expect.json")
+  [ "$(cypher "$ssid_query")" = "$want_ssids" ] ||
+    fail "$1: queries.cypher's SSIDs by devices: $(cypher "$ssid_query" | tr '\n' ' '); tshark: $(echo "$want_ssids" | tr '\n' ' ')"
   # Elasticsearch: every packet once (the document id is the packet's origin)
   wait_es "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$WORK/expect.json")" \
     /pcap/_count 'r["count"]' 120
+  # Kibana's saved objects: every chart's aggregations on the index give tshark's answers
+  python3 "$KCD_SOURCE/tests/integration/kibana_objects.py" "$ES_URL" "$WORK/expect.json" ||
+    fail "$1: the Kibana charts' aggregations disagree with tshark (above)"
   # the router's name on a device it knows, and not on one it does not
   [ "$(psql_q "SELECT device_name FROM probe_stats_by_source_device WHERE source = '8c:f5:a3:12:34:56'")" = "Robin's phone" ] ||
     fail "$1: the router's name is not on 8c:f5:a3:12:34:56"
