@@ -3,6 +3,7 @@
  * created at run time across restarts. Starting and stopping what runs is kc_lifecycle.h's. */
 #define _GNU_SOURCE
 #include "kc_herder.h"
+#include "kc_sink_offsets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -378,8 +379,8 @@ int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target,
         if (target == KC_TARGET_STOPPED) {
             if (kc_connector_halt(c)) rc = kc_error_set(err, KC_EFATAL, "Connector %s did not stop in time", name);
             else kc_connector_set_status(c, KC_STATE_STOPPED);
-        } else if (old == KC_TARGET_STOPPED) {
-            kc_connector_run(c);
+        } else if (old == KC_TARGET_STOPPED || (target == KC_TARGET_STARTED && !c->tasks_generated)) {
+            kc_connector_run(c); /* from STOPPED, or the first resume of a connector created PAUSED */
         } else { /* STARTED <-> PAUSED: the tasks keep running and stop or start moving records */
             for (int i = 0; i < c->ntasks; i++)
                 __atomic_store_n(&c->tasks[i].ctx.paused, target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
@@ -519,13 +520,17 @@ json_t *kc_herder_config(kc_herder *h, const char *name) {
     return j;
 }
 
-/* A task's config as REST shows it: a key the user filled from a config provider shows the
- * reference as written (Connect's reverse transform); any other value that carries what a
- * provider gave is masked. */
+/* A task's config as REST shows it, as Connect's: what the connector gave the task, with the
+ * task.class Connect's worker adds, and without the defaults kcd filled in for the connector
+ * (a key the user did not write, with the connector's value). A key the user filled from a
+ * config provider shows the reference as written (Connect's reverse transform); any other value
+ * that carries what a provider gave is masked. */
 static json_t *task_config_json(const kc_connector *c, const kc_config *cfg) {
     json_t *o = json_object();
     for (size_t i = 0; o && i < cfg->len; i++) {
         const char *k = cfg->items[i].key, *v = cfg->items[i].value;
+        const char *filled = kc_config_get(&c->config, k);
+        if (!kc_config_get(&c->raw, k) && v && filled && !strcmp(v, filled)) continue;
         const char *as_written = kc_strlist_has(&c->resolved.keys, k) ? kc_config_get(&c->raw, k) : NULL;
         char *masked = v && !as_written ? kc_redacted(v, &c->resolved.secrets) : NULL;
         json_t *jv = as_written ? json_string(as_written) : masked ? json_string(masked) : v ? NULL : json_null();
@@ -534,6 +539,12 @@ static json_t *task_config_json(const kc_connector *c, const kc_config *cfg) {
             json_decref(o);
             return NULL;
         }
+    }
+    char task_class[512];
+    kc_plugin_task_class(c->plugin, task_class, sizeof task_class);
+    if (o && !json_object_get(o, "task.class") && json_object_set_new(o, "task.class", json_string(task_class))) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }
@@ -603,8 +614,28 @@ static int json_redact(json_t *j, const kc_strlist *secrets) {
     return 0;
 }
 
+/* A sink's offsets, from its consumer group: under op_lock, which keeps the connector, and not
+ * the view's lock, which a broker round trip must not hold. NULL: no such sink; an array, or
+ * the error's JSON when the broker did not answer. */
+static json_t *sink_offsets(kc_herder *h, const char *name, int *is_sink) {
+    pthread_mutex_lock(&h->op_lock);
+    kc_connector *c = find(h, name);
+    *is_sink = c && c->plugin->desc->kind == KC_PLUGIN_SINK;
+    json_t *j = NULL;
+    if (*is_sink) {
+        kc_error err;
+        json_t *list = kc_sink_offsets_list(h->w, name, &err);
+        j = list ? json_pack("{s:o}", "offsets", list) : json_pack("{s:i, s:s}", "error_code", 500, "message", err.msg);
+    }
+    pthread_mutex_unlock(&h->op_lock);
+    return j;
+}
+
 json_t *kc_herder_offsets(kc_herder *h, const char *name) {
     if (h->impl.self) return h->impl.offsets(h->impl.self, name);
+    int is_sink = 0;
+    json_t *sink = sink_offsets(h, name, &is_sink);
+    if (is_sink) return sink;
     pthread_mutex_lock(&h->lock);
     kc_connector *c = find(h, name);
     json_t *j = NULL;
@@ -650,11 +681,10 @@ int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, 
         rc = kc_error_set(err, KC_ESTATE, "Connectors must be in the STOPPED state before their offsets can be "
                                           "modified. This can be done for the specified connector by issuing a "
                                           "'PUT' request to the '/connectors/%s/stop' endpoint", name);
-    } else if (c->plugin->desc->kind != KC_PLUGIN_SOURCE) {
-        rc = kc_error_set(err, KC_EINVAL, "kcd keeps sink offsets in the consumer group connect-%s; altering them "
-                                          "through REST is not supported yet", name);
     } else if (body && (!json_is_array(list) || json_array_size(list) == 0)) {
         rc = kc_error_set(err, KC_EINVAL, "The 'offsets' field must be a non-empty list of partition/offset pairs");
+    } else if (c->plugin->desc->kind == KC_PLUGIN_SINK) { /* the consumer group's, on the broker */
+        rc = body ? kc_sink_offsets_alter(h->w, name, list, err) : kc_sink_offsets_reset(h->w, name, err);
     } else if (!h->w->offsets) {
         rc = kc_error_set(err, KC_EINVAL, "No offset store is configured");
     } else if (!body) {
@@ -718,6 +748,16 @@ json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
     for (size_t i = 0; i < r->len; i++) {
         const kc_plugin_desc *d = r->items[i].desc;
         if (connectors_only && d->kind != KC_PLUGIN_SOURCE && d->kind != KC_PLUGIN_SINK) continue;
+        /* a transformation's $Key and $Value variants are two classes to Connect, listed apart */
+        int variants = 0;
+        for (size_t k = 0; d->kind == KC_PLUGIN_TRANSFORM && d->aliases && d->aliases[k]; k++) {
+            if (!strchr(d->aliases[k], '$')) continue;
+            variants++;
+            json_t *p = json_pack("{s:s, s:s}", "class", d->aliases[k], "type", rest_type(d->kind));
+            if (d->version) json_object_set_new(p, "version", json_string(d->version));
+            json_array_append_new(a, p);
+        }
+        if (variants) continue;
         json_t *p = json_pack("{s:s, s:s}", "class", kc_plugin_class(&r->items[i]), "type", rest_type(d->kind));
         if (d->version) json_object_set_new(p, "version", json_string(d->version));
         json_array_append_new(a, p);

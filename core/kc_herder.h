@@ -55,6 +55,7 @@ json_t *kc_herder_config(kc_herder *h, const char *name);
 json_t *kc_herder_tasks(kc_herder *h, const char *name);
 json_t *kc_herder_task_status(kc_herder *h, const char *name, int task); /* NULL: unknown task too */
 json_t *kc_herder_topics(kc_herder *h, const char *name);
+/* {"offsets":[...]}; for a sink whose group the broker could not list, {"error_code","message"} */
 json_t *kc_herder_offsets(kc_herder *h, const char *name);
 int kc_herder_exists(kc_herder *h, const char *name);
 

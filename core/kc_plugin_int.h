@@ -39,6 +39,9 @@ const kc_plugin *kc_registry_find(const kc_registry *r, const char *name, int ki
 const char *kc_plugin_kind_name(kc_plugin_kind k);
 /* Connect's class name for a plugin: its first alias, else its name. */
 const char *kc_plugin_class(const kc_plugin *p);
+/* The task.class Connect's worker adds to each task config: the connector's class with Connector
+ * turned into Task (the file connectors' FileStreamSinkTask), else the class itself. */
+void kc_plugin_task_class(const kc_plugin *p, char *buf, size_t size);
 /* KC_PLUGIN_* capability flags (0 for an ABI 1.0 descriptor). */
 uint32_t kc_plugin_flags(const kc_plugin *p);
 

@@ -147,6 +147,9 @@ struct kc_connector {
     kc_task_ctx ctx;
     kc_task *tasks;
     int ntasks;
+    /* tasks generated once: a connector created PAUSED (initial_state) makes none until it is
+     * first resumed, as Connect's (kc_connector_run) */
+    int tasks_generated;
     kc_state status; /* set with kc_connector_set_status */
     char trace[KC_ERROR_MSG_MAX + 128];
     kc_connector_metrics *metrics;

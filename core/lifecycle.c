@@ -244,12 +244,18 @@ void kc_connector_run(kc_connector *c) {
         KC_INFO(c->ctx.logger, "Connector %s is stopped", c->name);
         return;
     }
+    if (c->target == KC_TARGET_PAUSED && !c->tasks_generated) { /* started at the first resume */
+        kc_connector_set_status(c, KC_STATE_PAUSED);
+        KC_INFO(c->ctx.logger, "Connector %s is paused; its tasks start when it is resumed", c->name);
+        return;
+    }
     if (kc_connector_start_instance(c, &err)) return;
     kc_config *cfgs = NULL;
     int n = 0;
     if (kc_connector_task_configs(c, &cfgs, &n, &err) || kc_connector_launch_tasks(c, cfgs, n, &err)) {
         kc_connector_fail(c, "Connector failed to generate task configs", err.msg);
     } else {
+        c->tasks_generated = 1;
         kc_connector_set_status(c, c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING);
         KC_INFO(c->ctx.logger, "Connector %s (%s) started with %d task(s)%s", c->name, c->plugin->desc->name, n,
                 c->target == KC_TARGET_PAUSED ? ", paused" : "");

@@ -205,6 +205,13 @@ const char *kc_plugin_class(const kc_plugin *p) {
     return p->desc->aliases && p->desc->aliases[0] ? p->desc->aliases[0] : p->desc->name;
 }
 
+void kc_plugin_task_class(const kc_plugin *p, char *buf, size_t size) {
+    const char *cls = kc_plugin_class(p);
+    size_t n = strlen(cls);
+    if (n > 9 && !strcmp(cls + n - 9, "Connector")) snprintf(buf, size, "%.*sTask", (int)(n - 9), cls);
+    else snprintf(buf, size, "%s", cls);
+}
+
 char *kc_default_plugin_path(void) {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

@@ -154,11 +154,33 @@ static int config_from_body(rest_call *c, const json_t *obj, kc_config *cfg, int
 
 /* ---- connectors --------------------------------------------------------------------------- */
 
+/* Connect 4.1 (KIP-891) names the plugin's version in a status: the connector's and each task's
+ * (status is a connector's status or one task's; returned as given) */
+static json_t *with_versions(kc_herder *h, const char *name, json_t *status) {
+    json_t *cfg = status ? kc_herder_config(h, name) : NULL;
+    const kc_plugin *p = cfg ? kc_herder_find_connector_plugin(h, json_string_value(json_object_get(cfg, "connector.class")))
+                             : NULL;
+    json_decref(cfg);
+    if (!p) return status;
+    json_t *version = json_string(p->desc->version ? p->desc->version : "");
+    json_t *conn = json_object_get(status, "connector");
+    if (conn) {
+        json_object_set(conn, "version", version);
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(status, "tasks"), i, t) json_object_set(t, "version", version);
+    } else {
+        json_object_set(status, "version", version);
+    }
+    json_decref(version);
+    return status;
+}
+
 static int invalid_config(rest_call *c, kc_herder *h, const kc_config *cfg, const kc_strlist *problems) {
     const char *cls = kc_config_get(cfg, "connector.class");
-    if (cls && !kc_herder_find_connector_plugin(h, cls)) /* Connect answers an unknown class with 500 */
+    if (cls && !kc_herder_find_connector_plugin(h, cls)) /* Connect 4.1 answers an unknown class alone, 400 */
         for (size_t i = 0; i < problems->len; i++)
-            if (strstr(problems->items[i], "Failed to find any class")) return send_error(c, 500, "%s", problems->items[i]);
+            if (strstr(problems->items[i], "Failed to find any class")) return send_error(c, 400, "%s", problems->items[i]);
     kc_buf b = KC_BUF_INIT;
     kc_buf_printf(&b, "Connector configuration is invalid and contains the following %zu error(s):\n", problems->len);
     for (size_t i = 0; i < problems->len; i++) kc_buf_printf(&b, "%s\n", problems->items[i]);
@@ -223,21 +245,23 @@ static int post_connectors(rest_call *c, kc_herder *h) {
 }
 
 static int connectors_list(rest_call *c, kc_herder *h) {
-    int want_status = 0, want_info = 0; /* expand is repeatable; unknown values are ignored */
+    /* expand is repeatable; unknown values are ignored, but any expand gives the object form */
+    int want_status = 0, want_info = 0, expand = 0;
     for (size_t i = 0; i < c->rq->nargs; i++) {
         if (strcmp(c->rq->arg_names[i], "expand") || !c->rq->arg_values[i]) continue;
+        expand = 1;
         want_status |= !strcmp(c->rq->arg_values[i], "status");
         want_info |= !strcmp(c->rq->arg_values[i], "info");
     }
     json_t *names = kc_herder_list(h);
-    if (!want_status && !want_info) return send_json(c, 200, names, NULL);
+    if (!expand) return send_json(c, 200, names, NULL);
     json_t *out = json_object();
     size_t i;
     json_t *n;
     int failed = !names || !out;
     json_array_foreach(names, i, n) {
         const char *name = json_string_value(n);
-        json_t *st = want_status ? kc_herder_status(h, name) : NULL;
+        json_t *st = want_status ? with_versions(h, name, kc_herder_status(h, name)) : NULL;
         json_t *in = want_info ? kc_herder_info(h, name) : NULL;
         if ((want_status && !st) || (want_info && !in)) { /* deleted meanwhile: skipped */
             json_decref(st);
@@ -307,7 +331,7 @@ static int put_config(rest_call *c, kc_herder *h, const char *name, int patch) {
 
 /* The restart answer (includeTasks/onlyFailed): the status with what restarts marked RESTARTING. */
 static json_t *restart_plan(kc_herder *h, const char *name, int include_tasks, int only_failed) {
-    json_t *plan = kc_herder_status(h, name);
+    json_t *plan = with_versions(h, name, kc_herder_status(h, name));
     json_t *conn = json_object_get(plan, "connector");
     const char *cs = json_string_value(json_object_get(conn, "state"));
     if (conn && (!only_failed || (cs && !strcmp(cs, "FAILED")))) {
@@ -333,7 +357,7 @@ static int task_routes(rest_call *c, kc_herder *h, const char *method, char **se
     long id = strtol(seg[3], &end, 10);
     if (*end || end == seg[3] || id < 0 || id > 100000) return send_error(c, 404, "Task %s-%s not found", name, seg[3]);
     if (nseg == 5 && !strcmp(seg[4], "status") && !strcmp(method, "GET")) {
-        json_t *j = kc_herder_task_status(h, name, (int)id);
+        json_t *j = with_versions(h, name, kc_herder_task_status(h, name, (int)id));
         return j ? send_json(c, 200, j, NULL) : send_error(c, 404, "Task %s-%ld not found", name, id);
     }
     if (nseg == 5 && !strcmp(seg[4], "restart") && !strcmp(method, "POST")) {
@@ -348,6 +372,8 @@ static int task_routes(rest_call *c, kc_herder *h, const char *method, char **se
 static int offsets_routes(rest_call *c, kc_herder *h, const char *name, const char *method) {
     if (!strcmp(method, "GET")) {
         json_t *j = kc_herder_offsets(h, name);
+        json_t *code = json_object_get(j, "error_code"); /* a sink's group the broker did not list */
+        if (code) return send_json(c, (unsigned)json_integer_value(code), j, NULL);
         return send_reading(c, h, name, j);
     }
     if (strcmp(method, "PATCH") && strcmp(method, "DELETE")) return send_error(c, 405, "HTTP 405 Method Not Allowed");
@@ -391,7 +417,7 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
     }
     if (!kc_herder_exists(h, name)) return send_error(c, 404, "Connector %s not found", name);
     if (nseg == 3 && !strcmp(what, "status") && !strcmp(method, "GET")) {
-        json_t *j = kc_herder_status(h, name);
+        json_t *j = with_versions(h, name, kc_herder_status(h, name));
         return send_reading(c, h, name, j);
     }
     if (nseg == 3 && !strcmp(what, "restart") && !strcmp(method, "POST")) {

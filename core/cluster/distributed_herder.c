@@ -1,6 +1,7 @@
 /* distributed_herder.c - the distributed herder (kc_distributed.h). */
 #define _GNU_SOURCE
 #include "kc_distributed.h"
+#include "kc_sink_offsets.h"
 #include "kc_group_security.h"
 
 #include <curl/curl.h>
@@ -342,16 +343,9 @@ static json_t *generated_task_configs(local_conn *lc, kc_error *err) {
     for (int i = 0; i < n; i++) kc_config_free(&cfgs[i]);
     free(cfgs);
     /* Connect's worker adds the task's class to every task config and a Java worker taking
-     * over starts the task from it: the plugin's Java name, Connector -> Task (the file
-     * connectors' FileStreamSinkTask), else kcd's plugin name */
-    const kc_plugin_desc *desc = lc->c->plugin->desc;
-    const char *java = desc->aliases && desc->aliases[0] ? desc->aliases[0] : desc->name;
-    size_t jl = strlen(java);
+     * over starts the task from it */
     char task_class[512];
-    if (jl > 9 && !strcmp(java + jl - 9, "Connector"))
-        snprintf(task_class, sizeof task_class, "%.*sTask", (int)(jl - 9), java);
-    else
-        snprintf(task_class, sizeof task_class, "%s", java);
+    kc_plugin_task_class(lc->c->plugin, task_class, sizeof task_class);
     size_t i;
     json_t *o;
     json_array_foreach(a, i, o) if (!json_object_get(o, "task.class"))
@@ -1195,8 +1189,12 @@ static json_t *offsets_fn(void *self, const char *name) {
     }
     int source = !strcmp(type_of(d, v.props), "source");
     view_clear(&v);
-    json_t *list = json_array();
     kc_error err;
+    if (!source) { /* the consumer group's, on the broker */
+        json_t *sink = kc_sink_offsets_list(d->w, name, &err);
+        return sink ? json_pack("{s:o}", "offsets", sink) : json_pack("{s:i, s:s}", "error_code", 500, "message", err.msg);
+    }
+    json_t *list = json_array();
     if (source && kc_offset_topic_read(d->w, name, 1, 30000, d->w->offsets, &err) == KC_OK) {
         kc_strlist keys = {0}, values = {0};
         kc_offset_store_list(d->w->offsets, name, &keys, &values);
@@ -1226,12 +1224,11 @@ static int alter_offsets_fn(void *self, const char *name, const json_t *body, kc
         return kc_error_set(err, KC_ESTATE, "Connectors must be in the STOPPED state before their offsets can be "
                                             "modified. This can be done for the specified connector by issuing a "
                                             "'PUT' request to the '/connectors/%s/stop' endpoint", name);
-    if (!source)
-        return kc_error_set(err, KC_EINVAL, "kcd keeps sink offsets in the consumer group connect-%s; altering them "
-                                            "through REST is not supported yet", name);
     json_t *list = body ? json_object_get(body, "offsets") : NULL;
     if (body && (!json_is_array(list) || json_array_size(list) == 0))
         return kc_error_set(err, KC_EINVAL, "The 'offsets' field must be a non-empty list of partition/offset pairs");
+    if (!source) /* the consumer group's, on the broker */
+        return body ? kc_sink_offsets_alter(d->w, name, list, err) : kc_sink_offsets_reset(d->w, name, err);
     int rc = kc_offset_topic_read(d->w, name, 1, 30000, d->w->offsets, err);
     if (rc) return rc;
     if (!body) {

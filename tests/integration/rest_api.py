@@ -131,7 +131,7 @@ def main():
     check("Missing required configuration \"topic\"" in b["message"] and "batch.size" in b["message"] and
           "/connector-plugins/FileStreamSource/config/validate" in b["message"], "400 lists each error")
     check(is_error(k.call("POST", "/connectors", {"name": "x", "config": {"connector.class": "com.example.Nope"}}),
-                   500, "com.example.Nope"), "unknown class -> 500")
+                   400, "com.example.Nope"), "unknown class -> 400 (Connect 4.1)")
     check(is_error(k.call("POST", "/connectors", {"config": src}), 400), "no name -> 400")
     check(is_error(k.call("POST", "/connectors", {"name": "n", "config": {"topic": "t"}}), 400, "no connector type"),
           "no connector.class -> 400")
@@ -153,13 +153,16 @@ def main():
     if status:
         check(status["name"] == "src" and status["type"] == "source" and status["connector"]["state"] == "RUNNING"
               and re.match(r"^[0-9.]+:\d+$", status["connector"]["worker_id"]) and
-              set(status["tasks"][0]) == {"id", "state", "worker_id"} and status["tasks"][0]["id"] == 0,
-              "ConnectorStateInfo shape: %s" % status)
+              set(status["tasks"][0]) == {"id", "state", "worker_id", "version"} and status["tasks"][0]["id"] == 0
+              and status["connector"]["version"] == status["tasks"][0]["version"] == "1.0.0",
+              "ConnectorStateInfo shape, the plugin's version on the connector and each task (KIP-891): %s" % status)
     s, b, _ = k.call("GET", "/connectors/src/tasks")
-    check(s == 200 and b[0]["id"] == {"connector": "src", "task": 0} and b[0]["config"]["topic"] == topic,
-          "GET tasks")
+    # the task's config as Connect shows it: what the connector gave, task.class added, no defaults filled in
+    check(s == 200 and b[0]["id"] == {"connector": "src", "task": 0} and
+          b[0]["config"] == dict(src, name="src", **{"task.class": "org.apache.kafka.connect.file.FileStreamSourceTask"}),
+          "GET tasks: %s" % b)
     s, b, _ = k.call("GET", "/connectors/src/tasks/0/status")
-    check(s == 200 and b["id"] == 0 and b["state"] == "RUNNING", "GET task status")
+    check(s == 200 and b["id"] == 0 and b["state"] == "RUNNING" and b["version"] == "1.0.0", "GET task status")
     check(is_error(k.call("GET", "/connectors/src/tasks/7/status"), 404), "unknown task -> 404")
     check(is_error(k.call("GET", "/connectors/nope/status"), 404), "status of unknown -> 404")
 
@@ -167,6 +170,9 @@ def main():
     s, b, _ = k.call("GET", "/connectors?expand=status&expand=info")
     check(s == 200 and set(b["src"]) == {"status", "info"} and b["src"]["info"]["name"] == "src", "expand=status,info")
     check(set(k.call("GET", "/connectors?expand=info&expand=bogus")[1]["src"]) == {"info"}, "unknown expand ignored")
+    check(k.call("GET", "/connectors?expand=bogus")[1].get("src") == {}, "expand=bogus alone: the object form, empty")
+    check(k.call("GET", "/connectors?expand=status")[1]["src"]["status"]["connector"]["version"] == "1.0.0",
+          "expand=status: versions too")
 
     # --- PUT / PATCH config ---
     out = os.path.join(work, "out.txt")
@@ -261,6 +267,31 @@ def main():
     check(s == 200 and "reset successfully" in b["message"], "DELETE offsets -> 200")
     check(k.call("GET", "/connectors/src/offsets")[1] == {"offsets": []}, "offsets reset")
 
+    # --- a sink's offsets: its consumer group's on the broker (KIP-875) ---
+    check(k.call("PUT", "/connectors/snk/stop")[0] == 204, "stop the sink -> 204")
+
+    def sink_offsets():  # this run's topic's (the group connect-snk of an earlier run on this broker may hold others)
+        r = k.call("GET", "/connectors/snk/offsets")
+        return [o for o in r[1]["offsets"] if o["partition"]["kafka_topic"] == topic] if r[0] == 200 else None
+    b = wait_for(sink_offsets)
+    part = {"kafka_topic": topic, "kafka_partition": 0}
+    check(b is not None and len(b) == 1 and b[0]["partition"] == part and b[0]["offset"]["kafka_offset"] > 1,
+          "GET a stopped sink's committed offsets: %s" % b)
+    s, b, _ = k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": part, "offset": {"kafka_offset": 1}}]})
+    check(s == 200 and "altered successfully" in b["message"], "PATCH a sink's offsets -> 200: %s" % b)
+    check(sink_offsets() == [{"partition": part, "offset": {"kafka_offset": 1}}], "the sink's offset altered in its group")
+    check(is_error(k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": {"kafka_topic": topic},
+                                                                            "offset": {"kafka_offset": 1}}]}),
+                   400, "kafka_partition"), "a sink partition without kafka_partition -> 400")
+    s, b, _ = k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": part, "offset": None}]})
+    check(s == 200 and sink_offsets() == [], "a null offset deletes the partition's: %s" % (b,))
+    s, b, _ = k.call("DELETE", "/connectors/snk/offsets")
+    check(s == 200 and "reset successfully" in b["message"] and
+          k.call("GET", "/connectors/snk/offsets")[1] == {"offsets": []}, "DELETE a sink's offsets -> 200, none left")
+    check(k.call("PUT", "/connectors/snk/resume")[0] == 202, "resume the stopped sink -> 202")
+    check(wait_for(lambda: (k.call("GET", "/connectors/snk/status")[1]["tasks"] or [{}])[0].get("state") == "RUNNING"),
+          "the sink RUNNING again")
+
     # --- plugins and validate ---
     s, b, _ = k.call("GET", "/connector-plugins")
     classes = {p["class"]: p for p in b}
@@ -269,6 +300,8 @@ def main():
           and all(p["type"] in ("source", "sink") for p in b), "GET connector-plugins")
     b = k.call("GET", "/connector-plugins?connectorsOnly=false")[1]
     check(any(p["type"] == "converter" for p in b), "connectorsOnly=false lists converters")
+    check({"org.apache.kafka.connect.transforms.Cast$Key", "org.apache.kafka.connect.transforms.Cast$Value"} <=
+          {p["class"] for p in b if p["type"] == "transformation"}, "a transformation's $Key and $Value listed apart")
     s, b, _ = k.call("GET", "/connector-plugins/FileStreamSource/config")
     names = [d["name"] for d in b]
     check(s == 200 and names == ["file", "topic", "batch.size"], "plugin config keys: %s" % names)
@@ -318,6 +351,18 @@ def main():
     check(is_error(k.call("GET", "/admin/loggers/never.set"), 404), "unknown logger -> 404")
     check(k.call("PUT", "/admin/loggers/WorkerSinkTask?scope=cluster", {"level": "INFO"})[0] == 204,
           "scope=cluster -> 204")
+
+    # --- initial_state PAUSED: as Connect, no task until the first resume ---
+    paused = {"connector.class": "FileStreamSink", "topics": topic, "file": os.path.join(k.work, "paused-out.txt")}
+    s, b, _ = k.call("POST", "/connectors", {"name": "born-paused", "config": paused, "initial_state": "PAUSED"})
+    check(s == 201 and b["tasks"] == [], "POST initial_state PAUSED -> 201, no tasks: %s" % b)
+    b = wait_for(lambda: (lambda st: st if st["connector"]["state"] == "PAUSED" else None)(
+        k.call("GET", "/connectors/born-paused/status")[1]))
+    check(b is not None and b["tasks"] == [], "created PAUSED: the connector PAUSED, no task: %s" % b)
+    check(k.call("PUT", "/connectors/born-paused/resume")[0] == 202, "resume -> 202")
+    check(wait_for(lambda: [t["state"] for t in k.call("GET", "/connectors/born-paused/status")[1]["tasks"]] == ["RUNNING"]),
+          "the first resume starts the tasks: %s" % k.call("GET", "/connectors/born-paused/status")[1])
+    check(k.call("DELETE", "/connectors/born-paused")[0] == 204, "delete born-paused")
 
     # --- routes ---
     check(is_error(k.call("GET", "/nope"), 404), "unknown route -> 404")
