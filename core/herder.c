@@ -778,44 +778,166 @@ static const char *importance_name(kc_config_importance i) {
     return i == KC_IMPORTANCE_HIGH ? "HIGH" : i == KC_IMPORTANCE_MEDIUM ? "MEDIUM" : "LOW";
 }
 
-static json_t *definition_json(const kc_config_def *d, const char *prefix, const char *group, int order) {
+/* How Connect 4.1's ConnectorConfig, SinkConnectorConfig and SourceConnectorConfig present the
+ * settings every connector has (what UIs lay their forms out by): display name, width, order
+ * within the group, and where Connect's group or type differs from kcd's table. */
+typedef struct connect_key_info {
+    const char *name, *display, *width;
+    int order;
+    const char *group; /* NULL: kcd's */
+    const char *type;  /* NULL: kcd's */
+} connect_key_info;
+
+static const connect_key_info connect_keys[] = {
+    {"name", "Connector name", "MEDIUM", 1, NULL, NULL},
+    {"connector.class", "Connector class", "LONG", 2, NULL, NULL},
+    {"connector.plugin.version", "Connector version", "MEDIUM", 3, NULL, NULL},
+    {"tasks.max", "Tasks max", "SHORT", 4, NULL, NULL},
+    {"tasks.max.enforce", "Enforce tasks max", "SHORT", 5, NULL, NULL},
+    {"key.converter", "Key converter class", "SHORT", 6, NULL, NULL},
+    {"key.converter.plugin.version", "Key converter version", "SHORT", 7, NULL, NULL},
+    {"value.converter", "Value converter class", "SHORT", 8, NULL, NULL},
+    {"value.converter.plugin.version", "Value converter version", "SHORT", 9, NULL, NULL},
+    {"header.converter", "Header converter class", "SHORT", 10, NULL, NULL},
+    {"header.converter.plugin.version", "Header converter version", "SHORT", 11, NULL, NULL},
+    {"transforms", "Transforms", "LONG", 12, NULL, NULL},
+    {"predicates", "Predicates", "LONG", 13, NULL, NULL},
+    {"config.action.reload", "Reload Action", "MEDIUM", 14, NULL, NULL},
+    {"errors.retry.timeout", "Retry Timeout for Errors", "MEDIUM", 1, NULL, NULL},
+    {"errors.retry.delay.max.ms", "Maximum Delay Between Retries for Errors", "MEDIUM", 2, NULL, NULL},
+    {"errors.tolerance", "Error Tolerance", "SHORT", 3, NULL, NULL},
+    {"errors.log.enable", "Log Errors", "SHORT", 4, NULL, NULL},
+    {"errors.log.include.messages", "Log Error Details", "SHORT", 5, NULL, NULL},
+    {"topics", "Topics", "LONG", 4, NULL, NULL},
+    {"topics.regex", "Topics regex", "LONG", 4, NULL, NULL},
+    {"errors.deadletterqueue.topic.name", "Dead Letter Queue Topic Name", "MEDIUM", 6, NULL, NULL},
+    {"errors.deadletterqueue.topic.replication.factor", "Dead Letter Queue Topic Replication Factor", "MEDIUM", 7,
+     NULL, "SHORT"},
+    {"errors.deadletterqueue.context.headers.enable", "Enable Error Context Headers", "MEDIUM", 8, NULL, NULL},
+    {"topic.creation.groups", "Topic Creation Groups", "LONG", 1, NULL, NULL},
+    {"exactly.once.support", "Exactly once support", "SHORT", 2, NULL, NULL},
+    {"transaction.boundary", "Transaction Boundary", "SHORT", 3, NULL, NULL},
+    {"transaction.boundary.interval.ms", "Transaction boundary interval", "SHORT", 4, NULL, NULL},
+    {"offsets.storage.topic", "Offsets topic", "LONG", 1, "offsets.topic", NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL},
+};
+
+static const connect_key_info *connect_key(const char *name) {
+    for (const connect_key_info *k = connect_keys; k->name; k++)
+        if (!strcmp(k->name, name)) return k;
+    return NULL;
+}
+
+/* A ConfigKeyInfo. A worker-wide setting Connect also has looks as Connect shows it; a plugin's
+ * setting without a group as Connect shows a ConfigDef key declared without one (no group, order
+ * -1, its name for display); other plugin settings in their group, in table order, with a
+ * display name made from the key ("tasks.max" -> "Tasks max"). default_value: NULL, the def's. */
+static json_t *definition_json(const kc_config_def *d, const char *prefix, const char *group, int order,
+                               const char *default_value) {
     char name[512], display[512];
     snprintf(name, sizeof name, "%s%s", prefix, d->name);
-    /* display name: "tasks.max" -> "Tasks max" */
-    snprintf(display, sizeof display, "%s", d->name);
-    for (char *p = display; *p; p++)
-        if (*p == '.' || *p == '_') *p = ' ';
-    if (display[0] >= 'a' && display[0] <= 'z') display[0] = (char)(display[0] - 32);
-    json_t *j = json_pack("{s:s, s:s, s:b, s:s?, s:s, s:s, s:s?, s:i, s:s, s:s, s:[]}", "name", name, "type",
-                          kc_config_type_name(d->type), "required", (d->flags & KC_CFG_F_REQUIRED) != 0,
-                          "default_value", d->default_value, "importance", importance_name(d->importance),
-                          "documentation", d->doc ? d->doc : "", "group", group ? group : d->group, "order", order,
-                          "width", "NONE", "display_name", display, "dependents");
-    if (!d->default_value) json_object_set_new(j, "default_value", json_null());
+    const connect_key_info *ck = *prefix ? NULL : connect_key(d->name);
+    const char *width = "NONE", *type = kc_config_type_name(d->type);
+    if (!default_value) default_value = d->default_value;
+    if (ck) {
+        snprintf(display, sizeof display, "%s", ck->display);
+        width = ck->width;
+        order = ck->order;
+        if (ck->group) group = ck->group;
+        if (ck->type) type = ck->type;
+    } else if (!group && !d->group) {
+        snprintf(display, sizeof display, "%s", name);
+        order = -1;
+    } else {
+        snprintf(display, sizeof display, "%s", d->name);
+        for (char *p = display; *p; p++)
+            if (*p == '.' || *p == '_') *p = ' ';
+        if (display[0] >= 'a' && display[0] <= 'z') display[0] = (char)(display[0] - 32);
+    }
+    if (!group) group = d->group;
+    json_t *j = json_pack("{s:s, s:s, s:b, s:s?, s:s, s:s, s:s?, s:i, s:s, s:s, s:[]}", "name", name, "type", type,
+                          "required", (d->flags & KC_CFG_F_REQUIRED) != 0, "default_value", default_value, "importance",
+                          importance_name(d->importance), "documentation", d->doc ? d->doc : "", "group", group,
+                          "order", order, "width", width, "display_name", display, "dependents");
+    if (j && !default_value) json_object_set_new(j, "default_value", json_null());
+    if (j && !group) json_object_set_new(j, "group", json_null());
     return j;
+}
+
+/* The default REST shows for a worker-wide connector setting whose default is the worker's or a
+ * plugin's: the converters the worker sets, the plugins' versions. NULL: the def's. cfg: the
+ * connector's config, or NULL (a plugin's /config). */
+static const char *shown_default(kc_herder *h, const kc_plugin *p, const char *key, const kc_config *cfg) {
+    static const char *const converters[] = {"key.converter", "value.converter", "header.converter"};
+    const kc_config *wc = &h->w->config;
+    if (!strcmp(key, "connector.plugin.version")) return p->desc->version;
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(converters[i]);
+        if (strncmp(key, converters[i], n)) continue;
+        const char *worker_class = kc_config_get(wc, converters[i]);
+        if (!key[n]) return worker_class;
+        if (strcmp(key + n, ".plugin.version")) return NULL;
+        const char *cls = cfg && kc_config_get(cfg, converters[i]) ? kc_config_get(cfg, converters[i]) : worker_class;
+        const kc_plugin *c = cls ? kc_registry_find(&h->w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+        return c ? c->desc->version : NULL;
+    }
+    return NULL;
 }
 
 json_t *kc_herder_plugin_config(kc_herder *h, const char *plugin) {
     const kc_plugin *p = find_any(h, plugin);
     if (!p) return NULL;
     json_t *a = json_array();
-    int order = 0;
-    for (const kc_config_def *d = p->desc->config; d && d->name; d++)
-        if (!(d->flags & KC_CFG_F_PREFIX)) json_array_append_new(a, definition_json(d, "", NULL, ++order));
+    int connector = p->desc->kind == KC_PLUGIN_SOURCE || p->desc->kind == KC_PLUGIN_SINK;
+    /* a connector's: the settings every connector has too, as Connect 4.1 lists them */
+    const kc_config_def *tables[3] = {connector ? kc_connector_common_defs : NULL,
+                                      !connector                         ? NULL
+                                      : p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs
+                                                                        : kc_source_common_defs,
+                                      p->desc->config};
+    for (int t = 0; t < 3; t++) {
+        int order = 0;
+        for (const kc_config_def *d = tables[t]; d && d->name; d++)
+            if (!(d->flags & KC_CFG_F_PREFIX))
+                json_array_append_new(a, definition_json(d, "", NULL, ++order,
+                                                         /* no worker's converters here, as in Connect's */
+                                                         t < 2 && !strcmp(d->name, "connector.plugin.version")
+                                                             ? shown_default(h, p, d->name, NULL)
+                                                             : NULL));
+    }
     return a;
 }
 
 /* What a validate call checks: the config as checked (resolved, defaults filled), the config as
- * sent (for the values providers filled in, shown as written), the keys providers filled in. */
+ * sent (for the values providers filled in, shown as written), the keys providers filled in;
+ * the connector's plugin. */
 typedef struct validation {
     json_t *configs, *groups;
     const kc_config *cfg, *raw;
     const kc_strlist *hidden;
     int errors;
+    kc_herder *h;
+    const kc_plugin *plugin;
 } validation;
 
-/* One ConfigInfo entry per key of defs (with prefix), errors per key. */
-static void validate_defs(validation *v, const kc_config_def *defs, const char *prefix, const char *group) {
+/* The recommended values REST shows for a setting: the converter classes for a converter, the one
+ * version kcd has of a plugin. */
+static json_t *recommended(validation *v, const char *key, const char *shown_default_value) {
+    json_t *a = json_array();
+    if (!strcmp(key, "key.converter") || !strcmp(key, "value.converter")) {
+        const kc_registry *r = &v->h->w->registry;
+        for (size_t i = 0; i < r->len; i++)
+            if (r->items[i].desc->kind == KC_PLUGIN_CONVERTER)
+                json_array_append_new(a, json_string(kc_plugin_class(&r->items[i])));
+    } else if (shown_default_value && strlen(key) > 15 && !strcmp(key + strlen(key) - 15, ".plugin.version")) {
+        json_array_append_new(a, json_string(shown_default_value));
+    }
+    return a;
+}
+
+/* One ConfigInfo entry per key of defs (with prefix), errors per key. common: defs are the
+ * worker's settings of every connector (defaults from the worker and the plugins). */
+static void validate_defs(validation *v, const kc_config_def *defs, const char *prefix, const char *group, int common) {
     int order = 0;
     for (const kc_config_def *d = defs; d && d->name; d++) {
         if (d->flags & KC_CFG_F_PREFIX) continue; /* its keys are the plugin validate's */
@@ -831,18 +953,21 @@ static void validate_defs(validation *v, const kc_config_def *defs, const char *
             json_array_append_new(errs, json_string(msg));
         }
         v->errors += (int)json_array_size(errs);
-        const char *shown = hide ? kc_config_get(v->raw, key) : val ? val : d->default_value;
-        json_t *value = json_pack("{s:s, s:s?, s:[], s:o, s:b}", "name", key, "value",
+        const char *dflt = common ? shown_default(v->h, v->plugin, key, v->cfg) : NULL;
+        if (!dflt) dflt = d->default_value;
+        const char *shown = hide ? kc_config_get(v->raw, key) : val ? val : dflt;
+        json_t *value = json_pack("{s:s, s:s?, s:o, s:o, s:b}", "name", key, "value",
                                   shown && kc_config_def_is_secret(d) ? "[hidden]" : shown, "recommended_values",
-                                  "errors", errs, "visible", 1);
+                                  common ? recommended(v, key, dflt) : json_array(), "errors", errs, "visible", 1);
         if (!shown) json_object_set_new(value, "value", json_null());
-        const char *g = group ? group : d->group ? d->group : "Common";
-        json_array_append_new(v->configs, json_pack("{s:o, s:o}", "definition", definition_json(d, prefix, g, ++order),
-                                                    "value", value));
-        int seen = 0;
+        const char *g = group ? group : d->group;
+        json_t *def = definition_json(d, prefix, g, ++order, dflt);
+        json_array_append_new(v->configs, json_pack("{s:o, s:o}", "definition", def, "value", value));
+        g = json_string_value(json_object_get(def, "group")); /* Connect's, where it names another */
+        int seen = !g; /* a plugin's key without a group is in none */
         size_t i;
         json_t *gj;
-        json_array_foreach(v->groups, i, gj) seen |= !strcmp(json_string_value(gj), g);
+        if (g) json_array_foreach(v->groups, i, gj) seen |= !strcmp(json_string_value(gj), g);
         if (!seen) json_array_append_new(v->groups, json_string(g));
     }
 }
@@ -861,10 +986,10 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
     /* the worker's whole check first: it resolves providers (noting what they gave) and runs the
      * cross-key rules (topics vs topics.regex, the plugin's own validate) */
     kc_connector_config_check(h->w, &cfg, &ignored, &resolved, &problems, &warnings);
-    validation v = {json_array(), json_array(), &cfg, raw, &resolved.keys, 0};
-    validate_defs(&v, kc_connector_common_defs, "", NULL);
-    validate_defs(&v, p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "", NULL);
-    validate_defs(&v, p->desc->config, "", NULL);
+    validation v = {json_array(), json_array(), &cfg, raw, &resolved.keys, 0, h, p};
+    validate_defs(&v, kc_connector_common_defs, "", NULL, 1);
+    validate_defs(&v, p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "", NULL, 1);
+    validate_defs(&v, p->desc->config, "", NULL, 0);
     json_t *configs = v.configs, *groups = v.groups;
     /* transforms and predicates: their keys with full prefixes, in groups named after the alias */
     const char *lists[2] = {"transforms", "predicates"};
@@ -887,7 +1012,7 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
                  "Class for the transformation or predicate.", NULL, NULL},
                 KC_CONFIG_END};
             int before = v.errors;
-            validate_defs(&v, type_def, prefix, group);
+            validate_defs(&v, type_def, prefix, group, 0);
             if (!tp && v.errors == before && kc_config_get(&cfg, key)) {
                 /* a class no plugin provides: an error on the .type key */
                 json_t *last = json_array_get(configs, json_array_size(configs) - 1);
@@ -898,7 +1023,7 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
                 json_array_append_new(json_object_get(json_object_get(last, "value"), "errors"), json_string(msg));
                 v.errors++;
             }
-            if (tp) validate_defs(&v, tp->desc->config, prefix, group);
+            if (tp) validate_defs(&v, tp->desc->config, prefix, group, 0);
         }
         kc_strlist_free(&aliases);
     }
@@ -907,11 +1032,19 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
      * name, unless that key already says the same */
     for (size_t i = 0; i < problems.len; i++) {
         const char *at = strstr(problems.items[i], "for configuration ");
-        if (!at) continue;
-        at += strlen("for configuration ");
-        size_t klen = strcspn(at, ": ");
+        size_t klen = 0;
         size_t k;
         json_t *e;
+        if (at) {
+            at += strlen("for configuration ");
+            klen = strcspn(at, ": ");
+        } else { /* a plugin's own cross-key rule: on the longest key its message names, else connector.class */
+            json_array_foreach(configs, k, e) {
+                const char *n = json_string_value(json_object_get(json_object_get(e, "definition"), "name"));
+                if (n && strlen(n) > klen && strstr(problems.items[i], n)) at = n, klen = strlen(n);
+            }
+            if (!at) at = "connector.class", klen = strlen(at);
+        }
         json_array_foreach(configs, k, e) {
             const char *n = json_string_value(json_object_get(json_object_get(e, "definition"), "name"));
             if (!n || strlen(n) != klen || strncmp(n, at, klen)) continue;

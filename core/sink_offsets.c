@@ -83,7 +83,8 @@ static int run(kc_worker *w, const char *connector, admin_op op, const rd_kafka_
             if (out) *out = parts ? rd_kafka_topic_partition_list_copy(parts) : rd_kafka_topic_partition_list_new(0);
         } else if (code == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || code == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
                    code == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || code == RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP ||
-                   code == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || code == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+                   code == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || code == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+                   code == RD_KAFKA_RESP_ERR__TIMED_OUT) {
             kc_error_set(err, KC_EUNAVAILABLE, "the consumer group %s: %s", group, rd_kafka_err2str(code));
         } else {
             rc = kc_error_set(err, KC_EINVAL, "the consumer group %s: %s", group, rd_kafka_err2str(code));

@@ -154,6 +154,9 @@ const kc_config_def kc_connector_common_defs[] = {
      "Globally unique name to use for this connector.", NULL, NULL},
     {"connector.class", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
      "Name or alias of the class for this connector.", NULL, NULL},
+    {"connector.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Common",
+     "The version of the connector plugin to use (KIP-891). kcd has one version of each plugin: a value must be that "
+     "version (unset: the installed one).", NULL, NULL},
     {"tasks.max", KC_CFG_INT, "1", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
      "Maximum number of tasks to use for this connector.", NULL, NULL},
     {"tasks.max.enforce", KC_CFG_BOOL, "true", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
@@ -162,6 +165,13 @@ const kc_config_def kc_connector_common_defs[] = {
     {"value.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Converter class for values; overrides the worker's.", NULL, NULL},
     {"header.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"key.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "The version of the key converter (KIP-891): the installed one's, as connector.plugin.version.", NULL, NULL},
+    {"value.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "The version of the value converter (KIP-891): the installed one's, as connector.plugin.version.", NULL, NULL},
+    {"header.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "The version of the header converter (KIP-891): accepted; kcd's header handling (values as their text) has "
+     "no versions.", NULL, NULL},
     {"config.action.reload", KC_CFG_ENUM, "restart", 0, 0, 0, reload_values, KC_IMPORTANCE_LOW, "Common", "",
      NULL, NULL},
     {"transforms", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Transforms",
@@ -753,6 +763,28 @@ static void check_host_access(kc_worker *w, const kc_config_def *defs, const kc_
     }
 }
 
+/* connector.plugin.version and the converters' *.plugin.version (KIP-891): kcd has one version of
+ * each plugin, so a value names it or is refused, saying which there is. */
+static void check_plugin_versions(kc_worker *w, const kc_plugin *p, const kc_config *cfg, kc_strlist *problems) {
+    static const char *const converters[] = {"key.converter", "value.converter"};
+    const char *want = kc_config_get(cfg, "connector.plugin.version");
+    if (want && *want && strcmp(want, p->desc->version ? p->desc->version : ""))
+        kc_note(problems, "Invalid value %s for configuration connector.plugin.version: %s is installed in version %s "
+                "only", want, kc_plugin_class(p), p->desc->version ? p->desc->version : "(none)");
+    for (int i = 0; i < 2; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s.plugin.version", converters[i]);
+        want = kc_config_get(cfg, key);
+        if (!want || !*want) continue;
+        const char *cls = kc_config_get(cfg, converters[i]) ? kc_config_get(cfg, converters[i])
+                                                            : kc_config_get(&w->config, converters[i]);
+        const kc_plugin *c = cls ? kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+        if (c && strcmp(want, c->desc->version ? c->desc->version : ""))
+            kc_note(problems, "Invalid value %s for configuration %s: %s is installed in version %s only", want, key,
+                    kc_plugin_class(c), c->desc->version ? c->desc->version : "(none)");
+    }
+}
+
 int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **plugin_out, kc_resolved *resolved,
                               kc_strlist *problems, kc_strlist *warnings) {
     size_t before = problems->len;
@@ -794,6 +826,7 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         }
     }
     if (p) {
+        check_plugin_versions(w, p, cfg, problems);
         kc_config_validate_hiding(p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs, "",
                                   cfg, &res->keys, problems, warnings);
         kc_config_validate_hiding(p->desc->config, "", cfg, &res->keys, problems, warnings);
@@ -804,9 +837,10 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
             if (has_t && has_r)
                 kc_note(problems, "%s", "Invalid value for configuration topics.regex: topics and topics.regex are "
                                          "mutually exclusive.");
-            else if (!has_t && !has_r)
-                kc_note(problems, "%s", "Invalid value for configuration topics: Must configure one of topics or "
-                                         "topics.regex");
+            else if (!has_t && !has_r) /* on both keys, as Connect's validate says it */
+                for (int k = 0; k < 2; k++)
+                    kc_note(problems, "Invalid value for configuration %s: Must configure one of topics or topics.regex",
+                            k ? "topics.regex" : "topics");
             const char *dlq = kc_config_get(cfg, "errors.deadletterqueue.topic.name");
             kc_strlist tl = {0};
             if (kc_list_split(topics, &tl)) kc_note(problems, "out of memory");
@@ -962,8 +996,11 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     kc_config_get_long(cfg, "task.shutdown.graceful.timeout.ms", &w->shutdown_timeout_ms);
     kc_registry_init(&w->registry);
     kc_error err;
-    const kc_plugin_desc *builtins[] = {&kc_json_converter_desc, &kc_string_converter_desc,
-                                        &kc_bytearray_converter_desc};
+    const kc_plugin_desc *builtins[] = {&kc_json_converter_desc,    &kc_string_converter_desc,
+                                        &kc_bytearray_converter_desc, &kc_short_converter_desc,
+                                        &kc_integer_converter_desc,   &kc_long_converter_desc,
+                                        &kc_float_converter_desc,     &kc_double_converter_desc,
+                                        &kc_boolean_converter_desc};
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (kc_registry_add_builtin(&w->registry, builtins[i], &err)) kc_note(problems, "%s", err.msg);
     const char *pp = kc_config_get(cfg, "plugin.path");

@@ -15,7 +15,7 @@
 static const kc_config_def config[] = {
     {"file", KC_CFG_STRING, NULL, KC_CFG_F_HOST_PATH, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "Source filename. If not specified, the standard input will be used", NULL, NULL},
-    {"topic", KC_CFG_LIST, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
+    {"topic", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED | KC_CFG_F_NONEMPTY, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL,
      "The topic to publish data to", NULL, NULL},
     {"batch.size", KC_CFG_INT, "2000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, NULL,
      "The maximum number of records the source task can read from the file each time it is polled", NULL, NULL},

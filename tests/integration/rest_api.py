@@ -267,30 +267,41 @@ def main():
     check(s == 200 and "reset successfully" in b["message"], "DELETE offsets -> 200")
     check(k.call("GET", "/connectors/src/offsets")[1] == {"offsets": []}, "offsets reset")
 
-    # --- a sink's offsets: its consumer group's on the broker (KIP-875) ---
-    check(k.call("PUT", "/connectors/snk/stop")[0] == 204, "stop the sink -> 204")
+    # --- a sink's offsets: its consumer group's on the broker (KIP-875). A connector of this run's
+    # own (its group connect-NAME new), stopped once it holds its partition and committed ---
+    osink = "osink-" + RUN
+    k.call("POST", "/connectors", {"name": osink, "config": {"connector.class": "FileStreamSink", "topics": topic,
+                                                              "file": os.path.join(k.work, "osink.txt")}})
 
-    def sink_offsets():  # this run's topic's (the group connect-snk of an earlier run on this broker may hold others)
-        r = k.call("GET", "/connectors/snk/offsets")
+    def sink_offsets():
+        r = k.call("GET", "/connectors/%s/offsets" % osink)
         return [o for o in r[1]["offsets"] if o["partition"]["kafka_topic"] == topic] if r[0] == 200 else None
+
+    def committed():  # metrics: the task holds its partition and has committed
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % k.port) as r:
+            text = r.read().decode()
+        return re.search(r'^kafka_connect_sink_task_partition_count\{connector="%s",task="0"\} 1$' % osink, text, re.M) \
+            and re.search(r'^kafka_connect_sink_task_offset_commit_completion_total\{connector="%s",task="0"\} [1-9]' % osink,
+                          text, re.M)
+    check(wait_for(committed, timeout=60), "the sink %s holds its partition and committed" % osink)
+    check(k.call("PUT", "/connectors/%s/stop" % osink)[0] == 204, "stop the sink -> 204")
     b = wait_for(sink_offsets)
     part = {"kafka_topic": topic, "kafka_partition": 0}
     check(b is not None and len(b) == 1 and b[0]["partition"] == part and b[0]["offset"]["kafka_offset"] > 1,
           "GET a stopped sink's committed offsets: %s" % b)
-    s, b, _ = k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": part, "offset": {"kafka_offset": 1}}]})
+    s, b, _ = k.call("PATCH", "/connectors/%s/offsets" % osink,
+                     {"offsets": [{"partition": part, "offset": {"kafka_offset": 1}}]})
     check(s == 200 and "altered successfully" in b["message"], "PATCH a sink's offsets -> 200: %s" % b)
     check(sink_offsets() == [{"partition": part, "offset": {"kafka_offset": 1}}], "the sink's offset altered in its group")
-    check(is_error(k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": {"kafka_topic": topic},
-                                                                            "offset": {"kafka_offset": 1}}]}),
+    check(is_error(k.call("PATCH", "/connectors/%s/offsets" % osink,
+                          {"offsets": [{"partition": {"kafka_topic": topic}, "offset": {"kafka_offset": 1}}]}),
                    400, "kafka_partition"), "a sink partition without kafka_partition -> 400")
-    s, b, _ = k.call("PATCH", "/connectors/snk/offsets", {"offsets": [{"partition": part, "offset": None}]})
+    s, b, _ = k.call("PATCH", "/connectors/%s/offsets" % osink, {"offsets": [{"partition": part, "offset": None}]})
     check(s == 200 and sink_offsets() == [], "a null offset deletes the partition's: %s" % (b,))
-    s, b, _ = k.call("DELETE", "/connectors/snk/offsets")
-    check(s == 200 and "reset successfully" in b["message"] and
-          k.call("GET", "/connectors/snk/offsets")[1] == {"offsets": []}, "DELETE a sink's offsets -> 200, none left")
-    check(k.call("PUT", "/connectors/snk/resume")[0] == 202, "resume the stopped sink -> 202")
-    check(wait_for(lambda: (k.call("GET", "/connectors/snk/status")[1]["tasks"] or [{}])[0].get("state") == "RUNNING"),
-          "the sink RUNNING again")
+    s, b, _ = k.call("DELETE", "/connectors/%s/offsets" % osink)
+    check(s == 200 and "reset successfully" in b["message"] and sink_offsets() == [],
+          "DELETE a sink's offsets -> 200, none left: %s" % (b,))
+    check(k.call("DELETE", "/connectors/" + osink)[0] == 204, "delete " + osink)
 
     # --- plugins and validate ---
     s, b, _ = k.call("GET", "/connector-plugins")
@@ -304,11 +315,32 @@ def main():
           {p["class"] for p in b if p["type"] == "transformation"}, "a transformation's $Key and $Value listed apart")
     s, b, _ = k.call("GET", "/connector-plugins/FileStreamSource/config")
     names = [d["name"] for d in b]
-    check(s == 200 and names == ["file", "topic", "batch.size"], "plugin config keys: %s" % names)
-    bs = b[2]
+    # as Connect 4.1: the settings every connector (every source) has, then the plugin's own
+    check(s == 200 and names[:3] == ["name", "connector.class", "connector.plugin.version"] and
+          names[-3:] == ["file", "topic", "batch.size"] and "errors.tolerance" in names and "exactly.once.support" in names
+          and "topics" not in names, "plugin config keys: %s" % names)
+    bs = b[-1]
     check(bs["type"] == "INT" and bs["required"] is False and bs["default_value"] == "2000" and
           bs["importance"] == "LOW" and set(bs) >= {"documentation", "group", "order", "width", "display_name",
                                                     "dependents"}, "ConfigKeyInfo shape: %s" % bs)
+    # a plugin's key declared without a group shows as Connect shows such a ConfigDef key
+    check(bs["group"] is None and bs["order"] == -1 and bs["display_name"] == "batch.size" and bs["width"] == "NONE",
+          "an ungrouped plugin key as Connect shows it: %s" % bs)
+    tm = next(d for d in b if d["name"] == "tasks.max")
+    check(tm["display_name"] == "Tasks max" and tm["width"] == "SHORT" and tm["order"] == 4 and tm["group"] == "Common",
+          "a common key with Connect's display name, width and order: %s" % tm)
+    check(next(d for d in b if d["name"] == "connector.plugin.version")["default_value"] == "1.0.0",
+          "connector.plugin.version defaults to the plugin's version")
+    s, b, _ = k.call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+                     {"connector.class": "FileStreamSink", "name": "v", "connector.plugin.version": "9.9"})
+    errs = {c["value"]["name"]: c["value"]["errors"] for c in b["configs"] if c["value"]["errors"]}
+    check(s == 200 and b["error_count"] == 3 and set(errs) == {"topics", "topics.regex", "connector.plugin.version"}
+          and "1.0.0" in errs["connector.plugin.version"][0],
+          "validate: neither topics nor topics.regex flags both; another plugin version names the installed one: %s" % errs)
+    conv = {c["definition"]["name"]: c for c in b["configs"]}["value.converter"]
+    check(conv["definition"]["default_value"] == conv["value"]["value"] == "org.apache.kafka.connect.storage.StringConverter"
+          and "org.apache.kafka.connect.converters.IntegerConverter" in conv["value"]["recommended_values"],
+          "validate: a converter's default is the worker's, every converter recommended: %s" % conv)
     check(is_error(k.call("GET", "/connector-plugins/Nope/config"), 404), "unknown plugin config -> 404")
     s, b, _ = k.call("PUT", "/connector-plugins/FileStreamSourceConnector/config/validate",
                      {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "name": "v",

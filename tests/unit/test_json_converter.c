@@ -446,6 +446,71 @@ static void test_string_and_bytearray_converters(void **st) {
     kc_bytearray_converter_desc.converter->close(bc);
 }
 
+/* from_connect(v) must give exactly the bytes want (len n); reading them back gives a value equal
+ * to v with the optional schema type st */
+static void number_round_trip(const kc_plugin_desc *d, kc_value v, const uint8_t *want, size_t n, kc_stype st) {
+    kc_error err;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(d->converter->from_connect(NULL, "t", NULL, &v, &out, &len, &err), KC_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(out, want, n);
+    kc_schema *s = NULL;
+    kc_value back;
+    assert_int_equal(d->converter->to_connect(NULL, "t", out, len, &s, &back, &err), KC_OK);
+    assert_int_equal(s->type, st);
+    assert_true(s->optional);
+    assert_int_equal(back.type, v.type);
+    if (v.type == KC_VAL_INT) assert_int_equal(back.u.i, v.u.i);
+    if (v.type == KC_VAL_DOUBLE) assert_true(back.u.d == v.u.d);
+    if (v.type == KC_VAL_BOOL) assert_int_equal(back.u.b, v.u.b);
+    kc_schema_release(s);
+    free(out);
+}
+
+static void test_number_converters_as_kafkas_serializers(void **st) {
+    (void)st;
+    number_round_trip(&kc_integer_converter_desc, (kc_value){.type = KC_VAL_INT, .u.i = -2}, (const uint8_t *)"\xff\xff\xff\xfe",
+                      4, KC_SCHEMA_INT32);
+    number_round_trip(&kc_short_converter_desc, (kc_value){.type = KC_VAL_INT, .u.i = 258}, (const uint8_t *)"\x01\x02", 2,
+                      KC_SCHEMA_INT16);
+    number_round_trip(&kc_long_converter_desc, (kc_value){.type = KC_VAL_INT, .u.i = INT64_MIN},
+                      (const uint8_t *)"\x80\0\0\0\0\0\0\0", 8, KC_SCHEMA_INT64);
+    number_round_trip(&kc_float_converter_desc, (kc_value){.type = KC_VAL_DOUBLE, .u.d = 1.5}, (const uint8_t *)"\x3f\xc0\0\0",
+                      4, KC_SCHEMA_FLOAT32);
+    number_round_trip(&kc_double_converter_desc, (kc_value){.type = KC_VAL_DOUBLE, .u.d = -0.25},
+                      (const uint8_t *)"\xbf\xd0\0\0\0\0\0\0", 8, KC_SCHEMA_FLOAT64);
+    number_round_trip(&kc_boolean_converter_desc, (kc_value){.type = KC_VAL_BOOL, .u.b = 1}, (const uint8_t *)"\x01", 1,
+                      KC_SCHEMA_BOOLEAN);
+    kc_error err;
+    uint8_t *out = (uint8_t *)"x";
+    size_t len = 9;
+    kc_schema *s = NULL;
+    kc_value v;
+    /* null both ways: no bytes; the optional schema and no value */
+    kc_value null = KC_VALUE_NULL_INIT;
+    assert_int_equal(kc_long_converter_desc.converter->from_connect(NULL, "t", NULL, &null, &out, &len, &err), KC_OK);
+    assert_null(out);
+    assert_int_equal(len, 0);
+    assert_int_equal(kc_long_converter_desc.converter->to_connect(NULL, "t", NULL, 0, &s, &v, &err), KC_OK);
+    assert_int_equal(v.type, KC_VAL_NULL);
+    assert_true(s->type == KC_SCHEMA_INT64 && s->optional);
+    kc_schema_release(s);
+    /* out of range, another kind, bytes of the wrong size, a boolean byte neither 0 nor 1: errors */
+    kc_value big = {.type = KC_VAL_INT, .u.i = 40000};
+    assert_int_equal(kc_short_converter_desc.converter->from_connect(NULL, "t", NULL, &big, &out, &len, &err), KC_EINVAL);
+    assert_non_null(strstr(err.msg, "40000"));
+    kc_value text = {.type = KC_VAL_STRING, .u.str = {"7", 1}};
+    assert_int_equal(kc_integer_converter_desc.converter->from_connect(NULL, "t", NULL, &text, &out, &len, &err),
+                     KC_EINVAL);
+    assert_non_null(strstr(err.msg, "Integer"));
+    assert_int_equal(kc_integer_converter_desc.converter->to_connect(NULL, "t", (const uint8_t *)"abc", 3, &s, &v, &err),
+                     KC_EINVAL);
+    assert_non_null(strstr(err.msg, "size of data received is 3, not 4"));
+    assert_int_equal(kc_boolean_converter_desc.converter->to_connect(NULL, "t", (const uint8_t *)"\x02", 1, &s, &v, &err),
+                     KC_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_example_reads_and_writes_back),
@@ -460,6 +525,7 @@ int main(void) {
         cmocka_unit_test(test_bad_input_gives_clear_errors),
         cmocka_unit_test(test_decimal_text_conversions),
         cmocka_unit_test(test_string_and_bytearray_converters),
+        cmocka_unit_test(test_number_converters_as_kafkas_serializers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
