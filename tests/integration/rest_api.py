@@ -2,6 +2,7 @@
 """The REST API against a real kcd and a real broker, endpoint by endpoint: success shapes
 field by field and Connect's error codes. Needs KCD_BUILD, KCD_SOURCE and the broker of
 tests/services/kafka; uses only the standard library."""
+import atexit
 import json
 import os
 import re
@@ -17,6 +18,8 @@ sys.path.insert(0, os.path.join(os.environ["KCD_SOURCE"], "tests/support"))
 from checks import BOOTSTRAP, BUILD, RUN, SOURCE, check, failures, summary  # noqa: E402
 
 PLUGINS = "%s/lib/kcd/plugins,%s/tests/plugins/flaky" % (BUILD, BUILD)
+STARTED = []  # every kcd started: killed at exit if still running (a check that raised left it up)
+atexit.register(lambda: [kcd.proc.kill() for kcd in STARTED if kcd.proc.poll() is None])
 
 
 class Kcd:
@@ -27,6 +30,7 @@ class Kcd:
         self.proc = subprocess.Popen(
             [os.path.join(BUILD, "bin/kcd"), "standalone", os.path.join(work, "worker.properties"), *extra_args],
             stdout=self.log, stderr=self.log)
+        STARTED.append(self)
         self.port = None
         deadline = time.time() + 30
         while time.time() < deadline and self.port is None:
@@ -337,6 +341,14 @@ def main():
     check(s == 200 and b["error_count"] == 3 and set(errs) == {"topics", "topics.regex", "connector.plugin.version"}
           and "1.0.0" in errs["connector.plugin.version"][0],
           "validate: neither topics nor topics.regex flags both; another plugin version names the installed one: %s" % errs)
+    s, b, _ = k.call("PUT", "/connector-plugins/PcapSourceConnector/config/validate",
+                     {"connector.class": "PcapSourceConnector", "name": "v", "pcap.interface": "lo",
+                      "pcap.files": "/tmp/*.pcap"})
+    errs = {c["value"]["name"]: c["value"]["errors"] for c in b["configs"] if c["value"]["errors"]}
+    check(s == 200 and b["error_count"] == 1 and "exactly one of" in " ".join(errs.get("pcap.interface", [])),
+          "validate: the plugin's own cross-key rule on the key it names: %s" % errs)
+    s, b, _ = k.call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+                     {"connector.class": "FileStreamSink", "name": "v", "topics": "t"})
     conv = {c["definition"]["name"]: c for c in b["configs"]}["value.converter"]
     check(conv["definition"]["default_value"] == conv["value"]["value"] == "org.apache.kafka.connect.storage.StringConverter"
           and "org.apache.kafka.connect.converters.IntegerConverter" in conv["value"]["recommended_values"],
