@@ -96,6 +96,7 @@ typedef struct dherder {
     size_t nputs, puts_cap;
     char **put_strings;  /* what puts point to, freed after the round */
     size_t nstrings, strings_cap;
+    kc_strlist configured; /* connectors with a config, as the config store's thread last saw them */
 } dherder;
 
 static void wake(dherder *d) {
@@ -907,13 +908,32 @@ static void session_fn(void *opaque, int64_t valid_until_ms) {
     __atomic_store_n(&d->w->lease_until_ms, valid_until_ms, __ATOMIC_RELEASE);
 }
 
+/* Whether a connector-NAME record made or removed a connector (what the group assigns changes),
+ * rather than changed one (d->configured follows; the config store's thread only). */
+static int connector_made_or_removed(dherder *d, const kc_config_log *state, const char *name) {
+    const kc_cfg_connector *c = kc_config_log_find(state, name);
+    int exists = c && c->config;
+    size_t i = 0;
+    while (i < d->configured.len && strcmp(d->configured.items[i], name)) i++;
+    if (exists == (i < d->configured.len)) return 0;
+    if (exists) {
+        if (kc_strlist_add(&d->configured, name)) d->configured.failed = 1; /* then it looks made again: a rebalance */
+    } else {
+        free(d->configured.items[i]);
+        d->configured.items[i] = d->configured.items[--d->configured.len];
+    }
+    return 1;
+}
+
 /* On the config store's thread, the state locked: a new or deleted connector, or new task
- * configs, need a rebalance; anything else only a look at what runs. */
+ * configs, need a rebalance; anything else only a look at what runs. A changed config (the
+ * same one PUT again too) is no rebalance, as in Connect: the worker running the connector
+ * restarts it (reconcile_one), and task configs that change come with a commit- record. */
 static void config_changed(void *opaque, const kc_config_log *state, const char *key) {
     dherder *d = opaque;
-    (void)state;
     kc_member *m = __atomic_load_n(&d->m, __ATOMIC_ACQUIRE); /* NULL until membership starts */
-    if (m && (!strncmp(key, "commit-", 7) || !strncmp(key, "connector-", 10))) kc_member_request_rejoin(m);
+    int made_or_removed = !strncmp(key, "connector-", 10) && connector_made_or_removed(d, state, key + 10);
+    if (m && (!strncmp(key, "commit-", 7) || made_or_removed)) kc_member_request_rejoin(m);
     wake(d);
 }
 
@@ -1445,6 +1465,7 @@ static void free_fn(void *self) {
     kc_config_store_close(d->cs);
     kc_status_store_close(d->ss);
     kc_work_free(&d->assigned);
+    kc_strlist_free(&d->configured);
     for (size_t i = 0; i < d->nsnap; i++) free(d->snap_names[i]);
     free(d->snap_names);
     free(d->snap);
