@@ -41,7 +41,6 @@ now_us=$(($(date +%s) * 1000000))
 probes=$("$BUILD/bin/kcd-pcap" "$WORK/big.pcap" | grep -c '"wlan_fc_type_subtype":\["4"\]')
 echo "capture: $N packets ($probes probe requests), $(du -m "$WORK/big.pcap" | cut -f1) MB"
 
-ES_URL=$("$ROOT/tests/services/opensearch" url 2>/dev/null || true)
 pg_rows() { PGPASSWORD=postgres psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d wifi -c "SELECT count(*) FROM pcap" 2>/dev/null || echo 0; }
 es_docs() { curl -sf "$ES_URL/pcap/_count" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])' 2>/dev/null || echo 0; }
 neo4j_done() { committed_at_least connect-SINK_NEO4J_PCAP_PROBES_00 PCAP_PROBE "$probes"; }

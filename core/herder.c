@@ -622,11 +622,7 @@ static json_t *sink_offsets(kc_herder *h, const char *name, int *is_sink) {
     kc_connector *c = find(h, name);
     *is_sink = c && c->plugin->desc->kind == KC_PLUGIN_SINK;
     json_t *j = NULL;
-    if (*is_sink) {
-        kc_error err;
-        json_t *list = kc_sink_offsets_list(h->w, name, &err);
-        j = list ? json_pack("{s:o}", "offsets", list) : json_pack("{s:i, s:s}", "error_code", 500, "message", err.msg);
-    }
+    if (*is_sink) j = kc_sink_offsets_answer(h->w, name);
     pthread_mutex_unlock(&h->op_lock);
     return j;
 }
@@ -869,16 +865,13 @@ static json_t *definition_json(const kc_config_def *d, const char *prefix, const
  * connector's config, or NULL (a plugin's /config). */
 static const char *shown_default(kc_herder *h, const kc_plugin *p, const char *key, const kc_config *cfg) {
     static const char *const converters[] = {"key.converter", "value.converter", "header.converter"};
-    const kc_config *wc = &h->w->config;
     if (!strcmp(key, "connector.plugin.version")) return p->desc->version;
     for (int i = 0; i < 3; i++) {
         size_t n = strlen(converters[i]);
         if (strncmp(key, converters[i], n)) continue;
-        const char *worker_class = kc_config_get(wc, converters[i]);
-        if (!key[n]) return worker_class;
+        if (!key[n]) return kc_config_get(&h->w->config, converters[i]);
         if (strcmp(key + n, ".plugin.version")) return NULL;
-        const char *cls = cfg && kc_config_get(cfg, converters[i]) ? kc_config_get(cfg, converters[i]) : worker_class;
-        const kc_plugin *c = cls ? kc_registry_find(&h->w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+        const kc_plugin *c = kc_connector_converter(h->w, cfg, converters[i]);
         return c ? c->desc->version : NULL;
     }
     return NULL;

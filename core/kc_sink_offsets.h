@@ -16,6 +16,10 @@
  * failure, with err filled (KC_EUNAVAILABLE: the broker did not answer). */
 json_t *kc_sink_offsets_list(kc_worker *w, const char *connector, kc_error *err);
 
+/* GET's answer: {"offsets": the list}, or Connect's error body {"error_code": 500, "message"}
+ * for the caller to send with that status. */
+json_t *kc_sink_offsets_answer(kc_worker *w, const char *connector);
+
 /* Alters the group's offsets to those of list (the "offsets" array of a PATCH body, checked
  * here: KC_EINVAL naming the entry that is wrong, and then nothing is changed). */
 int kc_sink_offsets_alter(kc_worker *w, const char *connector, const json_t *list, kc_error *err);

@@ -56,6 +56,9 @@ typedef struct kc_converter {
 } kc_converter;
 
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err);
+/* The converter plugin a connector's key (key.converter, value.converter, header.converter) names,
+ * else the worker's; NULL when neither names an installed one. conn_cfg may be NULL. */
+const kc_plugin *kc_connector_converter(kc_worker *w, const kc_config *conn_cfg, const char *key);
 void kc_converter_close(kc_converter *c);
 
 /* The transform chain of a connector (transforms= and predicates=). */

@@ -116,6 +116,13 @@ json_t *kc_sink_offsets_list(kc_worker *w, const char *connector, kc_error *err)
     return list;
 }
 
+json_t *kc_sink_offsets_answer(kc_worker *w, const char *connector) {
+    kc_error err;
+    json_t *list = kc_sink_offsets_list(w, connector, &err);
+    if (list) return json_pack("{s:o}", "offsets", list);
+    return json_pack("{s:i, s:s}", "error_code", 500, "message", err.msg);
+}
+
 /* One PATCH entry as a partition (and its offset; -1 for null): KC_EINVAL says which is wrong,
  * in Connect's words. */
 static int parse_entry(size_t i, const json_t *item, const char **topic, int32_t *partition, int64_t *offset,

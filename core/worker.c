@@ -621,6 +621,12 @@ int kc_converter_from_connect(const kc_converter *c, const kc_retry_policy *retr
     }
 }
 
+const kc_plugin *kc_connector_converter(kc_worker *w, const kc_config *conn_cfg, const char *key) {
+    const char *cls = conn_cfg ? kc_config_get(conn_cfg, key) : NULL;
+    if (!cls) cls = kc_config_get(&w->config, key);
+    return cls ? kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+}
+
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err) {
     const char *k = is_key ? "key.converter" : "value.converter";
     const char *prefix = is_key ? "key.converter." : "value.converter.";
@@ -776,9 +782,7 @@ static void check_plugin_versions(kc_worker *w, const kc_plugin *p, const kc_con
         snprintf(key, sizeof key, "%s.plugin.version", converters[i]);
         want = kc_config_get(cfg, key);
         if (!want || !*want) continue;
-        const char *cls = kc_config_get(cfg, converters[i]) ? kc_config_get(cfg, converters[i])
-                                                            : kc_config_get(&w->config, converters[i]);
-        const kc_plugin *c = cls ? kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+        const kc_plugin *c = kc_connector_converter(w, cfg, converters[i]);
         if (c && strcmp(want, c->desc->version ? c->desc->version : ""))
             kc_note(problems, "Invalid value %s for configuration %s: %s is installed in version %s only", want, key,
                     kc_plugin_class(c), c->desc->version ? c->desc->version : "(none)");

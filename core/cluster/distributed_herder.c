@@ -1209,13 +1209,10 @@ static json_t *offsets_fn(void *self, const char *name) {
     }
     int source = !strcmp(type_of(d, v.props), "source");
     view_clear(&v);
+    if (!source) return kc_sink_offsets_answer(d->w, name); /* the consumer group's, on the broker */
     kc_error err;
-    if (!source) { /* the consumer group's, on the broker */
-        json_t *sink = kc_sink_offsets_list(d->w, name, &err);
-        return sink ? json_pack("{s:o}", "offsets", sink) : json_pack("{s:i, s:s}", "error_code", 500, "message", err.msg);
-    }
     json_t *list = json_array();
-    if (source && kc_offset_topic_read(d->w, name, 1, 30000, d->w->offsets, &err) == KC_OK) {
+    if (kc_offset_topic_read(d->w, name, 1, 30000, d->w->offsets, &err) == KC_OK) {
         kc_strlist keys = {0}, values = {0};
         kc_offset_store_list(d->w->offsets, name, &keys, &values);
         for (size_t i = 0; i < keys.len; i++) {
