@@ -734,6 +734,7 @@ static const char *rest_type(kc_plugin_kind k) {
     case KC_PLUGIN_TRANSFORM: return "transformation";
     case KC_PLUGIN_PREDICATE: return "predicate";
     case KC_PLUGIN_CONVERTER: return "converter";
+    case KC_PLUGIN_HEADER_CONVERTER: return "header_converter";
     }
     return "unknown";
 }
@@ -754,9 +755,13 @@ json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
             json_array_append_new(a, p);
         }
         if (variants) continue;
-        json_t *p = json_pack("{s:s, s:s}", "class", kc_plugin_class(&r->items[i]), "type", rest_type(d->kind));
-        if (d->version) json_object_set_new(p, "version", json_string(d->version));
-        json_array_append_new(a, p);
+        /* a converter serves headers too: Connect lists it once as each */
+        for (int as_header = 0; as_header <= (d->kind == KC_PLUGIN_CONVERTER); as_header++) {
+            json_t *p = json_pack("{s:s, s:s}", "class", kc_plugin_class(&r->items[i]), "type",
+                                  rest_type(as_header ? KC_PLUGIN_HEADER_CONVERTER : d->kind));
+            if (d->version) json_object_set_new(p, "version", json_string(d->version));
+            json_array_append_new(a, p);
+        }
     }
     return a;
 }
@@ -917,10 +922,12 @@ typedef struct validation {
  * version kcd has of a plugin. */
 static json_t *recommended(validation *v, const char *key, const char *shown_default_value) {
     json_t *a = json_array();
-    if (!strcmp(key, "key.converter") || !strcmp(key, "value.converter")) {
+    int headers = !strcmp(key, "header.converter");
+    if (headers || !strcmp(key, "key.converter") || !strcmp(key, "value.converter")) {
         const kc_registry *r = &v->h->w->registry;
         for (size_t i = 0; i < r->len; i++)
-            if (r->items[i].desc->kind == KC_PLUGIN_CONVERTER)
+            if (r->items[i].desc->kind == KC_PLUGIN_CONVERTER ||
+                (headers && r->items[i].desc->kind == KC_PLUGIN_HEADER_CONVERTER))
                 json_array_append_new(a, json_string(kc_plugin_class(&r->items[i])));
     } else if (shown_default_value && strlen(key) > 15 && !strcmp(key + strlen(key) - 15, ".plugin.version")) {
         json_array_append_new(a, json_string(shown_default_value));

@@ -7,6 +7,7 @@
 #include "kc_converter_int.h"
 #include "kc_log.h"
 #include "kc_value_int.h"
+#include "kc_values.h"
 #include "kc_worker_int.h"
 
 static void host_log(kc_task_ctx *ctx, kc_log_level level, const char *fmt, ...) {
@@ -145,4 +146,5 @@ const kc_host_api kc_host = {
     .decimal_to_text = host_decimal_to_text,
     .report_errant = host_report_errant,
     .request_commit = host_request_commit,
+    .values_parse = kc_values_parse,
 };

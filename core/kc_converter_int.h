@@ -1,5 +1,5 @@
-/* kc_converter_int.h - the converters built into the worker (JSON, String, ByteArray, numbers) and the
- * JSON <-> value helpers the worker uses for offsets. */
+/* kc_converter_int.h - the converters built into the worker (JSON, String, ByteArray, numbers,
+ * SimpleHeaderConverter) and the JSON <-> value helpers the worker uses for offsets. */
 #ifndef KC_CONVERTER_INT_H
 #define KC_CONVERTER_INT_H
 
@@ -14,6 +14,8 @@ extern const kc_plugin_desc kc_bytearray_converter_desc;
 /* Connect's single-number converters (number_converter.c) */
 extern const kc_plugin_desc kc_short_converter_desc, kc_integer_converter_desc, kc_long_converter_desc,
     kc_float_converter_desc, kc_double_converter_desc, kc_boolean_converter_desc;
+/* Connect's SimpleHeaderConverter (simple_header_converter.c) */
+extern const kc_plugin_desc kc_simple_header_converter_desc;
 
 /* Schemaless JSON <-> value, as JsonConverter with schemas.enable=false. */
 int kc_json_to_value(const json_t *j, kc_value *out, kc_error *err);

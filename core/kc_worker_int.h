@@ -49,13 +49,23 @@ struct kc_task_ctx {
     int commit_requested; /* sink tasks: request_commit() was called (atomics) */
 };
 
-/* A converter instance (per task and per key/value, as in Connect). */
+/* A converter instance (per task, one each for keys, values and headers, as in Connect). */
 typedef struct kc_converter {
     const kc_plugin *plugin;
     void *state;
 } kc_converter;
 
-int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err);
+/* What a converter instance converts: its settings are <role>.converter and its prefix. */
+typedef enum kc_converter_role {
+    KC_CONVERTER_VALUE = 0,
+    KC_CONVERTER_KEY = 1,
+    KC_CONVERTER_HEADER = 2
+} kc_converter_role;
+int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, kc_converter_role role,
+                      kc_error *err);
+/* The converter plugin class names; for_headers: a header converter (HEADER_CONVERTER or
+ * CONVERTER), else a CONVERTER. */
+const kc_plugin *kc_find_converter(kc_worker *w, const char *cls, int for_headers);
 /* The converter plugin a connector's key (key.converter, value.converter, header.converter) names,
  * else the worker's; NULL when neither names an installed one. conn_cfg may be NULL. */
 const kc_plugin *kc_connector_converter(kc_worker *w, const kc_config *conn_cfg, const char *key);
@@ -123,7 +133,7 @@ typedef struct kc_task {
     int fail_transient; /* the failure was KC_ERETRY at start or KC_EOUTAGE: restarted automatically */
     int auto_restarts;  /* automatic restarts in a row (kc_task_restart_due) */
     char trace[KC_ERROR_MSG_MAX + 128];
-    kc_converter key_conv, value_conv;
+    kc_converter key_conv, value_conv, header_conv;
     kc_transform_chain chain;
     kc_task_metrics *metrics; /* from its start to its stop; NULL when out of memory */
     /* what the plugin says needs attention while it runs (task_problem), under the worker's

@@ -93,8 +93,9 @@ static int task_start(kc_task *t, kc_error *err) {
     t->trace[0] = '\0';
     t->done = 0;
     t->ctx.stop = 0;
-    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, 1, err);
-    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, 0, err);
+    int rc = kc_converter_open(&t->key_conv, w, &t->conn->config, KC_CONVERTER_KEY, err);
+    if (!rc) rc = kc_converter_open(&t->value_conv, w, &t->conn->config, KC_CONVERTER_VALUE, err);
+    if (!rc) rc = kc_converter_open(&t->header_conv, w, &t->conn->config, KC_CONVERTER_HEADER, err);
     if (!rc) rc = kc_transform_chain_open(&t->chain, &w->registry, &t->conn->config, err);
     if (rc) return rc;
     t->chain.retry.stop = &t->ctx.stop; /* a stopping task gives up retrying */
@@ -125,6 +126,7 @@ static int task_stop(kc_task *t, int64_t deadline) {
     kc_transform_chain_close(&t->chain);
     kc_converter_close(&t->key_conv);
     kc_converter_close(&t->value_conv);
+    kc_converter_close(&t->header_conv);
     kc_metrics_task_close(t->metrics);
     t->metrics = NULL;
     return 0;

@@ -25,6 +25,7 @@ const char *kc_plugin_kind_name(kc_plugin_kind k) {
     case KC_PLUGIN_TRANSFORM: return "transformation";
     case KC_PLUGIN_PREDICATE: return "predicate";
     case KC_PLUGIN_CONVERTER: return "converter";
+    case KC_PLUGIN_HEADER_CONVERTER: return "header_converter";
     }
     return "unknown";
 }
@@ -53,7 +54,10 @@ int kc_plugin_check(const kc_plugin_desc *d, const char *path, kc_error *err) {
     case KC_PLUGIN_SINK: ok = d->connector && d->sink && d->sink->start && d->sink->put && d->sink->flush; break;
     case KC_PLUGIN_TRANSFORM: ok = d->transform && d->transform->apply; break;
     case KC_PLUGIN_PREDICATE: ok = d->predicate && d->predicate->test; break;
-    case KC_PLUGIN_CONVERTER: ok = d->converter && d->converter->from_connect && d->converter->to_connect; break;
+    case KC_PLUGIN_CONVERTER:
+    case KC_PLUGIN_HEADER_CONVERTER:
+        ok = d->converter && d->converter->from_connect && d->converter->to_connect;
+        break;
     default: ok = 0;
     }
     if (!ok)

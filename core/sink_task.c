@@ -208,17 +208,30 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     free(v);
 }
 
-static void convert_headers(kc_record *r, const rd_kafka_message_t *m) {
+/* The message's headers through the header converter, each value alone (Connect's
+ * HeaderConverter.toConnectHeader); on failure err names the header. */
+static int convert_headers(kc_task *t, kc_record *r, const rd_kafka_message_t *m, kc_error *err) {
     rd_kafka_headers_t *h = NULL;
-    if (rd_kafka_message_headers(m, &h) || !h) return;
+    if (rd_kafka_message_headers(m, &h) || !h) return KC_OK;
     const char *name;
     const void *val;
     size_t size;
     for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+        kc_schema *schema = NULL;
         kc_value v = KC_VALUE_NULL_INIT;
-        if (val) kc_value_set_string(&v, val, size);
-        kc_record_add_header(r, name, kc_schema_new(KC_SCHEMA_STRING, 1), &v);
+        int rc = kc_converter_to_connect(&t->header_conv, &t->chain.retry, r->topic, val, size, &schema, &v, err);
+        if (rc) {
+            char cause[sizeof err->msg];
+            snprintf(cause, sizeof cause, "%s", err->msg);
+            return kc_error_set(err, rc, "header '%s': %s", name, cause);
+        }
+        if (kc_record_add_header(r, name, schema, &v)) {
+            kc_schema_release(schema);
+            kc_value_clear(&v);
+            return kc_error_set(err, KC_ENOMEM, "out of memory");
+        }
     }
+    return KC_OK;
 }
 
 /* Builds the Connect record for one Kafka message, or returns an error naming it (and, in f,
@@ -259,7 +272,17 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
                             kc_plugin_class(t->value_conv.plugin), topic, (int)m->partition, (long long)m->offset,
                             cerr.msg);
     }
-    convert_headers(r, m);
+    rc = convert_headers(t, r, m, &cerr);
+    if (rc) {
+        kc_record_release(r);
+        f->stage = "HEADER_CONVERTER";
+        f->cls = kc_plugin_class(t->header_conv.plugin);
+        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
+        return kc_error_set(err, rc,
+                            "Error in stage HEADER_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
+                            kc_plugin_class(t->header_conv.plugin), topic, (int)m->partition, (long long)m->offset,
+                            cerr.msg);
+    }
     rc = kc_transform_chain_apply(&t->chain, r, &cerr);
     if (rc < 0) {
         kc_record_release(r);

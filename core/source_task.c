@@ -370,22 +370,29 @@ static int eos_start(source_run *s) {
     return KC_OK;
 }
 
-static rd_kafka_headers_t *convert_headers(const kc_record *r) {
-    if (!r->nheaders) return NULL;
+/* The record's headers through the header converter, each value alone (Connect's
+ * HeaderConverter.fromConnectHeader); *out stays NULL for a record without headers. */
+static int convert_headers(kc_task *t, const kc_record *r, rd_kafka_headers_t **out, kc_error *err) {
+    *out = NULL;
+    if (!r->nheaders) return KC_OK;
     rd_kafka_headers_t *h = rd_kafka_headers_new(r->nheaders);
     for (size_t i = 0; i < r->nheaders; i++) {
-        const kc_value *v = &r->headers[i].value;
-        if (v->type == KC_VAL_NULL) {
-            rd_kafka_header_add(h, r->headers[i].key, -1, NULL, 0);
-        } else if (v->type == KC_VAL_STRING || v->type == KC_VAL_BYTES) {
-            rd_kafka_header_add(h, r->headers[i].key, -1, v->u.str.ptr, (ssize_t)v->u.str.len);
-        } else { /* SimpleHeaderConverter writes other values as their text */
-            char *text = kc_value_to_text(v);
-            rd_kafka_header_add(h, r->headers[i].key, -1, text, text ? (ssize_t)strlen(text) : 0);
-            free(text);
+        const kc_header *hd = &r->headers[i];
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        int rc = kc_converter_from_connect(&t->header_conv, &t->chain.retry, r->topic, hd->schema, &hd->value, &bytes,
+                                           &len, err);
+        if (rc) {
+            rd_kafka_headers_destroy(h);
+            char cause[sizeof err->msg];
+            snprintf(cause, sizeof cause, "%s", err->msg);
+            return kc_error_set(err, rc, "header '%s': %s", hd->key, cause);
         }
+        rd_kafka_header_add(h, hd->key, -1, bytes, bytes ? (ssize_t)len : 0);
+        free(bytes);
     }
-    return h;
+    *out = h;
+    return KC_OK;
 }
 
 /* Converts and produces one record; KC_OK, or an error after kc_task_fail. */
@@ -428,12 +435,19 @@ static int send_record(source_run *s, kc_record *r) {
         return stage_failed(s, e, rc, "Error in stage VALUE_CONVERTER (%s) for a record to topic %s: %s",
                             kc_plugin_class(t->value_conv.plugin), r->topic, err.msg);
     }
+    rd_kafka_headers_t *hdrs = NULL;
+    if ((rc = convert_headers(t, r, &hdrs, &err))) {
+        free(key);
+        free(val);
+        return stage_failed(s, e, rc, "Error in stage HEADER_CONVERTER (%s) for a record to topic %s: %s",
+                            kc_plugin_class(t->header_conv.plugin), r->topic, err.msg);
+    }
     if (s->eos && txn_begin(s)) {
         free(key);
         free(val);
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
         return KC_EFATAL;
     }
-    rd_kafka_headers_t *hdrs = convert_headers(r);
     /* exactly-once: the transaction's commit, not each acknowledgement, makes offsets final */
     void *opaque = e;
     if (s->eos) {

@@ -34,7 +34,10 @@ const kc_config_def kc_worker_config_defs[] = {
     {"value.converter", KC_CFG_CLASS, JSON_CONVERTER, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Common",
      "Converter class for record values.", NULL, NULL},
     {"header.converter", KC_CFG_CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter", 0, 0, 0, NULL,
-     KC_IMPORTANCE_LOW, "Common", "Header converter (kcd writes header values as their text).", NULL, NULL},
+     KC_IMPORTANCE_LOW, "Common",
+     "Converter class for header values. The default, SimpleHeaderConverter, writes a value as its text and reads "
+     "one back with its schema inferred; any key/value converter serves too, each header value converted alone.",
+     NULL, NULL},
     {"offset.storage.file.filename", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_HIGH, "Standalone",
      "File that keeps source offsets (standalone). When absent, offsets live in memory only.", NULL, NULL},
     {"offset.flush.interval.ms", KC_CFG_LONG, "60000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Common",
@@ -164,14 +167,14 @@ const kc_config_def kc_connector_common_defs[] = {
      "Converter class for keys; overrides the worker's.", NULL, NULL},
     {"value.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Converter class for values; overrides the worker's.", NULL, NULL},
-    {"header.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common", "", NULL, NULL},
+    {"header.converter", KC_CFG_CLASS, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
+     "Converter class for header values; overrides the worker's.", NULL, NULL},
     {"key.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "The version of the key converter (KIP-891): the installed one's, as connector.plugin.version.", NULL, NULL},
     {"value.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "The version of the value converter (KIP-891): the installed one's, as connector.plugin.version.", NULL, NULL},
     {"header.converter.plugin.version", KC_CFG_STRING, NULL, 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
-     "The version of the header converter (KIP-891): accepted; kcd's header handling (values as their text) has "
-     "no versions.", NULL, NULL},
+     "The version of the header converter (KIP-891): the installed one's, as connector.plugin.version.", NULL, NULL},
     {"config.action.reload", KC_CFG_ENUM, "restart", 0, 0, 0, reload_values, KC_IMPORTANCE_LOW, "Common", "",
      NULL, NULL},
     {"transforms", KC_CFG_LIST, "", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "Transforms",
@@ -621,30 +624,40 @@ int kc_converter_from_connect(const kc_converter *c, const kc_retry_policy *retr
     }
 }
 
+const kc_plugin *kc_find_converter(kc_worker *w, const char *cls, int for_headers) {
+    const kc_plugin *p = for_headers ? kc_registry_find(&w->registry, cls, KC_PLUGIN_HEADER_CONVERTER) : NULL;
+    return p ? p : kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER);
+}
+
 const kc_plugin *kc_connector_converter(kc_worker *w, const kc_config *conn_cfg, const char *key) {
     const char *cls = conn_cfg ? kc_config_get(conn_cfg, key) : NULL;
     if (!cls) cls = kc_config_get(&w->config, key);
-    return cls ? kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER) : NULL;
+    return cls ? kc_find_converter(w, cls, !strcmp(key, "header.converter")) : NULL;
 }
 
-int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, int is_key, kc_error *err) {
-    const char *k = is_key ? "key.converter" : "value.converter";
-    const char *prefix = is_key ? "key.converter." : "value.converter.";
+int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, kc_converter_role role,
+                      kc_error *err) {
+    static const char *const names[] = {"value", "key", "header"};
+    char k[32], prefix[40];
+    snprintf(k, sizeof k, "%s.converter", names[role]);
+    snprintf(prefix, sizeof prefix, "%s.", k);
     const char *cls = kc_config_get(conn_cfg, k);
     const kc_config *sub_src = conn_cfg;
     if (!cls) {
         cls = kc_config_get(&w->config, k);
         sub_src = &w->config;
     }
-    c->plugin = kc_registry_find(&w->registry, cls, KC_PLUGIN_CONVERTER);
+    c->plugin = cls ? kc_find_converter(w, cls, role == KC_CONVERTER_HEADER) : NULL;
     if (!c->plugin)
         return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration %s: Class %s could not be found.",
                             cls ? cls : "null", k, cls ? cls : "null");
     kc_config sub = {0};
-    int rc = kc_config_subset(sub_src, prefix, &sub) || kc_config_set(&sub, "converter.type", is_key ? "key" : "value")
+    /* a converter serving headers is configured as a value one, converter.type telling it apart */
+    int rc = kc_config_subset(sub_src, prefix, &sub) || kc_config_set(&sub, "converter.type", names[role])
                  ? kc_error_set(err, KC_ENOMEM, "out of memory")
-             : c->plugin->desc->converter->configure ? c->plugin->desc->converter->configure(&sub, is_key, &c->state, err)
-                                                      : KC_OK;
+             : c->plugin->desc->converter->configure
+                 ? c->plugin->desc->converter->configure(&sub, role == KC_CONVERTER_KEY, &c->state, err)
+                 : KC_OK;
     kc_config_free(&sub);
     return rc;
 }
@@ -772,12 +785,12 @@ static void check_host_access(kc_worker *w, const kc_config_def *defs, const kc_
 /* connector.plugin.version and the converters' *.plugin.version (KIP-891): kcd has one version of
  * each plugin, so a value names it or is refused, saying which there is. */
 static void check_plugin_versions(kc_worker *w, const kc_plugin *p, const kc_config *cfg, kc_strlist *problems) {
-    static const char *const converters[] = {"key.converter", "value.converter"};
+    static const char *const converters[] = {"key.converter", "value.converter", "header.converter"};
     const char *want = kc_config_get(cfg, "connector.plugin.version");
     if (want && *want && strcmp(want, p->desc->version ? p->desc->version : ""))
         kc_note(problems, "Invalid value %s for configuration connector.plugin.version: %s is installed in version %s "
                 "only", want, kc_plugin_class(p), p->desc->version ? p->desc->version : "(none)");
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         char key[64];
         snprintf(key, sizeof key, "%s.plugin.version", converters[i]);
         want = kc_config_get(cfg, key);
@@ -858,11 +871,12 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
             kc_note(problems, "%s", err.msg);
     }
-    for (int is_key = 0; is_key < 2; is_key++) {
-        const char *k = is_key ? "key.converter" : "value.converter";
-        const char *c = kc_config_get(cfg, k);
-        if (c && !kc_registry_find(&w->registry, c, KC_PLUGIN_CONVERTER))
-            kc_note(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c, k, c);
+    static const char *const converter_keys[] = {"key.converter", "value.converter", "header.converter"};
+    for (int i = 0; i < 3; i++) {
+        const char *c = kc_config_get(cfg, converter_keys[i]);
+        if (c && !kc_find_converter(w, c, i == 2))
+            kc_note(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c,
+                    converter_keys[i], c);
     }
     check_plugin_sub(w, cfg, "predicates", "predicates.%s.", KC_PLUGIN_PREDICATE, problems, warnings);
     check_plugin_sub(w, cfg, "transforms", "transforms.%s.", KC_PLUGIN_TRANSFORM, problems, warnings);
@@ -1004,7 +1018,7 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
                                         &kc_bytearray_converter_desc, &kc_short_converter_desc,
                                         &kc_integer_converter_desc,   &kc_long_converter_desc,
                                         &kc_float_converter_desc,     &kc_double_converter_desc,
-                                        &kc_boolean_converter_desc};
+                                        &kc_boolean_converter_desc,   &kc_simple_header_converter_desc};
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (kc_registry_add_builtin(&w->registry, builtins[i], &err)) kc_note(problems, "%s", err.msg);
     const char *pp = kc_config_get(cfg, "plugin.path");

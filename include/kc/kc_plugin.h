@@ -26,7 +26,7 @@ extern "C" {
 
 #define KC_PLUGIN_MAGIC 0x4b434450u /* "KCDP" */
 #define KC_ABI_MAJOR 1
-#define KC_ABI_MINOR 4
+#define KC_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define KC_EXPORT __attribute__((visibility("default")))
@@ -41,7 +41,10 @@ typedef enum kc_plugin_kind {
     KC_PLUGIN_SINK,
     KC_PLUGIN_TRANSFORM,
     KC_PLUGIN_PREDICATE,
-    KC_PLUGIN_CONVERTER
+    KC_PLUGIN_CONVERTER,
+    /* ABI 1.5: a converter for header values only (header.converter), with the converter ops;
+     * every CONVERTER serves as a header converter too, each header value converted alone. */
+    KC_PLUGIN_HEADER_CONVERTER
 } kc_plugin_kind;
 
 typedef enum kc_log_level {
@@ -163,6 +166,11 @@ typedef struct kc_host_api {
      * task's RUNNING status until the task says another. Log it too: the status keeps only the
      * latest. Any thread; a no-op for a connector's ctx. */
     void (*task_problem)(kc_task_ctx *ctx, const char *message);
+    /* ABI 1.5. Reads text (len bytes, copied) as Connect's Values.parseString does (InsertHeader's
+     * value.literal, SimpleHeaderConverter's headers): "null", booleans, the smallest integer
+     * type, floats, decimals, ISO dates/times/timestamps, [..] and {..} with a common element
+     * schema, else the text as a string. *schema (NULL for null) and *out are handed over. */
+    int (*values_parse)(const char *text, size_t len, kc_schema **schema, kc_value *out, kc_error *err);
     /* New members go here, at the end, and bump KC_ABI_MINOR. */
 } kc_host_api;
 
@@ -253,7 +261,7 @@ typedef struct kc_plugin_desc {
     const kc_sink_task_ops *sink;        /* SINK */
     const kc_transform_ops *transform;   /* TRANSFORM */
     const kc_predicate_ops *predicate;   /* PREDICATE */
-    const kc_converter_ops *converter;   /* CONVERTER */
+    const kc_converter_ops *converter;   /* CONVERTER, HEADER_CONVERTER */
     /* ABI 1.1: KC_PLUGIN_* capability flags (Connect's exactlyOnceSupport() and
      * canDefineTransactionBoundaries()); the worker reads them only if struct_size covers them. */
     uint32_t flags;

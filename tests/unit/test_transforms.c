@@ -167,6 +167,12 @@ static const tcase cases[] = {
      "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":\"hello world\"}]}"},
     {"insert header boolean", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal=true\n",
      "{\"topic\":\"t\",\"key\":null,\"value\":1}", "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":true}]}"},
+    {"insert header array as Connect's Values read it", T("i", "InsertHeader")
+     "transforms.i.header=h\ntransforms.i.value.literal=[1, 2.5]\n", "{\"topic\":\"t\",\"key\":null,\"value\":1}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":[1.0,2.5]}]}"},
+    {"insert header map", T("i", "InsertHeader") "transforms.i.header=h\ntransforms.i.value.literal={\"a\":1}\n",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1}",
+     "{\"topic\":\"t\",\"key\":null,\"value\":1,\"headers\":[{\"key\":\"h\",\"value\":{\"a\":1}}]}"},
     /* MaskField */
     {"mask defaults", T("m", "MaskField$Value") "transforms.m.fields=a,b,c,d\n",
      REC("{\"a\":5,\"b\":\"s\",\"c\":true,\"d\":[1],\"e\":9}"), OUT("{\"a\":0,\"b\":\"\",\"c\":false,\"d\":[],\"e\":9}")},
