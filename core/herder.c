@@ -1061,6 +1061,7 @@ json_t *kc_herder_validate(kc_herder *h, const char *plugin, const kc_config *ra
     kc_strlist_free(&warnings);
     kc_resolved_free(&resolved);
     kc_config_free(&cfg);
-    return json_pack("{s:s, s:i, s:o, s:o}", "name", kc_plugin_class(p), "error_count", errors, "groups", groups,
-                     "configs", configs);
+    const char *sent = kc_config_get(raw, "connector.class"); /* Connect names the class as sent */
+    return json_pack("{s:s, s:i, s:o, s:o}", "name", sent ? sent : kc_plugin_class(p), "error_count", errors, "groups",
+                     groups, "configs", configs);
 }

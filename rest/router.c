@@ -466,16 +466,23 @@ static int connector_routes(rest_call *c, kc_herder *h, const char *method, char
 
 /* ---- plugins, loggers --------------------------------------------------------------------- */
 
+/* The length of a plugin name without its "Connector" suffix (Connect's normalizedPluginName:
+ * FileStreamSource and FileStreamSourceConnector name the same plugin). */
+static size_t normalized_length(const char *name) {
+    size_t n = strlen(name), suffix = strlen("Connector");
+    return n > suffix && !strcmp(name + n - suffix, "Connector") ? n - suffix : n;
+}
+
 static int validate_route(rest_call *c, kc_herder *h, const char *plugin) {
     json_t *body;
     if (parse_body(c, &body, 0)) return 0;
     kc_config cfg = {0};
     const char *cls = json_string_value(json_object_get(body, "connector.class"));
-    size_t cl = cls ? strlen(cls) : 0, pl = strlen(plugin);
+    size_t cl = cls ? normalized_length(cls) : 0, pl = normalized_length(plugin);
     if (config_from_body(c, body, &cfg, 0)) {
         /* answered */
-    } else if (cls && (cl < pl || strcmp(cls + cl - pl, plugin) != 0)) {
-        send_error(c, 400, "Connector class %s does not match the plugin %s in the URL", cls, plugin);
+    } else if (cls && (cl < pl || strncmp(cls + cl - pl, plugin, pl) != 0)) {
+        send_error(c, 400, "Included connector type %s does not match request type %s", cls, plugin);
     } else if (!cls && kc_config_set(&cfg, "connector.class", plugin)) {
         send_error(c, 500, "out of memory");
     } else {
