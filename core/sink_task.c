@@ -249,39 +249,26 @@ static int to_record(sink_run *s, const rd_kafka_message_t *m, kc_record **out, 
     rd_kafka_timestamp_type_t tstype;
     r->timestamp = rd_kafka_message_timestamp(m, &tstype);
     kc_error cerr;
+    const kc_converter *failed = &t->key_conv;
+    const char *stage = "KEY_CONVERTER";
     int rc = kc_converter_to_connect(&t->key_conv, &t->chain.retry, topic, m->key, m->key_len, &r->key_schema,
                                      &r->key, &cerr);
-    if (rc) {
-        kc_record_release(r);
-        f->stage = "KEY_CONVERTER";
-        f->cls = kc_plugin_class(t->key_conv.plugin);
-        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
-        return kc_error_set(err, rc, "Error in stage KEY_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
-                            kc_plugin_class(t->key_conv.plugin), topic, (int)m->partition, (long long)m->offset,
-                            cerr.msg);
+    if (!rc) {
+        failed = &t->value_conv, stage = "VALUE_CONVERTER";
+        rc = kc_converter_to_connect(&t->value_conv, &t->chain.retry, topic, m->payload, m->len, &r->value_schema,
+                                     &r->value, &cerr);
     }
-    rc = kc_converter_to_connect(&t->value_conv, &t->chain.retry, topic, m->payload, m->len, &r->value_schema,
-                                 &r->value, &cerr);
-    if (rc) {
-        kc_record_release(r);
-        f->stage = "VALUE_CONVERTER";
-        f->cls = kc_plugin_class(t->value_conv.plugin);
-        snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
-        return kc_error_set(err, rc,
-                            "Error in stage VALUE_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
-                            kc_plugin_class(t->value_conv.plugin), topic, (int)m->partition, (long long)m->offset,
-                            cerr.msg);
+    if (!rc) {
+        failed = &t->header_conv, stage = "HEADER_CONVERTER";
+        rc = convert_headers(t, r, m, &cerr);
     }
-    rc = convert_headers(t, r, m, &cerr);
     if (rc) {
         kc_record_release(r);
-        f->stage = "HEADER_CONVERTER";
-        f->cls = kc_plugin_class(t->header_conv.plugin);
+        f->stage = stage;
+        f->cls = kc_plugin_class(failed->plugin);
         snprintf(f->msg, sizeof f->msg, "%s", cerr.msg);
-        return kc_error_set(err, rc,
-                            "Error in stage HEADER_CONVERTER (%s) for record topic=%s partition=%d offset=%lld: %s",
-                            kc_plugin_class(t->header_conv.plugin), topic, (int)m->partition, (long long)m->offset,
-                            cerr.msg);
+        return kc_error_set(err, rc, "Error in stage %s (%s) for record topic=%s partition=%d offset=%lld: %s", stage,
+                            f->cls, topic, (int)m->partition, (long long)m->offset, cerr.msg);
     }
     rc = kc_transform_chain_apply(&t->chain, r, &cerr);
     if (rc < 0) {

@@ -606,8 +606,12 @@ static void reconcile_one(dherder *d, const char *name, publish_job *job, int of
     }
     kc_connector *c = lc->c;
     c->target = v.target;
+    /* made PAUSED (initial_state): as in Connect, the instance starts, and makes its tasks, at the
+     * first resume */
+    int paused_unstarted = v.target == KC_TARGET_PAUSED && !json_array_size(v.tasks) && !lc->instance_running;
+    if (own_instance && paused_unstarted && c->status != KC_STATE_FAILED) kc_connector_set_status(c, KC_STATE_PAUSED);
     /* the instance */
-    if (own_instance && v.target != KC_TARGET_STOPPED) {
+    if (own_instance && v.target != KC_TARGET_STOPPED && !paused_unstarted) {
         if (!lc->instance_running && c->status != KC_STATE_FAILED) { /* a failed one waits for a restart */
             kc_error err;
             c->trace[0] = '\0';
@@ -1135,16 +1139,41 @@ static json_t *info_fn(void *self, const char *name) {
     return j;
 }
 
+/* Whether key=value in a task config is a default kcd filled in: a connector setting the user did
+ * not write, with its default. The tasks view leaves those out, as standalone's does, so it shows
+ * what Connect's would; the config topic keeps them, for the worker that starts the task. */
+static int filled_default(const kc_plugin *p, const json_t *props, const char *key, const char *value) {
+    if (!p || !value || json_object_get(props, key)) return 0;
+    const kc_config_def *tables[] = {kc_connector_common_defs,
+                                     p->desc->kind == KC_PLUGIN_SINK ? kc_sink_common_defs : kc_source_common_defs,
+                                     p->desc->config};
+    for (int i = 0; i < 3; i++) {
+        const kc_config_def *def = kc_config_def_find(tables[i], key);
+        if (def) return def->default_value && !strcmp(def->default_value, value);
+    }
+    return 0;
+}
+
 static json_t *tasks_fn(void *self, const char *name) {
+    dherder *d = self;
     conn_view v;
-    view_get(self, name, &v);
+    view_get(d, name, &v);
     json_t *j = NULL;
     if (v.props) {
+        const kc_plugin *p =
+            kc_herder_find_connector_plugin(d->h, json_string_value(json_object_get(v.props, "connector.class")));
         j = json_array();
         size_t i;
         json_t *t;
-        json_array_foreach(v.tasks, i, t)
-            json_array_append_new(j, json_pack("{s:{s:s, s:i}, s:O}", "id", "connector", name, "task", (int)i, "config", t));
+        json_array_foreach(v.tasks, i, t) {
+            json_t *shown = json_object();
+            const char *key;
+            json_t *val;
+            json_object_foreach(t, key, val) if (!filled_default(p, v.props, key, json_string_value(val)))
+                json_object_set(shown, key, val);
+            json_array_append_new(j, json_pack("{s:{s:s, s:i}, s:o}", "id", "connector", name, "task", (int)i,
+                                               "config", shown));
+        }
     }
     view_clear(&v);
     return j;

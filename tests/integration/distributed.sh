@@ -277,3 +277,36 @@ wait_unique_lines $((appended + 1000)) 90
 again=$(( $(total) - before - 1000 ))
 [ "$again" = 0 ] || fail "$again lines delivered again after the restart, though the source's offsets were kept"
 pass "all workers restarted: connectors, PAUSED and STOPPED states and source offsets came back from the topics; the source went on from its offset ($offsets_before)"
+
+# a connector made PAUSED (initial_state) makes no task until its first resume, as in Connect;
+# the tasks view shows each task's config as the connector made it, without the defaults kcd
+# filled in, with task.class
+touch "$WORK/late.txt"
+code=$(curl -s -o "$WORK/late.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$(url 2)/connectors" \
+  -d "{\"name\":\"late\",\"config\":{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/late.txt\",\"topic\":\"$DATA-late\"},\"initial_state\":\"PAUSED\"}")
+[ "$code" = 201 ] || fail "POST with initial_state PAUSED: $code $(cat "$WORK/late.json")"
+late_state() { status 3 late 2>/dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["connector"]["state"], len(s["tasks"]))' 2>/dev/null; }
+deadline=$((SECONDS + 60))
+until [ "$(late_state)" = "PAUSED 0" ]; do
+  [ $SECONDS -lt $deadline ] || fail "late is not PAUSED without tasks: $(status 3 late)"
+  sleep 0.3
+done
+for _ in 1 2 3 4 5 6; do # and stays so
+  [ "$(late_state)" = "PAUSED 0" ] || fail "late made tasks while paused: $(status 3 late)"
+  [ "$(curl -s "$(url 1)/connectors/late/tasks")" = "[]" ] || fail "late has task configs while paused"
+  sleep 0.5
+done
+curl -sf -X PUT "$(url 1)/connectors/late/resume" >/dev/null || fail "resume late"
+wait_running 2 late 1 60
+curl -sf "$(url 3)/connectors/late/tasks" >"$WORK/late-tasks.json" || fail "GET late's tasks"
+python3 - "$WORK/late-tasks.json" <<'PY' || fail "late's task view: $(cat "$WORK/late-tasks.json")"
+import json, sys
+tasks = json.load(open(sys.argv[1]))
+assert [t["id"] for t in tasks] == [{"connector": "late", "task": 0}], tasks
+cfg = tasks[0]["config"]
+assert cfg["task.class"] == "org.apache.kafka.connect.file.FileStreamSourceTask", cfg
+assert cfg["topic"].endswith("-late") and cfg["file"].endswith("late.txt"), cfg
+filled = [k for k in ("errors.tolerance", "tasks.max.enforce", "errors.retry.timeout", "config.action.reload") if k in cfg]
+assert not filled, f"defaults kcd filled in are shown: {filled}"
+PY
+pass "made PAUSED: no task until the first resume; the tasks view without filled defaults, with task.class"
