@@ -401,7 +401,11 @@ static int write_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, i
             if (i) kc_buf_putc(b, ',');
             kc_buf_json_string(b, s->fields[i].name, strlen(s->fields[i].name));
             kc_buf_putc(b, ':');
-            const kc_value *fv = kc_map_get_str(v, s->fields[i].name);
+            /* a struct's entries are in field order: look there before searching */
+            const kc_entry *at = i < v->u.map.len ? &v->u.map.items[i] : NULL;
+            const kc_value *fv = at && at->key.type == KC_VAL_STRING && !strcmp(at->key.u.str.ptr, s->fields[i].name)
+                                     ? &at->val
+                                     : kc_map_get_str(v, s->fields[i].name);
             kc_value null = KC_VALUE_NULL_INIT;
             int rc = write_with_schema(b, s->fields[i].schema, fv ? fv : &null, decimal_numeric, replace_null, err);
             if (rc) {
@@ -537,7 +541,11 @@ int kc_json_to_schema(const json_t *j, kc_schema **out, kc_error *err) {
                     rc = kc_error_set(err, KC_EINVAL, "Struct field %s has no schema", fname);
                     break;
                 }
-                if ((rc = kc_schema_add_field(s, fname, fs))) {
+                for (size_t k = 0; !rc && k < s->nfields; k++) /* as Connect's SchemaBuilder refuses it */
+                    if (!strcmp(s->fields[k].name, fname))
+                        rc = kc_error_set(err, KC_EINVAL, "Cannot create field because of field name duplication %s",
+                                          fname);
+                if (rc || (rc = kc_schema_add_field(s, fname, fs))) {
                     kc_schema_release(fs);
                     break;
                 }
@@ -729,13 +737,322 @@ static int read_with_schema(const json_t *j, const kc_schema *s, kc_value *out, 
     return kc_error_set(err, KC_EINVAL, "unsupported schema type");
 }
 
+/* ---- a schemaless value fitted to a schema ------------------------------------------------- */
+
+/* read_with_schema for a value json_fast parsed instead of a jansson tree: the same checks, the
+ * same errors, the same values, with strings moved instead of copied. in is consumed. */
+static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int replace_null, kc_error *err);
+
+static int fit_failed(kc_value *in, int rc) {
+    kc_value_clear(in);
+    return rc;
+}
+
+static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int replace_null, kc_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!s) {
+        *out = *in;
+        memset(in, 0, sizeof *in);
+        return KC_OK;
+    }
+    if (in->type == KC_VAL_NULL) {
+        if (s->default_value && replace_null) return kc_value_copy(out, s->default_value);
+        if (s->optional) return KC_OK;
+        return kc_error_set(err, KC_EINVAL, "Invalid null value for required %s field", kc_stype_name(s->type));
+    }
+    if (logical_is(s, KC_LOGICAL_DECIMAL)) {
+        int32_t scale;
+        if (decimal_scale(s, &scale)) return fit_failed(in, kc_error_set(err, KC_EINVAL, "Decimal schema has no valid scale"));
+        uint8_t *u;
+        size_t len;
+        if (in->type == KC_VAL_STRING) {
+            if (kc_base64_decode(in->u.str.ptr, strlen(in->u.str.ptr), &u, &len))
+                return fit_failed(in, kc_error_set(err, KC_EINVAL, "Invalid bytes for Decimal field"));
+        } else {
+            char text[64];
+            if (in->type == KC_VAL_INT) {
+                snprintf(text, sizeof text, "%lld", (long long)in->u.i);
+            } else if (in->type == KC_VAL_DOUBLE) {
+                for (int prec = 15; prec <= 17; prec++) {
+                    snprintf(text, sizeof text, "%.*g", prec, in->u.d);
+                    if (strtod(text, NULL) == in->u.d) break;
+                }
+            }
+            if ((in->type != KC_VAL_INT && in->type != KC_VAL_DOUBLE) || kc_decimal_from_text(text, scale, &u, &len))
+                return fit_failed(in, want(err, s, "a number or a Base64 string"));
+        }
+        kc_value_clear(in);
+        out->type = KC_VAL_DECIMAL;
+        out->u.dec.unscaled = u;
+        out->u.dec.len = len;
+        out->u.dec.scale = scale;
+        return KC_OK;
+    }
+    switch (s->type) {
+    case KC_SCHEMA_INT8:
+    case KC_SCHEMA_INT16:
+    case KC_SCHEMA_INT32:
+    case KC_SCHEMA_INT64: {
+        if (in->type != KC_VAL_INT) return fit_failed(in, want(err, s, "an integer"));
+        int64_t v = in->u.i;
+        static const int64_t lim[] = {INT8_MAX, INT16_MAX, INT32_MAX};
+        if (s->type != KC_SCHEMA_INT64 && (v > lim[s->type] || v < -lim[s->type] - 1))
+            return kc_error_set(err, KC_EINVAL, "Value %lld out of range for %s", (long long)v, kc_stype_name(s->type));
+        kc_value_set_int(out, v);
+        if (logical_is(s, KC_LOGICAL_TIMESTAMP)) out->type = KC_VAL_TIMESTAMP;
+        else if (logical_is(s, KC_LOGICAL_DATE)) out->type = KC_VAL_DATE;
+        else if (logical_is(s, KC_LOGICAL_TIME)) out->type = KC_VAL_TIME;
+        return KC_OK;
+    }
+    case KC_SCHEMA_FLOAT32:
+    case KC_SCHEMA_FLOAT64:
+        if (in->type != KC_VAL_INT && in->type != KC_VAL_DOUBLE) return fit_failed(in, want(err, s, "a number"));
+        kc_value_set_double(out, in->type == KC_VAL_INT ? (double)in->u.i : in->u.d);
+        return KC_OK;
+    case KC_SCHEMA_BOOLEAN:
+        if (in->type != KC_VAL_BOOL) return fit_failed(in, want(err, s, "a boolean"));
+        kc_value_set_bool(out, in->u.b);
+        return KC_OK;
+    case KC_SCHEMA_STRING:
+        if (in->type != KC_VAL_STRING) return fit_failed(in, want(err, s, "a string"));
+        *out = *in;
+        memset(in, 0, sizeof *in);
+        return KC_OK;
+    case KC_SCHEMA_BYTES: {
+        uint8_t *u;
+        size_t len;
+        if (in->type != KC_VAL_STRING) return fit_failed(in, want(err, s, "a Base64 string"));
+        int bad = kc_base64_decode(in->u.str.ptr, in->u.str.len, &u, &len);
+        kc_value_clear(in);
+        if (bad) return kc_error_set(err, KC_EINVAL, "Invalid Base64 in bytes field");
+        out->type = KC_VAL_BYTES;
+        out->u.str.ptr = (char *)u;
+        out->u.str.len = len;
+        return KC_OK;
+    }
+    case KC_SCHEMA_ARRAY: {
+        if (in->type != KC_VAL_ARRAY) return fit_failed(in, want(err, s, "an array"));
+        kc_value_init_array(out);
+        int rc = kc_value_reserve(out, in->u.arr.len);
+        for (size_t i = 0; !rc && i < in->u.arr.len; i++) {
+            kc_value v;
+            if ((rc = fit_schema(&in->u.arr.items[i], s->items, &v, replace_null, err))) break;
+            if ((rc = kc_array_push(out, &v))) kc_value_clear(&v);
+        }
+        kc_value_clear(in);
+        if (rc) kc_value_clear(out);
+        return rc;
+    }
+    case KC_SCHEMA_MAP: {
+        int rc = KC_OK;
+        kc_value_init_map(out);
+        if (s->keys && s->keys->type == KC_SCHEMA_STRING) {
+            if (in->type != KC_VAL_MAP) return fit_failed(in, want(err, s, "an object"));
+            for (size_t i = 0; !rc && i < in->u.map.len; i++) { /* json_fast's keys are distinct */
+                kc_entry *e = &in->u.map.items[i];
+                kc_value v;
+                if ((rc = fit_schema(&e->val, s->values, &v, replace_null, err))) break;
+                if ((rc = kc_map_append(out, &e->key, &v))) kc_value_clear(&v);
+            }
+        } else {
+            if (in->type != KC_VAL_ARRAY) return fit_failed(in, want(err, s, "an array of [key, value] pairs"));
+            for (size_t i = 0; !rc && i < in->u.arr.len; i++) {
+                kc_value *pair = &in->u.arr.items[i];
+                if (pair->type != KC_VAL_ARRAY || pair->u.arr.len != 2) {
+                    rc = want(err, s, "an array of [key, value] pairs");
+                    break;
+                }
+                kc_value k, v = KC_VALUE_NULL_INIT;
+                if ((rc = fit_schema(&pair->u.arr.items[0], s->keys, &k, replace_null, err))) break;
+                if ((rc = fit_schema(&pair->u.arr.items[1], s->values, &v, replace_null, err)) ||
+                    (rc = kc_map_put(out, &k, &v))) {
+                    kc_value_clear(&k);
+                    kc_value_clear(&v);
+                }
+            }
+        }
+        kc_value_clear(in);
+        if (rc) kc_value_clear(out);
+        return rc;
+    }
+    case KC_SCHEMA_STRUCT: {
+        if (in->type != KC_VAL_MAP) return fit_failed(in, want(err, s, "an object"));
+        kc_value_init_struct(out);
+        int rc = kc_value_reserve(out, s->nfields);
+        for (size_t i = 0; !rc && i < s->nfields; i++) {
+            const char *name = s->fields[i].name;
+            size_t nlen = strlen(name);
+            kc_value *member = NULL, absent = KC_VALUE_NULL_INIT, v, key;
+            for (size_t m = 0; m < in->u.map.len && !member; m++) {
+                kc_value *k = &in->u.map.items[m].key;
+                if (k->u.str.len == nlen && !memcmp(k->u.str.ptr, name, nlen)) member = &in->u.map.items[m].val;
+            }
+            if ((rc = fit_schema(member ? member : &absent, s->fields[i].schema, &v, replace_null, err))) {
+                char msg[KC_ERROR_MSG_MAX];
+                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+                kc_error_set(err, rc, "field %s: %s", name, msg);
+                break;
+            }
+            if ((rc = kc_value_set_string(&key, name, nlen)) || (rc = kc_map_append(out, &key, &v))) {
+                kc_value_clear(&key);
+                kc_value_clear(&v);
+            }
+        }
+        kc_value_clear(in);
+        if (rc) kc_value_clear(out);
+        return rc;
+    }
+    }
+    return fit_failed(in, kc_error_set(err, KC_EINVAL, "unsupported schema type"));
+}
+
+/* ---- the envelope, split without parsing it ------------------------------------------------ */
+
+static const uint8_t *ws_end(const uint8_t *p, const uint8_t *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+/* Where the JSON value starting at p ends (strings, nesting and escapes followed, nothing else
+ * checked: the parsers that read the span say whether it is valid); NULL when it does not. */
+static const uint8_t *value_end(const uint8_t *p, const uint8_t *end) {
+    int depth = 0;
+    while (p < end) {
+        uint8_t c = *p;
+        if (c == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\') p++;
+            if (p >= end) return NULL;
+            p++;
+            if (!depth) return p;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (!depth) return p;
+            if (--depth == 0) return p + 1;
+        } else if (!depth && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+            return p;
+        }
+        p++;
+    }
+    return depth ? NULL : p;
+}
+
+/* The payload's span: from p to the record's closing brace. Whatever else that holds (another
+ * member, a second brace) makes the payload's parse fail, and the jansson path says why. */
+static int payload_span(const uint8_t *p, const uint8_t *end, const uint8_t **payload, size_t *payload_len) {
+    p = ws_end(p, end);
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) end--;
+    if (end == p || end[-1] != '}') return 0;
+    *payload = p, *payload_len = (size_t)(end - 1 - p);
+    return 1;
+}
+
+/* {"schema": S, "payload": P} in that order, as JsonConverter writes it: the spans of S and P.
+ * 0 when the record is shaped otherwise (the jansson path then reads it, or says what is wrong). */
+static int split_envelope(const uint8_t *data, size_t len, const uint8_t **schema, size_t *schema_len,
+                          const uint8_t **payload, size_t *payload_len) {
+    static const char key_schema[] = "\"schema\"", key_payload[] = "\"payload\"";
+    const uint8_t *p = ws_end(data, data + len), *end = data + len, *e;
+    if (p == end || *p++ != '{') return 0;
+    p = ws_end(p, end);
+    if ((size_t)(end - p) < sizeof key_schema || memcmp(p, key_schema, sizeof key_schema - 1)) return 0;
+    p = ws_end(p + sizeof key_schema - 1, end);
+    if (p == end || *p++ != ':') return 0;
+    p = ws_end(p, end);
+    if (!(e = value_end(p, end)) || e == p) return 0;
+    *schema = p, *schema_len = (size_t)(e - p);
+    p = ws_end(e, end);
+    if (p == end || *p++ != ',') return 0;
+    p = ws_end(p, end);
+    if ((size_t)(end - p) < sizeof key_payload || memcmp(p, key_payload, sizeof key_payload - 1)) return 0;
+    p = ws_end(p + sizeof key_payload - 1, end);
+    if (p == end || *p++ != ':') return 0;
+    return payload_span(p, end, payload, payload_len);
+}
+
+/* The common case: the record's schema is the one the last record had, written as
+ * JsonConverter writes it ({"schema":S,"payload":P} without spaces): found by one comparison,
+ * without scanning or hashing S. */
+static int same_schema_as_last(const uint8_t *last, size_t last_len, const uint8_t *data, size_t len,
+                               const uint8_t **payload, size_t *payload_len) {
+    static const char head[] = "{\"schema\":", middle[] = ",\"payload\":";
+    size_t h = sizeof head - 1, m = sizeof middle - 1;
+    if (!last || len < h + last_len + m || memcmp(data, head, h) || memcmp(data + h, last, last_len) ||
+        memcmp(data + h + last_len, middle, m))
+        return 0;
+    return payload_span(data + h + last_len + m, data + len, payload, payload_len);
+}
+
 /* ---- the converter plugin ----------------------------------------------------------------- */
+
+/* A schema read before, found again by its bytes (Connect keeps schemas.cache.size of them). */
+typedef struct cached_schema {
+    uint64_t hash;
+    uint8_t *bytes;
+    size_t len;
+    kc_schema *schema;
+} cached_schema;
 
 typedef struct json_conv {
     int schemas_enable;
     int decimal_numeric;
     int replace_null; /* replace.null.with.default */
+    /* reading: schemas by their bytes, open addressing; emptied when cache_max are held */
+    cached_schema *cache;
+    size_t cache_slots, cache_len, cache_max;
+    const cached_schema *last; /* the entry the last record found, NULL after the cache emptied */
+    /* writing: the last schema written and its JSON (schemas are immutable once shared) */
+    kc_schema *written;
+    kc_buf written_json;
 } json_conv;
+
+static uint64_t bytes_hash(const uint8_t *p, size_t n) { /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void cache_clear(json_conv *c) {
+    for (size_t i = 0; i < c->cache_slots; i++) {
+        free(c->cache[i].bytes);
+        kc_schema_release(c->cache[i].schema);
+    }
+    if (c->cache) memset(c->cache, 0, c->cache_slots * sizeof *c->cache);
+    c->cache_len = 0;
+    c->last = NULL;
+}
+
+/* The schema of these bytes: the cached one (a new reference), or read now and cached. */
+static int schema_of(json_conv *c, const uint8_t *bytes, size_t len, kc_schema **out, kc_error *err) {
+    uint64_t h = bytes_hash(bytes, len);
+    size_t mask = c->cache_slots - 1, i = c->cache_slots ? (size_t)h & mask : 0;
+    for (; c->cache_slots && c->cache[i].bytes; i = (i + 1) & mask)
+        if (c->cache[i].hash == h && c->cache[i].len == len && !memcmp(c->cache[i].bytes, bytes, len)) {
+            c->last = &c->cache[i];
+            *out = kc_schema_retain(c->cache[i].schema);
+            return KC_OK;
+        }
+    json_error_t jerr;
+    json_t *j = json_loadb((const char *)bytes, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!j) return KC_ENOTFOUND; /* the whole record's parse says what is wrong, as before */
+    int rc = kc_json_to_schema(j, out, err);
+    json_decref(j);
+    if (rc || !c->cache_slots) return rc;
+    if (c->cache_len == c->cache_max) { /* full: start over (Connect's is an LRU) */
+        cache_clear(c);
+        for (i = (size_t)h & mask; c->cache[i].bytes; i = (i + 1) & mask) continue;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) return KC_OK; /* not cached, still read */
+    memcpy(copy, bytes, len);
+    c->cache[i] = (cached_schema){h, copy, len, kc_schema_retain(*out)};
+    c->cache_len++;
+    c->last = &c->cache[i];
+    return KC_OK;
+}
 
 static const char *const decimal_formats[] = {"BASE64", "NUMERIC", NULL};
 
@@ -766,6 +1083,13 @@ static int json_configure(const kc_config *cfg, int is_key, void **state, kc_err
     c->decimal_numeric = df && strcasecmp(df, "NUMERIC") == 0;
     c->replace_null = 1;
     if (kc_config_get_bool(cfg, "replace.null.with.default", &b) == KC_OK) c->replace_null = b;
+    long size = 1000;
+    kc_config_get_long(cfg, "schemas.cache.size", &size);
+    if (c->schemas_enable && size > 0) {
+        c->cache_max = (size_t)size;
+        for (c->cache_slots = 8; c->cache_slots < 2 * c->cache_max; c->cache_slots *= 2) continue;
+        if (!(c->cache = calloc(c->cache_slots, sizeof *c->cache))) c->cache_slots = c->cache_max = 0;
+    }
     *state = c;
     return KC_OK;
 }
@@ -781,7 +1105,15 @@ static int json_from_connect(void *state, const char *topic, const kc_schema *sc
     int rc = KC_OK;
     if (c->schemas_enable) {
         kc_buf_puts(&b, "{\"schema\":");
-        if (schema) kc_json_write_schema(&b, schema);
+        if (schema && schema != c->written) { /* written once per schema in a row */
+            kc_schema_release(c->written);
+            c->written = kc_schema_retain((kc_schema *)schema);
+            c->written_json.len = 0;
+            c->written_json.failed = 0;
+            kc_json_write_schema(&c->written_json, schema);
+        }
+        if (schema && !c->written_json.failed) kc_buf_append(&b, c->written_json.data, c->written_json.len);
+        else if (schema) kc_json_write_schema(&b, schema);
         else kc_buf_puts(&b, "null");
         kc_buf_puts(&b, ",\"payload\":");
     }
@@ -806,6 +1138,23 @@ static int json_to_connect(void *state, const char *topic, const uint8_t *data, 
     if (!c->schemas_enable) {
         int rc = kc_json_parse_fast(data, len, v);
         if (rc != KC_ENOTFOUND) return rc == KC_OK ? KC_OK : kc_error_set(err, rc, "out of memory");
+    } else { /* the envelope split by a scan, its schema found by its bytes, its payload parsed once */
+        const uint8_t *sb, *pb;
+        size_t sl, pl;
+        kc_value raw = KC_VALUE_NULL_INIT;
+        int same = c->last && same_schema_as_last(c->last->bytes, c->last->len, data, len, &pb, &pl);
+        if ((same || split_envelope(data, len, &sb, &sl, &pb, &pl)) && kc_json_parse_fast(pb, pl, &raw) == KC_OK) {
+            int rc = same ? (*schema = kc_schema_retain(c->last->schema), KC_OK) : schema_of(c, sb, sl, schema, err);
+            if (rc == KC_OK) {
+                if ((rc = fit_schema(&raw, *schema, v, c->replace_null, err))) {
+                    kc_schema_release(*schema);
+                    *schema = NULL;
+                }
+                return rc;
+            }
+            kc_value_clear(&raw);
+            if (rc != KC_ENOTFOUND) return rc;
+        }
     }
     json_error_t jerr;
     json_t *root = json_loadb((const char *)data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
@@ -836,9 +1185,17 @@ static int json_to_connect(void *state, const char *topic, const uint8_t *data, 
     return rc;
 }
 
-static void conv_close(void *state) { free(state); }
+static void json_close(void *state) {
+    json_conv *c = state;
+    if (!c) return;
+    cache_clear(c);
+    free(c->cache);
+    kc_schema_release(c->written);
+    kc_buf_free(&c->written_json);
+    free(c);
+}
 
-static const kc_converter_ops json_ops = {json_configure, json_from_connect, json_to_connect, conv_close};
+static const kc_converter_ops json_ops = {json_configure, json_from_connect, json_to_connect, json_close};
 
 const kc_plugin_desc kc_json_converter_desc = {
     KC_PLUGIN_HEADER,

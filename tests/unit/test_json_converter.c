@@ -385,6 +385,57 @@ static void test_bad_input_gives_clear_errors(void **st) {
     kc_json_converter_desc.converter->close(c);
 }
 
+/* The schema'd fast path (schema cached by its bytes, the same schema as the last record found
+ * by one comparison) reads what the full parse reads, and leaves errors to it: records sharing a
+ * schema, alternating between two with a cache of one, spaced otherwise, with a member after
+ * the payload, and a duplicate field name, which Connect's SchemaBuilder refuses. */
+static void test_schema_cache_reads_as_the_full_parse(void **st) {
+    (void)st;
+    kc_config cfg = {0};
+    assert_int_equal(kc_config_set(&cfg, "schemas.enable", "true"), 0);
+    assert_int_equal(kc_config_set(&cfg, "schemas.cache.size", "1"), 0);
+    void *c = NULL;
+    kc_error err;
+    assert_int_equal(kc_json_converter_desc.converter->configure(&cfg, 0, &c, &err), KC_OK);
+    kc_config_free(&cfg);
+    const char *a = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\",\"optional\":false}],"
+                    "\"optional\":false},\"payload\":{\"x\":%d}}";
+    const char *b = "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"v%d\"}";
+    for (int i = 0; i < 6; i++) { /* a, a, b, a, b, b: hits, misses and evictions */
+        char text[256];
+        int use_b = i == 2 || i == 4 || i == 5;
+        snprintf(text, sizeof text, use_b ? b : a, i);
+        kc_schema *sch;
+        kc_value v;
+        from_json(c, text, &sch, &v);
+        if (use_b) {
+            assert_int_equal(sch->type, KC_SCHEMA_STRING);
+            char want[8];
+            snprintf(want, sizeof want, "v%d", i);
+            assert_string_equal(v.u.str.ptr, want);
+        } else {
+            assert_int_equal(sch->type, KC_SCHEMA_STRUCT);
+            assert_int_equal(v.type, KC_VAL_STRUCT);
+            assert_int_equal(v.u.map.items[0].val.u.i, i);
+        }
+        kc_schema_release(sch);
+        kc_value_clear(&v);
+    }
+    kc_schema *sch;
+    kc_value v;
+    from_json(c, " { \"schema\" : {\"type\":\"string\",\"optional\":false} , \"payload\" : \"spaced\" } ", &sch, &v);
+    assert_string_equal(v.u.str.ptr, "spaced");
+    kc_schema_release(sch);
+    kc_value_clear(&v);
+    expect_error(c, "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"v\",\"extra\":1}",
+                 "may not contain additional fields");
+    expect_error(c, "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"v\"}}", "serialization error");
+    expect_error(c, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int8\"},"
+                    "{\"field\":\"x\",\"type\":\"int8\"}]},\"payload\":{\"x\":1}}",
+                 "field name duplication x");
+    kc_json_converter_desc.converter->close(c);
+}
+
 static void test_decimal_text_conversions(void **st) {
     (void)st;
     struct { const char *in; int scale; const char *out; } cases[] = {
@@ -523,6 +574,7 @@ int main(void) {
         cmocka_unit_test(test_optional_null_in_envelope),
         cmocka_unit_test(test_replace_null_with_default),
         cmocka_unit_test(test_bad_input_gives_clear_errors),
+        cmocka_unit_test(test_schema_cache_reads_as_the_full_parse),
         cmocka_unit_test(test_decimal_text_conversions),
         cmocka_unit_test(test_string_and_bytearray_converters),
         cmocka_unit_test(test_number_converters_as_kafkas_serializers),
