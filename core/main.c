@@ -96,10 +96,10 @@ static int cmd_plugins(int argc, char **argv) {
         kc_config_free(&cfg);
         return rc;
     }
-    printf("%-22s %-15s %-8s %s\n", "NAME", "KIND", "VERSION", "ALIASES");
+    printf("%-22s %-16s %-8s %s\n", "NAME", "KIND", "VERSION", "ALIASES");
     for (size_t i = 0; i < w.registry.len; i++) {
         const kc_plugin_desc *d = w.registry.items[i].desc;
-        printf("%-22s %-15s %-8s ", d->name, kc_plugin_kind_name(d->kind), d->version ? d->version : "-");
+        printf("%-22s %-16s %-8s ", d->name, kc_plugin_kind_name(d->kind), d->version ? d->version : "-");
         for (const char *const *a = d->aliases; a && *a; a++) printf("%s%s", a == d->aliases ? "" : ", ", *a);
         printf("\n");
     }
