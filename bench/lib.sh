@@ -97,3 +97,16 @@ timed() {
 
 # proc_cpu PID: the process's CPU seconds so far (user + system)
 proc_cpu() { awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' "/proc/$1/stat"; }
+
+# pg_limit_run: PostgreSQL's own upsert limit for a bench's rows, in seconds: psql \copy of
+# $WORK/rows.tsv into a staging table, then one INSERT ... ON CONFLICT keeping each key's last
+# row (by "SEQ"). Uses the caller's psqlx, $DB, $COLS, $NAMES and $SETS (the "ID"-keyed table).
+pg_limit_run() {
+  psqlx -d "$DB" -c "DROP TABLE IF EXISTS lim; DROP TABLE IF EXISTS lim_stage; CREATE TABLE lim ($COLS, PRIMARY KEY (\"ID\")); CREATE UNLOGGED TABLE lim_stage ($COLS)"
+  local t0 t1
+  t0=$(date +%s.%N)
+  psqlx -d "$DB" -c "\\copy lim_stage ($NAMES) FROM '$WORK/rows.tsv'" \
+    -c "INSERT INTO lim ($NAMES) SELECT DISTINCT ON (\"ID\") $NAMES FROM lim_stage ORDER BY \"ID\", \"SEQ\" DESC ON CONFLICT (\"ID\") DO UPDATE SET $SETS"
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}

@@ -53,15 +53,6 @@ COLS='"ID" BIGINT NOT NULL, "SEQ" BIGINT, "DEVICE" TEXT, "SSID" TEXT, "PACKETS" 
 NAMES='"ID","SEQ","DEVICE","SSID","PACKETS","BYTES","SIGNAL_DBM","CHANNEL","SEEN","ACTIVE"'
 SETS=$(echo "$NAMES" | tr ',' '\n' | grep -v '"ID"' | sed 's/.*/&=EXCLUDED.&/' | paste -sd, -)
 
-limit_run() {
-  psqlx -d "$DB" -c "DROP TABLE IF EXISTS lim; DROP TABLE IF EXISTS lim_stage; CREATE TABLE lim ($COLS, PRIMARY KEY (\"ID\")); CREATE UNLOGGED TABLE lim_stage ($COLS)"
-  local t0 t1
-  t0=$(date +%s.%N)
-  psqlx -d "$DB" -c "\\copy lim_stage ($NAMES) FROM '$WORK/rows.tsv'" \
-    -c "INSERT INTO lim ($NAMES) SELECT DISTINCT ON (\"ID\") $NAMES FROM lim_stage ORDER BY \"ID\", \"SEQ\" DESC ON CONFLICT (\"ID\") DO UPDATE SET $SETS"
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
 
 # sink_run WHO TABLE: starts the worker ($WORK/WHO.*), waits until TABLE holds every key's last
 # value; prints "seconds cpu_seconds peak_rss_kb"
@@ -133,7 +124,7 @@ primary.key.fields=ID
 quote.identifiers=true
 table.name.format=dbz_t
 P
-lim=$(limit_run)
+lim=$(pg_limit_run)
 read -r tk ck rk <<<"$(sink_run kcd kcd_t)"
 read -r td cd rd <<<"$(sink_run dbz dbz_t)"
 [ "$(psqlx -d "$DB" -c "SELECT count(*) FROM (SELECT * FROM kcd_t EXCEPT SELECT * FROM lim) d")" = 0 ] ||

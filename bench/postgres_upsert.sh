@@ -42,16 +42,6 @@ COLS='"ID" BIGINT NOT NULL, "SEQ" BIGINT, "DEVICE" TEXT, "SSID" TEXT, "PACKETS" 
 NAMES='"ID","SEQ","DEVICE","SSID","PACKETS","BYTES","SIGNAL_DBM","CHANNEL","SEEN","ACTIVE"'
 SETS=$(echo "$NAMES" | tr ',' '\n' | grep -v '"ID"' | sed 's/.*/&=EXCLUDED.&/' | paste -sd, -)
 
-# the limit: \copy into a staging table, then one INSERT ... ON CONFLICT
-limit_run() {
-  psqlx -d "$DB" -c "DROP TABLE IF EXISTS lim; DROP TABLE IF EXISTS lim_stage; CREATE TABLE lim ($COLS, PRIMARY KEY (\"ID\")); CREATE UNLOGGED TABLE lim_stage ($COLS)"
-  local t0 t1
-  t0=$(date +%s.%N)
-  psqlx -d "$DB" -c "\\copy lim_stage ($NAMES) FROM '$WORK/rows.tsv'" \
-    -c "INSERT INTO lim ($NAMES) SELECT DISTINCT ON (\"ID\") $NAMES FROM lim_stage ORDER BY \"ID\", \"SEQ\" DESC ON CONFLICT (\"ID\") DO UPDATE SET $SETS"
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
 
 # PostgreSQL alone writing the rows as kcd does: 5000-row transactions of \copy into a staging
 # table plus INSERT ... ON CONFLICT (no key repeats inside one batch here): the floor of
@@ -128,7 +118,7 @@ J
 # once a second, so a sink that drains 64 MB faster than that waits; see core/worker.c)
 lims=() bufs=() bigs=()
 for rep in 1 2 3; do
-  lims+=("$(limit_run)")
+  lims+=("$(pg_limit_run)")
   bufs+=("$(kcd_run 5000 "$BUFFER_MS" "$rep")")
   bigs+=("$(kcd_run 5000 "$BUFFER_MS" "$rep" 131072)")
 done

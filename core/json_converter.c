@@ -571,19 +571,8 @@ static int want(kc_error *err, const kc_schema *s, const char *what) {
                         s->name ? " " : "", kc_stype_name(s->type), what);
 }
 
-static int number_text(const json_t *j, char *buf, size_t n) {
-    if (json_is_integer(j)) snprintf(buf, n, "%lld", (long long)json_integer_value(j));
-    else if (json_is_real(j)) {
-        double d = json_real_value(j);
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(buf, n, "%.*g", prec, d);
-            if (strtod(buf, NULL) == d) break;
-        }
-    } else return -1;
-    return 0;
-}
-
 static int read_with_schema(const json_t *j, const kc_schema *s, kc_value *out, int replace_null, kc_error *err);
+static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int replace_null, kc_error *err);
 
 int kc_json_read_as_is(const json_t *j, const kc_schema *s, kc_value *out, kc_error *err) {
     return read_with_schema(j, s, out, 0, err);
@@ -593,156 +582,22 @@ int kc_json_to_value_with_schema(const json_t *j, const kc_schema *s, kc_value *
     return read_with_schema(j, s, out, 1, err);
 }
 
+/* jansson's value as a schemaless one, then fitted to the schema: one set of rules for both
+ * parsers (fit_schema, below) */
 static int read_with_schema(const json_t *j, const kc_schema *s, kc_value *out, int replace_null, kc_error *err) {
+    kc_value raw = KC_VALUE_NULL_INIT;
     memset(out, 0, sizeof *out);
-    if (!s) return kc_json_to_value(j, out, err);
-    if (!j || json_is_null(j)) {
-        if (s->default_value && replace_null) return kc_value_copy(out, s->default_value);
-        if (s->optional) return KC_OK;
-        return kc_error_set(err, KC_EINVAL, "Invalid null value for required %s field", kc_stype_name(s->type));
+    if (j && !json_is_null(j)) {
+        int rc = kc_json_to_value(j, &raw, err);
+        if (rc) return rc;
     }
-    if (logical_is(s, KC_LOGICAL_DECIMAL)) {
-        int32_t scale;
-        if (decimal_scale(s, &scale)) return kc_error_set(err, KC_EINVAL, "Decimal schema has no valid scale");
-        uint8_t *u;
-        size_t len;
-        if (json_is_string(j)) {
-            const char *t = json_string_value(j);
-            if (kc_base64_decode(t, strlen(t), &u, &len))
-                return kc_error_set(err, KC_EINVAL, "Invalid bytes for Decimal field");
-        } else {
-            char text[64];
-            if (number_text(j, text, sizeof text) || kc_decimal_from_text(text, scale, &u, &len))
-                return want(err, s, "a number or a Base64 string");
-        }
-        out->type = KC_VAL_DECIMAL;
-        out->u.dec.unscaled = u;
-        out->u.dec.len = len;
-        out->u.dec.scale = scale;
-        return KC_OK;
-    }
-    switch (s->type) {
-    case KC_SCHEMA_INT8:
-    case KC_SCHEMA_INT16:
-    case KC_SCHEMA_INT32:
-    case KC_SCHEMA_INT64: {
-        if (!json_is_integer(j)) return want(err, s, "an integer");
-        json_int_t v = json_integer_value(j);
-        static const json_int_t lim[] = {INT8_MAX, INT16_MAX, INT32_MAX};
-        if (s->type != KC_SCHEMA_INT64 && (v > lim[s->type] || v < -lim[s->type] - 1))
-            return kc_error_set(err, KC_EINVAL, "Value %lld out of range for %s", (long long)v, kc_stype_name(s->type));
-        kc_value_set_int(out, v);
-        if (logical_is(s, KC_LOGICAL_TIMESTAMP)) out->type = KC_VAL_TIMESTAMP;
-        else if (logical_is(s, KC_LOGICAL_DATE)) out->type = KC_VAL_DATE;
-        else if (logical_is(s, KC_LOGICAL_TIME)) out->type = KC_VAL_TIME;
-        return KC_OK;
-    }
-    case KC_SCHEMA_FLOAT32:
-    case KC_SCHEMA_FLOAT64:
-        if (!json_is_number(j)) return want(err, s, "a number");
-        kc_value_set_double(out, json_number_value(j));
-        return KC_OK;
-    case KC_SCHEMA_BOOLEAN:
-        if (!json_is_boolean(j)) return want(err, s, "a boolean");
-        kc_value_set_bool(out, json_is_true(j));
-        return KC_OK;
-    case KC_SCHEMA_STRING:
-        if (!json_is_string(j)) return want(err, s, "a string");
-        return kc_value_set_string(out, json_string_value(j), json_string_length(j));
-    case KC_SCHEMA_BYTES: {
-        uint8_t *u;
-        size_t len;
-        if (!json_is_string(j)) return want(err, s, "a Base64 string");
-        if (kc_base64_decode(json_string_value(j), json_string_length(j), &u, &len))
-            return kc_error_set(err, KC_EINVAL, "Invalid Base64 in bytes field");
-        out->type = KC_VAL_BYTES;
-        out->u.str.ptr = (char *)u;
-        out->u.str.len = len;
-        return KC_OK;
-    }
-    case KC_SCHEMA_ARRAY: {
-        if (!json_is_array(j)) return want(err, s, "an array");
-        kc_value_init_array(out);
-        size_t i;
-        json_t *item;
-        json_array_foreach(j, i, item) {
-            kc_value v;
-            int rc = read_with_schema(item, s->items, &v, replace_null, err);
-            if (rc || (rc = kc_array_push(out, &v))) {
-                kc_value_clear(&v);
-                kc_value_clear(out);
-                return rc;
-            }
-        }
-        return KC_OK;
-    }
-    case KC_SCHEMA_MAP: {
-        kc_value_init_map(out);
-        int rc = KC_OK;
-        if (s->keys && s->keys->type == KC_SCHEMA_STRING) {
-            if (!json_is_object(j)) return want(err, s, "an object");
-            const char *k;
-            json_t *item;
-            json_object_foreach((json_t *)j, k, item) {
-                kc_value v;
-                if ((rc = read_with_schema(item, s->values, &v, replace_null, err))) break;
-                if ((rc = kc_map_put_str(out, k, &v))) {
-                    kc_value_clear(&v);
-                    break;
-                }
-            }
-        } else {
-            if (!json_is_array(j)) return want(err, s, "an array of [key, value] pairs");
-            size_t i;
-            json_t *pair;
-            json_array_foreach(j, i, pair) {
-                if (!json_is_array(pair) || json_array_size(pair) != 2) {
-                    rc = want(err, s, "an array of [key, value] pairs");
-                    break;
-                }
-                kc_value k, v = KC_VALUE_NULL_INIT;
-                if ((rc = read_with_schema(json_array_get(pair, 0), s->keys, &k, replace_null, err))) break;
-                if ((rc = read_with_schema(json_array_get(pair, 1), s->values, &v, replace_null, err)) ||
-                    (rc = kc_map_put(out, &k, &v))) {
-                    kc_value_clear(&k);
-                    kc_value_clear(&v);
-                    break;
-                }
-            }
-        }
-        if (rc) kc_value_clear(out);
-        return rc;
-    }
-    case KC_SCHEMA_STRUCT: {
-        if (!json_is_object(j)) return want(err, s, "an object");
-        kc_value_init_struct(out);
-        for (size_t i = 0; i < s->nfields; i++) {
-            kc_value v;
-            int rc = read_with_schema(json_object_get(j, s->fields[i].name), s->fields[i].schema, &v, replace_null, err);
-            if (rc) {
-                char msg[KC_ERROR_MSG_MAX];
-                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-                kc_value_clear(out);
-                return kc_error_set(err, rc, "field %s: %s", s->fields[i].name, msg);
-            }
-            if ((rc = kc_map_put_str(out, s->fields[i].name, &v))) {
-                kc_value_clear(&v);
-                kc_value_clear(out);
-                return rc;
-            }
-        }
-        return KC_OK;
-    }
-    }
-    return kc_error_set(err, KC_EINVAL, "unsupported schema type");
+    return fit_schema(&raw, s, out, replace_null, err);
 }
 
 /* ---- a schemaless value fitted to a schema ------------------------------------------------- */
 
-/* read_with_schema for a value json_fast parsed instead of a jansson tree: the same checks, the
- * same errors, the same values, with strings moved instead of copied. in is consumed. */
-static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int replace_null, kc_error *err);
-
+/* A schemaless value (json_fast's, or jansson's converted) read against the schema: JsonConverter's
+ * checks and errors, strings moved instead of copied. in is consumed. */
 static int fit_failed(kc_value *in, int rc) {
     kc_value_clear(in);
     return rc;
