@@ -5,7 +5,9 @@
  *   SimpleDateFormat also takes a partly matching string of the right length); fields out of
  *   range roll over as in Java's lenient calendar; the zone is UTC (Java: the JVM's default);
  * - nesting deeper than KC_VALUES_MAX_DEPTH is an error (Java: a StackOverflowError, which its
- *   SimpleHeaderConverter also turns into the raw bytes). */
+ *   SimpleHeaderConverter also turns into the raw bytes);
+ * - a number of more than KC_VALUES_MAX_NUMBER characters is read as text (Java: a Decimal),
+ *   so a header of a megabyte of digits cannot hold a task for minutes. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #define MS_PER_DAY 86400000LL
 #define KC_VALUES_MAX_DEPTH 64
+#define KC_VALUES_MAX_NUMBER 1000 /* characters; a Decimal's digits cost their square to convert */
 
 /* ---- Java's number and date text -------------------------------------------------------- */
 
@@ -402,6 +405,7 @@ static int parse_temporal(const char *p, size_t n, parsed *out) {
  * integer type, else float32, float64 (when not an integer written without exponent), else a
  * Decimal. Returns 0 when the token is not a number. */
 static int parse_number(token t, parsed *out) {
+    if (t.n > KC_VALUES_MAX_NUMBER) return 0; /* see the top */
     char *text = strndup(t.p, t.n);
     if (!text) return 0;
     const char *p = text;

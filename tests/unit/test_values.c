@@ -112,6 +112,10 @@ static void test_numbers_take_the_smallest_type(void **st) {
     assert_string_equal(t, "100000000000000000000");
     free(t);
     done(&p);
+    char digits[1102];
+    memset(digits, '7', 1101);
+    digits[1101] = '\0';
+    expect_text(digits, digits); /* past 1000 characters a number is text (values.c) */
     expect_text("12abc", "12abc");
     expect_text("1.2.3", "1.2.3");
     expect_text("-", "-");
