@@ -6,8 +6,9 @@
  *   range roll over as in Java's lenient calendar; the zone is UTC (Java: the JVM's default);
  * - nesting deeper than KC_VALUES_MAX_DEPTH is an error (Java: a StackOverflowError, which its
  *   SimpleHeaderConverter also turns into the raw bytes);
- * - a number of more than KC_VALUES_MAX_NUMBER characters is read as text (Java: a Decimal),
- *   so a header of a megabyte of digits cannot hold a task for minutes. */
+ * - a number of more than KC_VALUES_MAX_NUMBER characters, or a map of more than
+ *   KC_VALUES_MAX_ENTRIES entries, is read as text (Java: a Decimal, a map), so a header of a
+ *   megabyte cannot hold a task for minutes. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #define MS_PER_DAY 86400000LL
 #define KC_VALUES_MAX_DEPTH 64
 #define KC_VALUES_MAX_NUMBER 1000 /* characters; a Decimal's digits cost their square to convert */
+#define KC_VALUES_MAX_ENTRIES 4096 /* of one map; each new key is looked for among the others */
 
 /* ---- Java's number and date text -------------------------------------------------------- */
 
@@ -629,6 +631,7 @@ static int parse_map(parser *ps, parsed *out) {
             break;
         }
         if (can_consume(ps, ",")) break; /* an entry with no key or value */
+        if (out->v.u.map.len >= KC_VALUES_MAX_ENTRIES) break; /* see the top */
         parsed key = {0}, val = {0};
         if ((rc = parse_value(ps, 1, &key)) != PARSED) break;
         if (!key.present || key.v.type == KC_VAL_NULL || !can_consume(ps, ":")) { /* null key, or no ':' */
