@@ -6,6 +6,8 @@
 #
 #   bench/file_pipeline.sh                 (N=1000000; BENCH_LINES=... to change)
 #   BENCH_SKIP_JAVA=1 bench/file_pipeline.sh   kcd only
+#   BENCH_KCD_WORKER='consumer.queued.max.messages.kbytes=8192' bench/file_pipeline.sh
+#                                              adds lines to kcd's worker properties
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KCD_BUILD:-$ROOT/build}
@@ -51,6 +53,7 @@ offset.flush.interval.ms=10000
 plugin.path=$BUILD/lib/kcd/plugins
 listeners=http://127.0.0.1:18083
 P
+  if [ "$2" = kcd ] && [ -n "${BENCH_KCD_WORKER:-}" ]; then printf '%s\n' "$BENCH_KCD_WORKER" >>"$1"; fi
 }
 
 connectors() { # connectors NAME TOPIC

@@ -180,6 +180,8 @@ struct kc_worker {
     void *mock_cluster;
     int64_t flush_interval_ms;
     int64_t shutdown_timeout_ms;
+    /* tasks.buffer.max.bytes, and what running tasks' clients took of it (atomic) */
+    int64_t buffer_budget, buffer_reserved;
     int stopping;
     pthread_mutex_t embedded_lock;
     kc_strlist embedded_topics;
@@ -262,6 +264,15 @@ void kc_worker_sasl_credentials(const kc_config *cfg, const char *prefix, char *
 /* Kafka client configuration: worker overrides, then connector overrides (conn_cfg); with no
  * conn_cfg, a client of the worker's own, which also takes the worker's security.protocol, ssl.*
  * and sasl.* keys. */
+/* Sizes a task client's record buffers from its share of the worker's tasks.buffer.max.bytes: a
+ * sink's consumer (consumer=1: queued.max.messages.kbytes, queued.min.messages,
+ * max.partition.fetch.bytes) or a source's producer (queue.buffering.max.kbytes and .messages),
+ * each unless the worker's consumer.*|producer.* or the connector's *.override.* sets it; none
+ * when the bytes key is set. Returns the bytes taken (0: none), to give back with
+ * kc_worker_buffer_return once the client is gone. */
+int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_config *conn_cfg, int consumer);
+void kc_worker_buffer_return(kc_worker *w, int64_t bytes);
+
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err);
 

@@ -46,6 +46,10 @@ typedef struct sink_run {
     rd_kafka_message_t **put_messages;
     size_t put_len;
     int64_t put_since_commit; /* records put() accepted since the last commit (sink-record-active-count) */
+    /* fetch_kick: bytes and records read since the last kick, and the prefetch queue's limits
+     * (queued.max.messages.kbytes, queued.min.messages) that pace it */
+    int64_t read_since_kick, records_since_kick, prefetch_bytes, prefetch_records;
+    int64_t buffer_share; /* taken from the worker's tasks.buffer.max.bytes (0: none) */
 } sink_run;
 
 /* Where a record failed on its way to put(): Connect's stage names. */
@@ -488,6 +492,26 @@ static void batch_free(sink_batch *b) {
     free(b->fails);
 }
 
+/* librdkafka 2.0 (Debian 12's) stops fetching a partition whose prefetch queue is full and looks
+ * again only when its broker thread wakes for something else, up to a second later: a sink that
+ * drains its queue faster than that waits, reading at most a queue a second (2.1's
+ * fetch.queue.backoff.ms is that same wait, made settable). Any request queued to the broker
+ * wakes its thread, which then fetches for every partition below the queue's limit; so after
+ * reading half a queue, ask the leaders for the partitions' end offsets without waiting for the
+ * answer (offsets_for_times with no time to wait sends the requests and drops the replies).
+ * Nothing is sent while nothing is read, so an idle task stays idle. */
+static void fetch_kick(sink_run *s) {
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (!rd_kafka_assignment(s->consumer, &a) && a && a->cnt) {
+        KC_DEBUG(s->t->ctx.logger, "Read %lld bytes in %lld records since the last wake-up: waking the fetchers of %d "
+                 "partitions", (long long)s->read_since_kick, (long long)s->records_since_kick, a->cnt);
+        for (int i = 0; i < a->cnt; i++) a->elems[i].offset = RD_KAFKA_OFFSET_END;
+        rd_kafka_offsets_for_times(s->consumer, a, 0); /* times out at once, by design */
+    }
+    if (a) rd_kafka_topic_partition_list_destroy(a);
+    s->read_since_kick = s->records_since_kick = 0;
+}
+
 /* Reads up to max messages into b; the first poll waits up to wait_ms. */
 static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
     kc_task *t = s->t;
@@ -525,7 +549,10 @@ static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
         if (!rd_kafka_topic_partition_list_find(s->started, topic, m->partition))
             rd_kafka_topic_partition_list_add(s->started, topic, m->partition)->offset = m->offset;
         b->msgs[b->nmsgs++] = m;
+        s->read_since_kick += (int64_t)(m->len + m->key_len);
+        s->records_since_kick++;
     }
+    if (s->read_since_kick >= s->prefetch_bytes / 2 || s->records_since_kick >= s->prefetch_records / 2) fetch_kick(s);
 }
 
 /* Converts b's messages to records (any thread: it touches only the converters, the transform
@@ -700,6 +727,7 @@ void *kc_sink_task_run(void *arg) {
         goto done;
     }
     rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
+    s.buffer_share = kc_worker_buffer_take(w, conf, &t->conn->config, 1);
     /* static membership (KIP-345), one member per connector task and worker (static_member_key):
      * the task started again on this worker (after a kill -9, a restart, a reconfiguration) takes
      * its place in the group at once, with its partitions, instead of waiting out the old member's
@@ -725,6 +753,15 @@ void *kc_sink_task_run(void *arg) {
             rd_kafka_conf_set(conf, "group.instance.id", instance, errstr, sizeof errstr);
         }
     }
+    char limit[32];
+    size_t limit_len = sizeof limit;
+    if (rd_kafka_conf_get(conf, "queued.max.messages.kbytes", limit, &limit_len) == RD_KAFKA_CONF_OK)
+        s.prefetch_bytes = atoll(limit) * 1024;
+    limit_len = sizeof limit;
+    if (rd_kafka_conf_get(conf, "queued.min.messages", limit, &limit_len) == RD_KAFKA_CONF_OK)
+        s.prefetch_records = atoll(limit);
+    if (s.prefetch_bytes <= 0) s.prefetch_bytes = 65536LL * 1024;
+    if (s.prefetch_records <= 0) s.prefetch_records = 100000;
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     kc_kafka_conf_task_statistics(conf);
@@ -878,6 +915,7 @@ close_consumer:
     rd_kafka_consumer_close(s.consumer);
     rd_kafka_destroy(s.consumer);
 done:
+    kc_worker_buffer_return(w, s.buffer_share);
     t->ctx.report_errant = NULL;
     t->ctx.runner = NULL;
     if (s.dlq) {

@@ -44,6 +44,7 @@ typedef struct source_run {
     const kc_source_task_ops *ops;
     void *state;
     rd_kafka_t *producer;
+    int64_t buffer_share; /* the producer's buffer, taken from tasks.buffer.max.bytes (0: none) */
     partq **qs; /* each allocated once: inflight entries point at them */
     size_t nq, capq;
     size_t outstanding; /* produced, not yet acknowledged */
@@ -575,6 +576,7 @@ void *kc_source_task_run(void *arg) {
         kc_task_fail(t, "%s", err.msg);
         goto done;
     }
+    s.buffer_share = kc_worker_buffer_take(w, conf, &t->conn->config, 0);
     if (eos_configure(&s, conf, &err)) {
         rd_kafka_conf_destroy(conf);
         kc_task_fail(t, "%s", err.msg);
@@ -682,6 +684,7 @@ destroy:
     rd_kafka_poll(s.producer, 0);
     rd_kafka_destroy(s.producer);
 done:
+    kc_worker_buffer_return(w, s.buffer_share);
     drain_queues(&s);
     free(s.last_topic);
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);

@@ -42,6 +42,12 @@ const kc_config_def kc_worker_config_defs[] = {
      "File that keeps source offsets (standalone). When absent, offsets live in memory only.", NULL, NULL},
     {"offset.flush.interval.ms", KC_CFG_LONG, "60000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Interval at which source offsets are stored and sink offsets committed.", NULL, NULL},
+    {"tasks.buffer.max.bytes", KC_CFG_LONG, "67108864", KC_CFG_F_HAS_MIN, 1048576, 0, NULL, KC_IMPORTANCE_LOW,
+     "Common",
+     "Bytes of records the tasks' Kafka clients may hold, all tasks together: what sink tasks prefetch and what "
+     "source tasks' producers buffer. A task starting takes half of what is left, between 256 KiB and 8 MiB, and "
+     "gives it back when it stops; consumer.queued.max.messages.kbytes and producer.queue.buffering.max.kbytes "
+     "(or a connector's *.override.*) size a task's client outside it.", NULL, NULL},
     {"offset.flush.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Maximum time to wait for an offset flush.", NULL, NULL},
     {"task.shutdown.graceful.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW,
@@ -504,6 +510,59 @@ static int worker_security(rd_kafka_conf_t *conf, const kc_config *cfg, kc_error
     return rc;
 }
 
+/* A task's share of tasks.buffer.max.bytes: half of what is left, so tasks started one after the
+ * other still find some, within [BUFFER_SHARE_MIN, BUFFER_SHARE_MAX]; the floor lets every task
+ * run, and is where many tasks can go over the budget (a quarter MiB each). */
+#define BUFFER_SHARE_MIN (256 * 1024LL)
+#define BUFFER_SHARE_MAX (8 * 1024 * 1024LL)
+
+/* What a record costs a librdkafka client beyond its bytes (its message and queue entry, ~250
+ * bytes): a buffer of small records is bounded by their count, share / this. */
+#define BUFFER_RECORD_OVERHEAD 256
+
+/* 1 when the worker's prefix+key or the connector's override_prefix+key is set. */
+static int client_key_set(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
+                          const char *override_prefix, const char *key) {
+    char name[128];
+    snprintf(name, sizeof name, "%s%s", worker_prefix, key);
+    if (kc_config_get(&w->config, name)) return 1;
+    snprintf(name, sizeof name, "%s%s", override_prefix, key);
+    return conn_cfg && kc_config_get(conn_cfg, name);
+}
+
+int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_config *conn_cfg, int consumer) {
+    const char *wp = consumer ? "consumer." : "producer.", *op = consumer ? "consumer.override." : "producer.override.";
+    const char *bytes_key = consumer ? "queued.max.messages.kbytes" : "queue.buffering.max.kbytes";
+    if (client_key_set(w, conn_cfg, wp, op, bytes_key)) return 0;
+    int64_t reserved = __atomic_load_n(&w->buffer_reserved, __ATOMIC_ACQUIRE), share;
+    do {
+        share = (w->buffer_budget - reserved) / 2;
+        if (share > BUFFER_SHARE_MAX) share = BUFFER_SHARE_MAX;
+        if (share < BUFFER_SHARE_MIN) share = BUFFER_SHARE_MIN;
+    } while (!__atomic_compare_exchange_n(&w->buffer_reserved, &reserved, reserved + share, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    /* the share in bytes, in records (small ones cost more than their bytes), and, for a
+     * consumer, what one fetch may bring per partition (it lands whole beyond the queue's limit:
+     * a megabyte of 20-byte records is 50,000 messages) */
+    struct { const char *key; int64_t value; } sizes[] = {
+        {bytes_key, share / 1024},
+        {consumer ? "queued.min.messages" : "queue.buffering.max.messages", share / BUFFER_RECORD_OVERHEAD},
+        {consumer ? "max.partition.fetch.bytes" : NULL, share / 16 > 65536 ? share / 16 : 65536},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char value[32], errstr[256];
+        if (!sizes[i].key || (i && client_key_set(w, conn_cfg, wp, op, sizes[i].key))) continue;
+        snprintf(value, sizeof value, "%lld", (long long)sizes[i].value);
+        if (rd_kafka_conf_set(conf, sizes[i].key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+            KC_WARN("Worker", "Cannot set %s=%s: %s", sizes[i].key, value, errstr);
+    }
+    return share;
+}
+
+void kc_worker_buffer_return(kc_worker *w, int64_t bytes) {
+    if (bytes) __atomic_sub_fetch(&w->buffer_reserved, bytes, __ATOMIC_ACQ_REL);
+}
+
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -517,7 +576,8 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         if (!rc) rc = conf_set(conf, "max.in.flight.requests.per.connection", "1", err);
         if (!rc) rc = conf_set(conf, "message.timeout.ms", "0", err); /* delivery.timeout.ms = MAX */
         if (!rc) rc = conf_set(conf, "linger.ms", "5", err);
-        /* Java's buffer.memory is 32 MB; librdkafka's default (1 GB) is no size for a Pi */
+        /* Java's buffer.memory is 32 MB; librdkafka's default (1 GB) is no size for a Pi (a source
+         * task's producer takes its share of tasks.buffer.max.bytes instead) */
         if (!rc) rc = conf_set(conf, "queue.buffering.max.kbytes", "32768", err);
         /* Java's partitioner for keyed records, murmur2 of the key bytes: a key lands where
          * Connect would put it (co-partitioned joins downstream, and the internal topics' keys
@@ -528,11 +588,8 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         if (!rc) rc = conf_set(conf, "enable.auto.offset.store", "false", err);
         if (!rc) rc = conf_set(conf, "auto.offset.reset", "earliest", err);
         if (!rc) rc = conf_set(conf, "enable.partition.eof", "false", err);
-        /* librdkafka 2.0 (Debian 12's) looks at a full prefetch queue again only about once a
-         * second, so a sink catching up reads at most about the queue's size per second (with
-         * 16 MB, 300,000 records of 200 bytes took a file sink 3.2 s instead of 1.5 s). This is
-         * librdkafka's byte default, 64 MB/s, with room for small records;
-         * consumer.override.queued.* changes it where memory is short or plenty. */
+        /* the internal topics' readers; a sink task's consumer takes its share of
+         * tasks.buffer.max.bytes instead (kc_worker_buffer_take) */
         if (!rc) rc = conf_set(conf, "queued.max.messages.kbytes", "65536", err);
         if (!rc) rc = conf_set(conf, "queued.min.messages", "500000", err);
     }
@@ -1012,6 +1069,8 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     host_access_init(w, cfg, problems);
     kc_config_get_long(cfg, "offset.flush.interval.ms", &w->flush_interval_ms);
     kc_config_get_long(cfg, "task.shutdown.graceful.timeout.ms", &w->shutdown_timeout_ms);
+    w->buffer_budget = 64 * 1024 * 1024LL;
+    kc_config_get_long(cfg, "tasks.buffer.max.bytes", &w->buffer_budget);
     kc_registry_init(&w->registry);
     kc_error err;
     const kc_plugin_desc *builtins[] = {&kc_json_converter_desc,    &kc_string_converter_desc,

@@ -69,11 +69,12 @@ static const kc_config_def config[] = {
      "Quote table and column names (keeps their case)", NULL, NULL},
     {"table.types", KC_CFG_LIST, "TABLE", 0, 0, 0, NULL, KC_IMPORTANCE_LOW, "DDL Support",
      "Accepted for compatibility: rows are written to tables", NULL, NULL},
-    {"buffer.max.ms", KC_CFG_LONG, "0", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Writes",
+    {"buffer.max.ms", KC_CFG_LONG, NULL, KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Writes",
      "kcd: hold rows across put() calls for up to this long, one per key (the last record's), and write them in "
      "one transaction when offsets are committed (the sink asks for a commit when this time or buffer.max.rows "
-     "is reached, or when a poll brings no records); needs insert.mode upsert or update. 0: each put() is "
-     "written before it returns, as the JDBC sink does", NULL, NULL},
+     "is reached, or when a poll brings no records); needs insert.mode upsert or update. Unset: 5000 in upsert and "
+     "update modes, 0 in insert mode. 0: each put() is written before it returns, as the JDBC sink does", NULL,
+     NULL},
     {"buffer.max.rows", KC_CFG_INT, "200000", KC_CFG_F_HAS_MIN, 1, 0, NULL, KC_IMPORTANCE_LOW, "Writes",
      "kcd: with buffer.max.ms, distinct keys held before they are written", NULL, NULL},
     {"max.retries", KC_CFG_INT, "10", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_MEDIUM, "Retries",
@@ -84,6 +85,7 @@ static const kc_config_def config[] = {
 };
 
 enum { MODE_INSERT, MODE_UPSERT, MODE_UPDATE };
+enum { BUFFER_MS_DEFAULT = 5000 }; /* buffer.max.ms when unset, in upsert and update modes */
 enum { MAX_HELD_SEGMENTS = 256 }; /* segments held before a flush is asked for (see segment_for) */
 enum { PK_NONE, PK_KAFKA, PK_RECORD_KEY, PK_RECORD_VALUE };
 
@@ -101,7 +103,7 @@ static int validate(const kc_config *cfg, kc_error *err) {
     if (del && pk != PK_RECORD_KEY)
         return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration delete.enabled: deletes need "
                             "pk.mode=record_key");
-    int64_t buffer_ms = 0;
+    int64_t buffer_ms = 0; /* unset: buffer_ms_default, which suits every mode */
     host->config_get_long(cfg, "buffer.max.ms", &buffer_ms);
     if (buffer_ms > 0 && mode == MODE_INSERT)
         return kc_error_set(err, KC_EINVAL, "Invalid value %lld for configuration buffer.max.ms: holding rows keeps "
@@ -1292,6 +1294,9 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     host->config_get_long(cfg, "max.retries", &t->max_retries);
     host->config_get_long(cfg, "retry.backoff.ms", &t->retry_backoff_ms);
     t->buffer_rows = 200000;
+    /* holding is safe (offsets move only past rows flush() committed) and several times faster,
+     * so it is the default wherever rows have a key to be held by */
+    t->buffer_ms = t->mode == MODE_INSERT ? 0 : BUFFER_MS_DEFAULT;
     host->config_get_long(cfg, "buffer.max.ms", &t->buffer_ms);
     host->config_get_long(cfg, "buffer.max.rows", &t->buffer_rows);
     if (t->buffer_ms > 0 && host->size < offsetof(kc_host_api, request_commit) + sizeof host->request_commit) {
