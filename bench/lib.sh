@@ -98,6 +98,57 @@ timed() {
 # proc_cpu PID: the process's CPU seconds so far (user + system)
 proc_cpu() { awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' "/proc/$1/stat"; }
 
+# pg_bench_setup: the PostgreSQL benches' start (after ROOT and WORK are set): PG_PORT, RUN, a
+# database of their own, $DB (dropped on exit with $WORK unless KEEP_WORK=1); fails unless the
+# broker and PostgreSQL run
+pg_bench_setup() {
+  PG_PORT=${KCD_PG_PORT:-15432}
+  RUN=$(date +%s)-$$
+  DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
+  trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
+  "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
+  "$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
+  psqlx -d postgres -c "CREATE DATABASE $DB"
+}
+psqlx() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_time_sink TABLE LOG CMD...: creates TABLE ($COLS, keyed by "ID") as auto.create would, runs
+# CMD (output to LOG) until TABLE holds every key's last value ($N records over $KEYS keys: the
+# last of key k has SEQ N-KEYS+k), giving up after BENCH_TIMEOUT s (900); prints "wall-seconds
+# cpu-seconds peak-RSS-KiB" of CMD, then stops it. One psql session watches the table: a psql
+# started every 0.2 s took about a tenth of the 2 cores from the run.
+pg_time_sink() {
+  local table=$1 log=$2 t0 t1 pid got=""
+  shift 2
+  psqlx -d "$DB" -c "CREATE TABLE \"$table\" ($COLS, PRIMARY KEY (\"ID\"))"
+  coproc WATCH { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" 2>&1; }
+  local query="SELECT count(*) FROM \"$table\" WHERE \"SEQ\" = $((N - KEYS)) + \"ID\";"
+  t0=$(date +%s.%N)
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  while :; do
+    echo "$query" >&"${WATCH[1]}"
+    read -r got <&"${WATCH[0]}"
+    [ "$got" = "$KEYS" ] && break
+    kill -0 $pid 2>/dev/null || { echo "$1 died:" >&2; tail -30 "$log" >&2; exit 1; }
+    if [ $(( $(date +%s) - ${t0%.*} )) -gt "${BENCH_TIMEOUT:-900}" ]; then
+      echo "$1: not done after ${BENCH_TIMEOUT:-900} s; log: $log" >&2
+      tail -30 "$log" >&2
+      kill $pid; exit 1
+    fi
+    sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  echo '\q' >&"${WATCH[1]}"
+  wait "$WATCH_PID" 2>/dev/null || true
+  local rss cpu
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  cpu=$(proc_cpu $pid)
+  kill -TERM $pid
+  wait $pid 2>/dev/null || true
+  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+}
+
 # pg_limit_run: PostgreSQL's own upsert limit for a bench's rows, in seconds: psql \copy of
 # $WORK/rows.tsv into a staging table, then one INSERT ... ON CONFLICT keeping each key's last
 # row (by "SEQ"). Uses the caller's psqlx, $DB, $COLS, $NAMES and $SETS (the "ID"-keyed table).

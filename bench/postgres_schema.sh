@@ -16,15 +16,9 @@ N=${BENCH_RECORDS:-1000000}
 KEYS=$((N / 10))
 DBZ_VERSION=3.3.1.Final
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
-PG_PORT=${KCD_PG_PORT:-15432}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-RUN=$(date +%s)-$$
-DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
-psqlx() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
 . "$ROOT/bench/lib.sh"
-trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
-"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
-"$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
+pg_bench_setup
 libs=$(connect_libs)
 # the Debezium JDBC sink as a Connect plugin folder (resolved once), without the Jackson and
 # SLF4J jars Connect has: a second Jackson in the plugin's loader fails its task
@@ -42,8 +36,6 @@ P
     -DincludeScope=runtime -DexcludeArtifactIds=jackson-annotations,jackson-core,jackson-databind,slf4j-api >&2
   touch "$DBZ/plugin/.complete"
 fi
-psqlx -d postgres -c "CREATE DATABASE $DB"
-
 python3 "$ROOT/bench/json_convert.d/records.py" "$N" "$WORK/records.tsv" "$WORK/rows.tsv"
 TOPIC="bench-pgs-$RUN"
 "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
@@ -55,41 +47,15 @@ NAMES='"ID","SEQ","DEVICE","SSID","PACKETS","BYTES","SIGNAL_DBM","CHANNEL","SEEN
 SETS=$(echo "$NAMES" | tr ',' '\n' | grep -v '"ID"' | sed 's/.*/&=EXCLUDED.&/' | paste -sd, -)
 
 
-# sink_run WHO TABLE: starts the worker ($WORK/WHO.*), waits until TABLE holds every key's last
-# value; prints "seconds cpu_seconds peak_rss_kb"
+# sink_run WHO TABLE: the worker WHO ($WORK/WHO.*) until TABLE holds every key's last value;
+# prints "seconds cpu_seconds peak_rss_kb"
 sink_run() {
-  local who=$1 table=$2 t0 t1 pid got=""
-  psqlx -d "$DB" -c "CREATE TABLE \"$table\" ($COLS, PRIMARY KEY (\"ID\"))"
-  coproc WATCH { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" 2>&1; }
-  local query="SELECT count(*) FROM \"$table\" WHERE \"SEQ\" = $((N - KEYS)) + \"ID\";"
-  t0=$(date +%s.%N)
-  if [ "$who" = kcd ]; then
-    "$BUILD/bin/kcd" standalone "$WORK/kcd.properties" "$WORK/kcd-sink.json" >"$WORK/kcd.log" 2>&1 &
+  if [ "$1" = kcd ]; then
+    pg_time_sink "$2" "$WORK/kcd.log" "$BUILD/bin/kcd" standalone "$WORK/kcd.properties" "$WORK/kcd-sink.json"
   else
-    java -Xms256m -Xmx1g -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone "$WORK/dbz.properties" \
-      "$WORK/dbz-sink.properties" >"$WORK/dbz.log" 2>&1 &
+    pg_time_sink "$2" "$WORK/dbz.log" java -Xms256m -Xmx1g -cp "$libs/*" org.apache.kafka.connect.cli.ConnectStandalone \
+      "$WORK/dbz.properties" "$WORK/dbz-sink.properties"
   fi
-  pid=$!
-  while :; do
-    echo "$query" >&"${WATCH[1]}"
-    read -r got <&"${WATCH[0]}"
-    [ "$got" = "$KEYS" ] && break
-    kill -0 $pid 2>/dev/null || { echo "$who died:" >&2; tail -30 "$WORK/$who.log" >&2; exit 1; }
-    if [ $(( $(date +%s) - ${t0%.*} )) -gt "${BENCH_TIMEOUT:-900}" ]; then
-      echo "$who: not done after ${BENCH_TIMEOUT:-900} s (status: $(curl -s "http://127.0.0.1:$(sed -n 's/.*:\([0-9]*\)$/\1/p' <(grep listeners "$WORK/$who.properties"))/connectors?expand=status" | cut -c1-600))" >&2
-      kill $pid; exit 1
-    fi
-    sleep 0.2
-  done
-  t1=$(date +%s.%N)
-  echo '\q' >&"${WATCH[1]}"
-  wait "$WATCH_PID" 2>/dev/null || true
-  local rss cpu
-  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(proc_cpu $pid)
-  kill -TERM $pid
-  wait $pid 2>/dev/null || true
-  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
 }
 
 # both workers as a user would write them: key as a string, value JsonConverter (schemas on,

@@ -14,16 +14,9 @@ N=${BENCH_RECORDS:-1000000}
 KEYS=$((N / 10))
 BUFFER_MS=${BENCH_BUFFER_MS:-5000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
-PG_PORT=${KCD_PG_PORT:-15432}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-RUN=$(date +%s)-$$
-DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
-psqlx() { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
 . "$ROOT/bench/lib.sh"
-trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
-"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
-"$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
-psqlx -d postgres -c "CREATE DATABASE $DB"
+pg_bench_setup
 
 # the same rows twice: keyed JSON records for the topic, tab-separated text for \copy
 awk -v n="$N" -v k="$KEYS" 'BEGIN {
@@ -70,7 +63,7 @@ floor_run() {
 # its last value; PREFETCH_KB sets the consumer's queued.max.messages.kbytes (and 1,000,000
 # queued.min.messages)
 kcd_run() {
-  local poll=$1 buffer=${2:-0} rep=${3:-1} prefetch=${4:-} table="kcd_$1_${2:-0}_${3:-1}_${4:-0}" t0 t1 pid extra=
+  local poll=$1 buffer=${2:-0} rep=${3:-1} prefetch=${4:-} table="kcd_$1_${2:-0}_${3:-1}_${4:-0}" extra=
   [ -z "$prefetch" ] || extra=", \"consumer.override.queued.max.messages.kbytes\": \"$prefetch\", \"consumer.override.queued.min.messages\": \"1000000\""
   cat >"$WORK/worker.properties" <<P
 bootstrap.servers=$BOOTSTRAP
@@ -87,35 +80,12 @@ P
  "topics": "$TOPIC", "table.name.format": "$table", "auto.create": "true", "insert.mode": "upsert",
  "pk.mode": "record_value", "pk.fields": "ID", "consumer.override.max.poll.records": "$poll", "buffer.max.ms": "$buffer"$extra}}
 J
-  # The table is made beforehand as auto.create would make it, so one psql session can watch it
-  # from the start: a psql started every 0.2 s took about a tenth of the 2 cores from the run.
-  psqlx -d "$DB" -c "CREATE TABLE \"$table\" ($COLS, PRIMARY KEY (\"ID\"))"
-  coproc WATCH { PGPASSWORD=postgres psql -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" 2>&1; }
-  local got="" query="SELECT count(*) FROM \"$table\" WHERE \"SEQ\" = $((N - KEYS)) + \"ID\";"
-  t0=$(date +%s.%N)
-  "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/sink.json" >"$WORK/kcd-$poll-$buffer.log" 2>&1 &
-  pid=$!
-  while :; do
-    echo "$query" >&"${WATCH[1]}"
-    read -r got <&"${WATCH[0]}"
-    [ "$got" = "$KEYS" ] && break
-    kill -0 $pid 2>/dev/null || { echo "kcd died:" >&2; tail -20 "$WORK/kcd-$poll-$buffer.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  t1=$(date +%s.%N)
-  echo '\q' >&"${WATCH[1]}"
-  wait "$WATCH_PID" 2>/dev/null || true
-  local rss cpu
-  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-  cpu=$(proc_cpu $pid)
-  kill -TERM $pid
-  wait $pid || true
-  echo "$(echo "$t1 - $t0" | bc -l) $cpu $rss"
+  pg_time_sink "$table" "$WORK/kcd-$poll-$buffer.log" "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/sink.json"
 }
 
 # the limit and the fastest kcd mode, three times each, interleaved: medians (the machine is noisy)
-# (and once more with a prefetch queue of 128 MB: librdkafka 2.0 refills a full one only about
-# once a second, so a sink that drains 64 MB faster than that waits; see core/worker.c)
+# (and once more with a prefetch queue of 128 MB outside the worker's tasks.buffer.max.bytes,
+# against the task's share of it)
 lims=() bufs=() bigs=()
 for rep in 1 2 3; do
   lims+=("$(pg_limit_run)")

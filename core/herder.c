@@ -382,8 +382,10 @@ int kc_herder_set_target(kc_herder *h, const char *name, kc_target_state target,
         } else if (old == KC_TARGET_STOPPED || (target == KC_TARGET_STARTED && !c->tasks_generated)) {
             kc_connector_run(c); /* from STOPPED, or the first resume of a connector created PAUSED */
         } else { /* STARTED <-> PAUSED: the tasks keep running and stop or start moving records */
-            for (int i = 0; i < c->ntasks; i++)
+            for (int i = 0; i < c->ntasks; i++) {
                 __atomic_store_n(&c->tasks[i].ctx.paused, target == KC_TARGET_PAUSED, __ATOMIC_RELEASE);
+                kc_task_wake(&c->tasks[i]);
+            }
             if (c->status != KC_STATE_FAILED)
                 kc_connector_set_status(c, target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING);
         }
@@ -727,18 +729,6 @@ int kc_herder_alter_offsets(kc_herder *h, const char *name, const json_t *body, 
 
 /* ---- plugins and validation --------------------------------------------------------------- */
 
-static const char *rest_type(kc_plugin_kind k) {
-    switch (k) {
-    case KC_PLUGIN_SOURCE: return "source";
-    case KC_PLUGIN_SINK: return "sink";
-    case KC_PLUGIN_TRANSFORM: return "transformation";
-    case KC_PLUGIN_PREDICATE: return "predicate";
-    case KC_PLUGIN_CONVERTER: return "converter";
-    case KC_PLUGIN_HEADER_CONVERTER: return "header_converter";
-    }
-    return "unknown";
-}
-
 json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
     json_t *a = json_array();
     const kc_registry *r = &h->w->registry;
@@ -750,7 +740,7 @@ json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
         for (size_t k = 0; d->kind == KC_PLUGIN_TRANSFORM && d->aliases && d->aliases[k]; k++) {
             if (!strchr(d->aliases[k], '$')) continue;
             variants++;
-            json_t *p = json_pack("{s:s, s:s}", "class", d->aliases[k], "type", rest_type(d->kind));
+            json_t *p = json_pack("{s:s, s:s}", "class", d->aliases[k], "type", kc_plugin_kind_name(d->kind));
             if (d->version) json_object_set_new(p, "version", json_string(d->version));
             json_array_append_new(a, p);
         }
@@ -758,7 +748,7 @@ json_t *kc_herder_plugins(kc_herder *h, int connectors_only) {
         /* a converter serves headers too: Connect lists it once as each */
         for (int as_header = 0; as_header <= (d->kind == KC_PLUGIN_CONVERTER); as_header++) {
             json_t *p = json_pack("{s:s, s:s}", "class", kc_plugin_class(&r->items[i]), "type",
-                                  rest_type(as_header ? KC_PLUGIN_HEADER_CONVERTER : d->kind));
+                                  kc_plugin_kind_name(as_header ? KC_PLUGIN_HEADER_CONVERTER : d->kind));
             if (d->version) json_object_set_new(p, "version", json_string(d->version));
             json_array_append_new(a, p);
         }
@@ -869,14 +859,13 @@ static json_t *definition_json(const kc_config_def *d, const char *prefix, const
  * plugin's: the converters the worker sets, the plugins' versions. NULL: the def's. cfg: the
  * connector's config, or NULL (a plugin's /config). */
 static const char *shown_default(kc_herder *h, const kc_plugin *p, const char *key, const kc_config *cfg) {
-    static const char *const converters[] = {"key.converter", "value.converter", "header.converter"};
     if (!strcmp(key, "connector.plugin.version")) return p->desc->version;
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(converters[i]);
-        if (strncmp(key, converters[i], n)) continue;
-        if (!key[n]) return kc_config_get(&h->w->config, converters[i]);
+    for (int i = 0; i < KC_CONVERTER_ROLES; i++) {
+        size_t n = strlen(kc_converter_keys[i]);
+        if (strncmp(key, kc_converter_keys[i], n)) continue;
+        if (!key[n]) return kc_config_get(&h->w->config, kc_converter_keys[i]);
         if (strcmp(key + n, ".plugin.version")) return NULL;
-        const kc_plugin *c = kc_connector_converter(h->w, cfg, converters[i]);
+        const kc_plugin *c = kc_connector_converter(h->w, cfg, kc_converter_keys[i]);
         return c ? c->desc->version : NULL;
     }
     return NULL;

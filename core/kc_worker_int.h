@@ -57,10 +57,14 @@ typedef struct kc_converter {
 
 /* What a converter instance converts: its settings are <role>.converter and its prefix. */
 typedef enum kc_converter_role {
-    KC_CONVERTER_VALUE = 0,
-    KC_CONVERTER_KEY = 1,
-    KC_CONVERTER_HEADER = 2
+    KC_CONVERTER_KEY,
+    KC_CONVERTER_VALUE,
+    KC_CONVERTER_HEADER,
+    KC_CONVERTER_ROLES
 } kc_converter_role;
+/* The setting naming each role's converter ("key.converter", ...), indexed by role: Connect's
+ * order, which validation's messages follow. */
+extern const char *const kc_converter_keys[KC_CONVERTER_ROLES];
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, kc_converter_role role,
                       kc_error *err);
 /* The converter plugin class names; for_headers: a header converter (HEADER_CONVERTER or
@@ -140,6 +144,10 @@ typedef struct kc_task {
      * problems_lock; problem_seq counts changes, for the distributed herder's status records */
     char problem[512];
     int problem_seq;
+    /* the queue the task's thread waits on (a sink's consumer queue), yielded by kc_task_wake so
+     * a stop or a pause is seen at once however long the wait; set by the task's thread, under
+     * the worker's task wake lock */
+    rd_kafka_queue_t *wake_queue;
 } kc_task;
 
 struct kc_connector {
@@ -290,6 +298,11 @@ void *kc_sink_task_run(void *task);
 
 /* Task helpers shared by the runners. */
 int kc_task_should_stop(kc_task *t);
+/* Sets (NULL: clears) the queue kc_task_wake yields; the task's thread clears it before the
+ * queue goes. */
+void kc_task_set_wake_queue(kc_task *t, rd_kafka_queue_t *q);
+/* Cuts short the task thread's wait for records, after its stop or pause flag changed. */
+void kc_task_wake(kc_task *t);
 int kc_task_paused(kc_task *t);
 /* The runner started the task: RUNNING, a failure before (an automatic restart) forgotten. */
 void kc_task_started(kc_task *t);

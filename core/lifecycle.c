@@ -112,6 +112,7 @@ static int task_start(kc_task *t, kc_error *err) {
 static int task_stop(kc_task *t, int64_t deadline) {
     if (t->thread_started) {
         __atomic_store_n(&t->ctx.stop, 1, __ATOMIC_RELEASE);
+        kc_task_wake(t);
         while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && kc_now_ms() < deadline) {
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);

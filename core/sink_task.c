@@ -18,6 +18,12 @@
 
 #define SINK_DEFAULT_BATCH 500      /* Connect's consumer max.poll.records default */
 #define SINK_RETRY_BACKOFF_MS 1000
+/* A task's wait for records, after which it puts no records (as Connect does on an empty poll):
+ * short while records were put since the last commit (a sink holding rows flushes when the topics
+ * go quiet), long once all is committed, so an idle task seldom wakes; a stop or a pause cuts
+ * either short (kc_task_wake). */
+#define SINK_POLL_MS 100
+#define SINK_IDLE_POLL_MS 1000
 
 typedef struct sink_run {
     kc_task *t; /* first: kc_kafka_conf_task_statistics finds it there */
@@ -50,6 +56,7 @@ typedef struct sink_run {
      * (queued.max.messages.kbytes, queued.min.messages) that pace it */
     int64_t read_since_kick, records_since_kick, prefetch_bytes, prefetch_records;
     int64_t buffer_share; /* taken from the worker's tasks.buffer.max.bytes (0: none) */
+    rd_kafka_queue_t *wake_queue; /* the consumer's queue, yielded by kc_task_wake */
 } sink_run;
 
 /* Where a record failed on its way to put(): Connect's stage names. */
@@ -585,11 +592,13 @@ static void convert_batch(sink_run *s, sink_batch *b) {
     }
 }
 
-/* The helper thread converting one batch at a time. */
+/* The helper thread converting one batch at a time, started with the first batch worth it (an
+ * idle task has no such thread). */
 typedef struct converter {
     sink_run *s;
     pthread_t thread;
-    int running; /* 0: batches are converted inline */
+    int running; /* 0: batches are converted inline (not started yet, or could not be) */
+    int tried;   /* the thread was asked for once */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     sink_batch *job;   /* to convert: set by the task thread, cleared by the helper when done */
@@ -621,13 +630,16 @@ static void converter_open(converter *c, sink_run *s) {
     c->s = s;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    c->running = pthread_create(&c->thread, NULL, converter_main, c) == 0;
-    if (!c->running) KC_WARN(s->t->ctx.logger, "No converter thread: records are converted on the task thread");
 }
 
 /* Converts b and frees spent, on the helper; small batches at once, since a hand-over costs
  * more than they do. */
 static void converter_start(converter *c, sink_batch *b, sink_batch *spent) {
+    if (!c->tried && b->nmsgs + spent->nmsgs >= 64) {
+        c->tried = 1;
+        c->running = pthread_create(&c->thread, NULL, converter_main, c) == 0;
+        if (!c->running) KC_WARN(c->s->t->ctx.logger, "No converter thread: records are converted on the task thread");
+    }
     if (!c->running || b->nmsgs + spent->nmsgs < 64) {
         convert_batch(c->s, b);
         batch_clear(spent);
@@ -772,6 +784,8 @@ void *kc_sink_task_run(void *arg) {
         goto done;
     }
     rd_kafka_poll_set_consumer(s.consumer);
+    s.wake_queue = rd_kafka_queue_get_consumer(s.consumer);
+    kc_task_set_wake_queue(t, s.wake_queue);
     const char *tol = kc_config_get(&t->conn->config, "errors.tolerance");
     s.tolerate_all = tol && !strcasecmp(tol, "all");
     kc_config_get_bool(&t->conn->config, "errors.log.enable", &s.log_errors);
@@ -857,7 +871,7 @@ void *kc_sink_task_run(void *arg) {
         }
         /* read the next batch while nothing else runs (rebalance callbacks come from the poll),
          * without waiting when a batch is ready to put; then convert it beside put() */
-        poll_batch(&s, next, (size_t)max_batch, cur->nmsgs ? 0 : 100);
+        poll_batch(&s, next, (size_t)max_batch, cur->nmsgs ? 0 : s.dirty ? SINK_POLL_MS : SINK_IDLE_POLL_MS);
         kc_metrics_task_read(t->metrics, (int64_t)next->nmsgs);
         converter_start(&conv, next, spent);
         if (cur->generation != s.generation) {
@@ -897,6 +911,7 @@ void *kc_sink_task_run(void *arg) {
     for (int i = 0; i < 3; i++) batch_free(&batches[i]);
     if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
+    kc_task_set_wake_queue(t, NULL);
     /* Close first: the revocation it triggers runs close() while the task is still alive. */
     leave_member = *instance ? rd_kafka_memberid(s.consumer) : NULL;
     rd_kafka_consumer_close(s.consumer);
@@ -909,10 +924,13 @@ stop_task:
                                "timeout)", group, instance, err.msg);
     if (leave_member) rd_kafka_mem_free(s.consumer, leave_member);
     if (s.ops->stop) s.ops->stop(s.state);
+    rd_kafka_queue_destroy(s.wake_queue);
     rd_kafka_destroy(s.consumer);
     goto done;
 close_consumer:
+    kc_task_set_wake_queue(t, NULL);
     rd_kafka_consumer_close(s.consumer);
+    rd_kafka_queue_destroy(s.wake_queue);
     rd_kafka_destroy(s.consumer);
 done:
     kc_worker_buffer_return(w, s.buffer_share);

@@ -293,6 +293,20 @@ int kc_worker_lease_held(kc_worker *w) {
     return until == 0 || kc_now_ms() < until;
 }
 
+static pthread_mutex_t task_wake_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void kc_task_set_wake_queue(kc_task *t, rd_kafka_queue_t *q) {
+    pthread_mutex_lock(&task_wake_lock);
+    t->wake_queue = q;
+    pthread_mutex_unlock(&task_wake_lock);
+}
+
+void kc_task_wake(kc_task *t) {
+    pthread_mutex_lock(&task_wake_lock);
+    if (t->wake_queue) rd_kafka_queue_yield(t->wake_queue);
+    pthread_mutex_unlock(&task_wake_lock);
+}
+
 int kc_task_paused(kc_task *t) { return __atomic_load_n(&t->ctx.paused, __ATOMIC_ACQUIRE); }
 
 void kc_task_transactional_id(const kc_worker *w, const char *connector, int task, char *out, size_t size) {
@@ -516,8 +530,7 @@ static int worker_security(rd_kafka_conf_t *conf, const kc_config *cfg, kc_error
 #define BUFFER_SHARE_MIN (256 * 1024LL)
 #define BUFFER_SHARE_MAX (8 * 1024 * 1024LL)
 
-/* What a record costs a librdkafka client beyond its bytes (its message and queue entry, ~250
- * bytes): a buffer of small records is bounded by their count, share / this. */
+/* What a record costs a librdkafka client beyond its bytes (its message and queue entry). */
 #define BUFFER_RECORD_OVERHEAD 256
 
 /* 1 when the worker's prefix+key or the connector's override_prefix+key is set. */
@@ -541,12 +554,14 @@ int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_conf
         if (share < BUFFER_SHARE_MIN) share = BUFFER_SHARE_MIN;
     } while (!__atomic_compare_exchange_n(&w->buffer_reserved, &reserved, reserved + share, 0, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
-    /* the share in bytes, in records (small ones cost more than their bytes), and, for a
-     * consumer, what one fetch may bring per partition (it lands whole beyond the queue's limit:
-     * a megabyte of 20-byte records is 50,000 messages) */
+    /* librdkafka counts a record's bytes only, and each costs it ~256 more (massif: 20,000
+     * records of 200 bytes queued took 10 MB): half the share for the bytes and half for the
+     * records' overhead, so a queue of small records stays within it too; and, for a consumer,
+     * what one fetch may bring per partition (it lands whole beyond the queue's limit: a
+     * megabyte of 20-byte records is 50,000 messages) */
     struct { const char *key; int64_t value; } sizes[] = {
-        {bytes_key, share / 1024},
-        {consumer ? "queued.min.messages" : "queue.buffering.max.messages", share / BUFFER_RECORD_OVERHEAD},
+        {bytes_key, share / 2 / 1024},
+        {consumer ? "queued.min.messages" : "queue.buffering.max.messages", share / 2 / BUFFER_RECORD_OVERHEAD},
         {consumer ? "max.partition.fetch.bytes" : NULL, share / 16 > 65536 ? share / 16 : 65536},
     };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -692,11 +707,13 @@ const kc_plugin *kc_connector_converter(kc_worker *w, const kc_config *conn_cfg,
     return cls ? kc_find_converter(w, cls, !strcmp(key, "header.converter")) : NULL;
 }
 
+const char *const kc_converter_keys[KC_CONVERTER_ROLES] = {"key.converter", "value.converter", "header.converter"};
+
 int kc_converter_open(kc_converter *c, kc_worker *w, const kc_config *conn_cfg, kc_converter_role role,
                       kc_error *err) {
-    static const char *const names[] = {"value", "key", "header"};
-    char k[32], prefix[40];
-    snprintf(k, sizeof k, "%s.converter", names[role]);
+    static const char *const names[KC_CONVERTER_ROLES] = {"key", "value", "header"};
+    const char *k = kc_converter_keys[role];
+    char prefix[40];
     snprintf(prefix, sizeof prefix, "%s.", k);
     const char *cls = kc_config_get(conn_cfg, k);
     const kc_config *sub_src = conn_cfg;
@@ -842,17 +859,16 @@ static void check_host_access(kc_worker *w, const kc_config_def *defs, const kc_
 /* connector.plugin.version and the converters' *.plugin.version (KIP-891): kcd has one version of
  * each plugin, so a value names it or is refused, saying which there is. */
 static void check_plugin_versions(kc_worker *w, const kc_plugin *p, const kc_config *cfg, kc_strlist *problems) {
-    static const char *const converters[] = {"key.converter", "value.converter", "header.converter"};
     const char *want = kc_config_get(cfg, "connector.plugin.version");
     if (want && *want && strcmp(want, p->desc->version ? p->desc->version : ""))
         kc_note(problems, "Invalid value %s for configuration connector.plugin.version: %s is installed in version %s "
                 "only", want, kc_plugin_class(p), p->desc->version ? p->desc->version : "(none)");
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < KC_CONVERTER_ROLES; i++) {
         char key[64];
-        snprintf(key, sizeof key, "%s.plugin.version", converters[i]);
+        snprintf(key, sizeof key, "%s.plugin.version", kc_converter_keys[i]);
         want = kc_config_get(cfg, key);
         if (!want || !*want) continue;
-        const kc_plugin *c = kc_connector_converter(w, cfg, converters[i]);
+        const kc_plugin *c = kc_connector_converter(w, cfg, kc_converter_keys[i]);
         if (c && strcmp(want, c->desc->version ? c->desc->version : ""))
             kc_note(problems, "Invalid value %s for configuration %s: %s is installed in version %s only", want, key,
                     kc_plugin_class(c), c->desc->version ? c->desc->version : "(none)");
@@ -928,12 +944,11 @@ int kc_connector_config_check(kc_worker *w, kc_config *cfg, const kc_plugin **pl
         if (p->desc->connector->validate && problems->len == before && p->desc->connector->validate(cfg, &err))
             kc_note(problems, "%s", err.msg);
     }
-    static const char *const converter_keys[] = {"key.converter", "value.converter", "header.converter"};
-    for (int i = 0; i < 3; i++) {
-        const char *c = kc_config_get(cfg, converter_keys[i]);
-        if (c && !kc_find_converter(w, c, i == 2))
+    for (int i = 0; i < KC_CONVERTER_ROLES; i++) {
+        const char *c = kc_config_get(cfg, kc_converter_keys[i]);
+        if (c && !kc_find_converter(w, c, i == KC_CONVERTER_HEADER))
             kc_note(problems, "Invalid value %s for configuration %s: Class %s could not be found.", c,
-                    converter_keys[i], c);
+                    kc_converter_keys[i], c);
     }
     check_plugin_sub(w, cfg, "predicates", "predicates.%s.", KC_PLUGIN_PREDICATE, problems, warnings);
     check_plugin_sub(w, cfg, "transforms", "transforms.%s.", KC_PLUGIN_TRANSFORM, problems, warnings);

@@ -37,8 +37,9 @@ static void test_shares_halve_what_is_left(void **state) {
         rd_kafka_conf_t *c = rd_kafka_conf_new();
         taken[i] = kc_worker_buffer_take(&w, c, NULL, 1);
         assert_int_equal(taken[i], want[i]);
-        assert_int_equal(conf_long(c, "queued.max.messages.kbytes"), want[i] / 1024);
-        assert_int_equal(conf_long(c, "queued.min.messages"), want[i] / 256);
+        /* half for the records' bytes, half for what each costs beyond them (256 bytes) */
+        assert_int_equal(conf_long(c, "queued.max.messages.kbytes"), want[i] / 2 / 1024);
+        assert_int_equal(conf_long(c, "queued.min.messages"), want[i] / 2 / 256);
         assert_int_equal(conf_long(c, "max.partition.fetch.bytes"), want[i] / 16 > 65536 ? want[i] / 16 : 65536);
         rd_kafka_conf_destroy(c);
     }
@@ -60,8 +61,8 @@ static void test_producer_share(void **state) {
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     long long fetch_default = conf_long(c, "max.partition.fetch.bytes");
     assert_int_equal(kc_worker_buffer_take(&w, c, NULL, 0), 2 * MiB);
-    assert_int_equal(conf_long(c, "queue.buffering.max.kbytes"), 2048);
-    assert_int_equal(conf_long(c, "queue.buffering.max.messages"), 2 * MiB / 256);
+    assert_int_equal(conf_long(c, "queue.buffering.max.kbytes"), 1024);
+    assert_int_equal(conf_long(c, "queue.buffering.max.messages"), MiB / 256);
     assert_int_equal(conf_long(c, "max.partition.fetch.bytes"), fetch_default);
     rd_kafka_conf_destroy(c);
 }
@@ -87,7 +88,7 @@ static void test_user_settings_win(void **state) {
     c = rd_kafka_conf_new();
     rd_kafka_conf_set(c, "queued.min.messages", "7", NULL, 0); /* as kc_kafka_conf applies the override */
     assert_int_equal(kc_worker_buffer_take(&w, c, &conn, 1), 8 * MiB);
-    assert_int_equal(conf_long(c, "queued.max.messages.kbytes"), 8192);
+    assert_int_equal(conf_long(c, "queued.max.messages.kbytes"), 4096);
     assert_int_equal(conf_long(c, "queued.min.messages"), 7);
     rd_kafka_conf_destroy(c);
     kc_config_free(&conn);
