@@ -559,8 +559,15 @@ int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_conf
      * records' overhead, so a queue of small records stays within it too; and, for a consumer,
      * what one fetch may bring per partition (it lands whole beyond the queue's limit: a
      * megabyte of 20-byte records is 50,000 messages) */
+    int64_t bytes = share / 2;
+    char max_message[32];
+    size_t len = sizeof max_message;
+    /* a producer refuses for good a record larger than its whole buffer: room for the largest */
+    if (!consumer && rd_kafka_conf_get(conf, "message.max.bytes", max_message, &len) == RD_KAFKA_CONF_OK &&
+        atoll(max_message) > bytes)
+        bytes = atoll(max_message);
     struct { const char *key; int64_t value; } sizes[] = {
-        {bytes_key, share / 2 / 1024},
+        {bytes_key, (bytes + 1023) / 1024},
         {consumer ? "queued.min.messages" : "queue.buffering.max.messages", share / 2 / BUFFER_RECORD_OVERHEAD},
         {consumer ? "max.partition.fetch.bytes" : NULL, share / 16 > 65536 ? share / 16 : 65536},
     };

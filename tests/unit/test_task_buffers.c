@@ -65,6 +65,15 @@ static void test_producer_share(void **state) {
     assert_int_equal(conf_long(c, "queue.buffering.max.messages"), MiB / 256);
     assert_int_equal(conf_long(c, "max.partition.fetch.bytes"), fetch_default);
     rd_kafka_conf_destroy(c);
+    /* a small share still holds the largest record a producer may send (librdkafka refuses for
+     * good one larger than its buffer) */
+    worker_with_budget(&w, 1 * MiB);
+    c = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(c, "message.max.bytes", "3000000", NULL, 0), RD_KAFKA_CONF_OK);
+    assert_int_equal(kc_worker_buffer_take(&w, c, NULL, 0), MiB / 2);
+    assert_int_equal(conf_long(c, "queue.buffering.max.kbytes"), (3000000 + 1023) / 1024);
+    assert_int_equal(conf_long(c, "queue.buffering.max.messages"), MiB / 4 / 256);
+    rd_kafka_conf_destroy(c);
 }
 
 /* What the worker (consumer.*) or the connector (consumer.override.*) sets wins: a set byte size
