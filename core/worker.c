@@ -46,8 +46,9 @@ const kc_config_def kc_worker_config_defs[] = {
      "Common",
      "Bytes of records the tasks' Kafka clients may hold, all tasks together: what sink tasks prefetch and what "
      "source tasks' producers buffer. A task starting takes half of what is left, between 256 KiB and 8 MiB, and "
-     "gives it back when it stops; consumer.queued.max.messages.kbytes and producer.queue.buffering.max.kbytes "
-     "(or a connector's *.override.*) size a task's client outside it.", NULL, NULL},
+     "gives it back when it stops (a producer's buffer holds at least one record of message.max.bytes); "
+     "consumer.queued.max.messages.kbytes and producer.queue.buffering.max.kbytes (or a connector's *.override.*) "
+     "size a task's client outside it.", NULL, NULL},
     {"offset.flush.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW, "Common",
      "Maximum time to wait for an offset flush.", NULL, NULL},
     {"task.shutdown.graceful.timeout.ms", KC_CFG_LONG, "5000", KC_CFG_F_HAS_MIN, 0, 0, NULL, KC_IMPORTANCE_LOW,
