@@ -25,7 +25,7 @@ seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 measure() {
   local name=$1; shift
   local out=$WORK/$name.out
-  local t0 t1 pid rss=0 cpu=0
+  local t0 t1 pid rss=0 cpu=0 deadline=$((SECONDS + ${BENCH_TIMEOUT:-600}))
   t0=$(date +%s.%N)
   "$@" >"$WORK/$name.log" 2>&1 &
   pid=$!
@@ -34,6 +34,8 @@ measure() {
     [ -f "$out" ] && n=$(wc -l <"$out")
     [ "$n" -ge "$N" ] && break
     kill -0 $pid 2>/dev/null || { echo "$name died; log:" >&2; tail -20 "$WORK/$name.log" >&2; exit 1; }
+    # a task that failed leaves the worker running: give up after BENCH_TIMEOUT s (600)
+    [ $SECONDS -lt $deadline ] || { echo "$name: $n of $N lines after ${BENCH_TIMEOUT:-600} s; log:" >&2; tail -20 "$WORK/$name.log" >&2; kill $pid; exit 1; }
     sleep 0.05
   done
   t1=$(date +%s.%N)
