@@ -102,8 +102,12 @@ while [ "$(lines "$WORK/data/dist.jsonl")" -lt "$want" ]; do
   [ $SECONDS -lt $deadline ] || fail "$(lines "$WORK/data/dist.jsonl") of $want packets reached the distributed worker's sink: $(podman logs "$NAME-dist" 2>&1 | tail -10)"
   sleep 0.5
 done
-podman logs "$NAME-dist" 2>&1 | grep -q "distributed worker starting" || fail "KCD_MODE=distributed did not start kcd distributed"
-"$TESTKIT" dump "$BOOTSTRAP" "$G-configs" | grep -q 'out-dist' || fail "the connector is not in the config topic $G-configs"
+# into files first: grep -q leaves at its first match, and a writer with more to say then dies of
+# SIGPIPE, which pipefail reports as this check failing
+podman logs "$NAME-dist" >"$WORK/dist.log" 2>&1 || fail "podman logs (distributed) failed"
+grep -q "distributed worker starting" "$WORK/dist.log" || fail "KCD_MODE=distributed did not start kcd distributed"
+"$TESTKIT" dump "$BOOTSTRAP" "$G-configs" >"$WORK/dist-configs.tsv" || fail "cannot read the config topic $G-configs"
+grep -q 'out-dist' "$WORK/dist-configs.tsv" || fail "the connector is not in the config topic $G-configs"
 podman stop -t 10 "$NAME-dist" >/dev/null || fail "podman stop (distributed) failed"
 code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME-dist")
 [ "$code" = 0 ] || fail "kcd distributed exited $code on SIGTERM: $(podman logs "$NAME-dist" 2>&1 | tail -10)"
