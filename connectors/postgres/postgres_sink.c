@@ -103,7 +103,7 @@ static int validate(const kc_config *cfg, kc_error *err) {
     if (del && pk != PK_RECORD_KEY)
         return kc_error_set(err, KC_EINVAL, "Invalid value true for configuration delete.enabled: deletes need "
                             "pk.mode=record_key");
-    int64_t buffer_ms = 0; /* unset: buffer_ms_default, which suits every mode */
+    int64_t buffer_ms = 0; /* unset: the mode's own default (BUFFER_MS_DEFAULT, or 0 in insert mode) */
     host->config_get_long(cfg, "buffer.max.ms", &buffer_ms);
     if (buffer_ms > 0 && mode == MODE_INSERT)
         return kc_error_set(err, KC_EINVAL, "Invalid value %lld for configuration buffer.max.ms: holding rows keeps "
