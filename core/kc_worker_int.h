@@ -281,6 +281,10 @@ void kc_worker_sasl_credentials(const kc_config *cfg, const char *prefix, char *
 int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_config *conn_cfg, int consumer);
 void kc_worker_buffer_return(kc_worker *w, int64_t bytes);
 
+/* A numeric librdkafka setting of conf (its default when unset); fallback when conf has no such
+ * key. */
+int64_t kc_kafka_conf_long(rd_kafka_conf_t *conf, const char *key, int64_t fallback);
+
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
                                const char *override_prefix, const char *client_id, kc_error *err);
 

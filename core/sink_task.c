@@ -765,15 +765,8 @@ void *kc_sink_task_run(void *arg) {
             rd_kafka_conf_set(conf, "group.instance.id", instance, errstr, sizeof errstr);
         }
     }
-    char limit[32];
-    size_t limit_len = sizeof limit;
-    if (rd_kafka_conf_get(conf, "queued.max.messages.kbytes", limit, &limit_len) == RD_KAFKA_CONF_OK)
-        s.prefetch_bytes = atoll(limit) * 1024;
-    limit_len = sizeof limit;
-    if (rd_kafka_conf_get(conf, "queued.min.messages", limit, &limit_len) == RD_KAFKA_CONF_OK)
-        s.prefetch_records = atoll(limit);
-    if (s.prefetch_bytes <= 0) s.prefetch_bytes = 65536LL * 1024;
-    if (s.prefetch_records <= 0) s.prefetch_records = 100000;
+    s.prefetch_bytes = kc_kafka_conf_long(conf, "queued.max.messages.kbytes", 65536) * 1024;
+    s.prefetch_records = kc_kafka_conf_long(conf, "queued.min.messages", 100000);
     rd_kafka_conf_set_opaque(conf, &s);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     kc_kafka_conf_task_statistics(conf);

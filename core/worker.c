@@ -561,12 +561,9 @@ int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_conf
      * what one fetch may bring per partition (it lands whole beyond the queue's limit: a
      * megabyte of 20-byte records is 50,000 messages) */
     int64_t bytes = share / 2;
-    char max_message[32];
-    size_t len = sizeof max_message;
     /* a producer refuses for good a record larger than its whole buffer: room for the largest */
-    if (!consumer && rd_kafka_conf_get(conf, "message.max.bytes", max_message, &len) == RD_KAFKA_CONF_OK &&
-        atoll(max_message) > bytes)
-        bytes = atoll(max_message);
+    int64_t max_message = consumer ? 0 : kc_kafka_conf_long(conf, "message.max.bytes", 0);
+    if (max_message > bytes) bytes = max_message;
     struct { const char *key; int64_t value; } sizes[] = {
         {bytes_key, (bytes + 1023) / 1024},
         {consumer ? "queued.min.messages" : "queue.buffering.max.messages", share / 2 / BUFFER_RECORD_OVERHEAD},
@@ -584,6 +581,12 @@ int64_t kc_worker_buffer_take(kc_worker *w, rd_kafka_conf_t *conf, const kc_conf
 
 void kc_worker_buffer_return(kc_worker *w, int64_t bytes) {
     if (bytes) __atomic_sub_fetch(&w->buffer_reserved, bytes, __ATOMIC_ACQ_REL);
+}
+
+int64_t kc_kafka_conf_long(rd_kafka_conf_t *conf, const char *key, int64_t fallback) {
+    char value[32];
+    size_t len = sizeof value;
+    return rd_kafka_conf_get(conf, key, value, &len) == RD_KAFKA_CONF_OK ? atoll(value) : fallback;
 }
 
 rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const char *worker_prefix,
@@ -1092,7 +1095,6 @@ int kc_worker_init(kc_worker *w, const kc_config *cfg, kc_strlist *problems) {
     host_access_init(w, cfg, problems);
     kc_config_get_long(cfg, "offset.flush.interval.ms", &w->flush_interval_ms);
     kc_config_get_long(cfg, "task.shutdown.graceful.timeout.ms", &w->shutdown_timeout_ms);
-    w->buffer_budget = 64 * 1024 * 1024LL;
     kc_config_get_long(cfg, "tasks.buffer.max.bytes", &w->buffer_budget);
     kc_registry_init(&w->registry);
     kc_error err;
