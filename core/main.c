@@ -401,6 +401,11 @@ int main(int argc, char **argv) {
         return 0;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: REST forwarding and apply use it */
+    /* mongo-c-driver (the MongoDB plugin's) allocates statistics counters in /dev/shm/mongoc-<pid>
+     * from a constructor when the plugin is loaded, before the plugin's init can say otherwise; a
+     * killed kcd leaves the file behind and a later process given the same pid warns on stderr,
+     * outside kcd's log. kcd reads none of them. Set here, before dlopen and before any thread. */
+    setenv("MONGOC_DISABLE_SHM", "1", 0);
     if (strcmp(argv[1], "standalone") == 0 || strcmp(argv[1], "distributed") == 0) {
         /* a worker holds a descriptor per REST connection, Kafka socket and file: take what the
          * hard limit allows (the REST connection limit is sized from it) */

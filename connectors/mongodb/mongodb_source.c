@@ -642,10 +642,7 @@ static void driver_log(mongoc_log_level_t level, const char *domain, const char 
 static int plugin_init(const kc_host_api *h, kc_error *err) {
     (void)err;
     host = h;
-    /* the driver's statistics counters live in /dev/shm/mongoc-<pid>, which a killed kcd leaves
-     * behind; a later process given the same pid then warns on stderr, outside kcd's log. kcd
-     * reads none of them. Set at plugin load, before the worker starts any thread. */
-    setenv("MONGOC_DISABLE_SHM", "1", 0);
+    /* MONGOC_DISABLE_SHM is set by kcd's main: the driver's constructor reads it at dlopen */
     mongoc_log_set_handler(driver_log, NULL); /* before init: what it says goes to kcd's log */
     mongoc_init();
     return KC_OK;

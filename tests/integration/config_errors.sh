@@ -145,6 +145,9 @@ until grep -q 'Source task started' "$WORK/kcd.log"; do
   [ $SECONDS -lt $deadline ] || fail "json: the task did not start: $(tail -3 "$WORK/kcd.log")"
   sleep 0.2
 done
+# mongo-c-driver's counters file would outlive a kill -9 and, meeting a later kcd with the same
+# pid, make the driver warn on stderr, outside the JSON log
+[ ! -e "/dev/shm/mongoc-$KCD_PID" ] || fail "json: the MongoDB driver made /dev/shm/mongoc-$KCD_PID"
 stop_kcd
 python3 - "$WORK/kcd.log" "$ODD" <<'PY' || fail "json: the log is not one JSON object per line"
 import json, sys
