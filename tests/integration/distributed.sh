@@ -253,7 +253,7 @@ done
 offsets_before=$(curl -sf "$(url 4)/connectors/src/offsets")
 config_before=$(curl -sf "$(url 4)/connectors/sink/config")
 for n in "${!PID[@]}"; do kill -TERM "${PID[$n]}"; done
-for n in "${!PID[@]}"; do wait "${PID[$n]}" || fail "worker $n exited with $? on SIGTERM"; done
+for n in "${!PID[@]}"; do wait_exit "${PID[$n]}" 120 "worker $n" || fail "worker $n exited with $? on SIGTERM"; done
 PID=()
 rm -f "$WORK"/w*.log.old
 for n in 1 2 3; do start_worker $n; done

@@ -141,7 +141,7 @@ done
 # the others leave cleanly (under ASan: no leak, no error)
 for n in "${!PID[@]}"; do
   kill -TERM "${PID[$n]}"
-  wait "${PID[$n]}" || fail "worker $n exited $? on SIGTERM"
+  wait_exit "${PID[$n]}" 120 "worker $n" || fail "worker $n exited $? on SIGTERM"
   unset "PID[$n]"
 done
 pass "distributed exactly-once: leader transactions, zombies fenced, kill -9 of the task's worker at ~$TARGET: all $N lines once each"

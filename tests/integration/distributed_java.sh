@@ -48,10 +48,10 @@ start_kcd_worker() { # start_kcd_worker N
 }
 stop_kcd_workers() {
   for n in "${!PID[@]}"; do kill -TERM "${PID[$n]}"; [ "$KCD_PID" = "${PID[$n]}" ] && KCD_PID=""; done
-  for n in "${!PID[@]}"; do wait "${PID[$n]}" || fail "kcd worker $n exited with $? on SIGTERM"; done
+  for n in "${!PID[@]}"; do wait_exit "${PID[$n]}" 120 "kcd worker $n" || fail "kcd worker $n exited with $? on SIGTERM"; done
   PID=()
 }
-stop_java() { kill -TERM "$KCD_PID"; wait "$KCD_PID" || true; KCD_PID=""; }
+stop_java() { kill -TERM "$KCD_PID"; wait_exit "$KCD_PID" 120 "the Java worker" || true; KCD_PID=""; }
 fail() {
   echo "FAIL: $*" >&2
   for f in "$WORK"/connect.log "$WORK"/k*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done

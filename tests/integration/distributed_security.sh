@@ -108,7 +108,7 @@ sort "$WORK/out.txt" | cmp -s - "$WORK/in.txt" || fail "the sink's lines are not
 grep -q 'FileStreamSource' "$WORK/configs.tsv" || fail "the config topic read on the plaintext listener lacks the source"
 for n in 1 2; do
   kill -TERM "${PID[$n]}"
-  wait "${PID[$n]}" || fail "worker $n exited $? on SIGTERM"
+  wait_exit "${PID[$n]}" 120 "worker $n" || fail "worker $n exited $? on SIGTERM"
   unset "PID[$n]"
 done
 echo "two workers on SASL_SSL (PLAIN): $N lines from the file source through the broker to the file sink"

@@ -85,7 +85,7 @@ printf 'PASS: w2 killed -9: its work runs elsewhere after %.1f s (session timeou
 
 t0=$(date +%s.%N)
 kill -TERM "${PID[1]}"
-wait "${PID[1]}" || fail "w1 did not leave cleanly: $(tail -3 "$WORK/w1.err")"
+wait_exit "${PID[1]}" 120 w1 || fail "w1 did not leave cleanly: $(tail -3 "$WORK/w1.err")"
 wait_stable 60 "after w1 left" 3 4
 printf 'PASS: w1 left the group (LeaveGroup): its work runs elsewhere after %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc -l)"
-for w in 3 4; do kill -TERM "${PID[$w]}"; wait "${PID[$w]}" || fail "w$w did not leave cleanly"; done
+for w in 3 4; do kill -TERM "${PID[$w]}"; wait_exit "${PID[$w]}" 120 "w$w" || fail "w$w did not leave cleanly"; done

@@ -27,6 +27,10 @@ cleanup() {
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# every curl of a test gives up after 2 minutes (Connect answers a stuck request with a 500 after
+# 90 s; a server that never answers must fail the test, not hang it until ctest's timeout)
+export CURL_HOME=$WORK
+echo "max-time = 120" >"$WORK/.curlrc"
 
 fail() {
   echo "FAIL: $*" >&2
@@ -85,10 +89,32 @@ start_kcd() { # start_kcd ARGS... (log appended to $WORK/kcd.log)
   KCD_PID=$!
 }
 
+# wait_exit PID SECONDS WHAT: PID's exit status once it exits. A process still there after
+# SECONDS has its threads' stacks printed (jstack for a JVM, gdb otherwise), is killed, and the
+# test fails naming WHAT: a hung stop says where it hangs instead of running into ctest's timeout.
+wait_exit() {
+  local pid=$1 deadline=$((SECONDS + $2)) rc=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "--- $3 (pid $pid) still running $2 s after it was told to stop; its threads:" >&2
+      if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ]; then
+        timeout 30 jstack "$pid" >&2 2>&1 || true
+      else
+        timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt" >&2 2>&1 || true
+      fi
+      kill -9 "$pid" 2>/dev/null || true
+      fail "$3 did not exit within $2 s of SIGTERM"
+    fi
+    sleep 0.2
+  done
+  wait "$pid" || rc=$?
+  return $rc
+}
+
 stop_kcd() { # graceful stop; fails the test on a non-zero exit
   kill -TERM "$KCD_PID"
   local rc=0
-  wait "$KCD_PID" || rc=$?
+  wait_exit "$KCD_PID" 120 kcd || rc=$?
   KCD_PID=""
   [ "$rc" = 0 ] || fail "kcd exited with $rc after SIGTERM"
 }

@@ -146,5 +146,5 @@ sleep 2 # what a sink delivers again after the restart lands now, and must chang
 check_answers "after kill -9 in the second replay"
 pass "a second replay of $((want - before)) packets, killed -9 at $killed_at rows and restarted: the answers over all $want packets are exact again"
 kill -TERM "$KCD_PID"
-wait "$KCD_PID" || true
+wait_exit "$KCD_PID" 120 kcd || true
 KCD_PID=""

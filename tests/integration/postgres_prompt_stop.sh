@@ -54,7 +54,7 @@ wait_backoff 2
 t0=$(date +%s.%N)
 kill -TERM "$KCD_PID"
 rc=0
-wait "$KCD_PID" || rc=$?
+wait_exit "$KCD_PID" 120 kcd || rc=$?
 KCD_PID=""
 took=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
 [ "$rc" = 0 ] || fail "kcd exited $rc after SIGTERM"
