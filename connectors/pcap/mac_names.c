@@ -23,6 +23,8 @@ struct mac_names {
                      the address as written: Wireshark 4.0 looks them up at every mask length */
     struct {
         uint64_t key; /* address + 1 */
+        size_t len;
+        int escape; /* the name holds '"', '\\' or a control character */
         char name[80];
     } cache[CACHE_SLOTS];
 };
@@ -194,20 +196,31 @@ static void resolve(mac_names *m, const uint8_t a[6], char *out, size_t outlen) 
     snprintf(out, outlen, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-void mac_names_resolve(mac_names *m, const uint8_t a[6], char *out, size_t outlen) {
+static int needs_escape(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20) return 1;
+    return 0;
+}
+
+size_t mac_names_resolve(mac_names *m, const uint8_t a[6], char *out, size_t outlen, int *escape) {
     uint64_t v = 0;
     for (int i = 0; i < 6; i++) v = v << 8 | a[i];
     size_t slot = (size_t)(v ^ v >> 24) & (CACHE_SLOTS - 1);
     if (m->cache[slot].key == v + 1) {
-        size_t n = strlen(m->cache[slot].name);
-        if (n >= outlen) n = outlen - 1;
+        size_t n = m->cache[slot].len < outlen ? m->cache[slot].len : outlen - 1;
         memcpy(out, m->cache[slot].name, n);
         out[n] = '\0';
-        return;
+        *escape = m->cache[slot].escape;
+        return n;
     }
     resolve(m, a, out, outlen);
-    if (strlen(out) < sizeof m->cache[slot].name) {
+    size_t n = strlen(out);
+    *escape = needs_escape(out, n);
+    if (n < sizeof m->cache[slot].name) {
         m->cache[slot].key = v + 1;
-        snprintf(m->cache[slot].name, sizeof m->cache[slot].name, "%s", out);
+        m->cache[slot].len = n;
+        m->cache[slot].escape = *escape;
+        memcpy(m->cache[slot].name, out, n + 1);
     }
+    return n;
 }

@@ -23,7 +23,8 @@ void mac_names_free(mac_names *m);
  * full names for whole addresses. Returns the entries read, or -1 when the file cannot be read. */
 long mac_names_load(mac_names *m, const char *path, int is_ethers);
 
-/* Writes the resolved name of addr into out (at least 64 bytes). */
-void mac_names_resolve(mac_names *m, const uint8_t addr[6], char *out, size_t outlen);
-
+/* Writes the resolved name of addr into out (at least 64 bytes); returns its length. *escape:
+ * 1 when the name holds a character JSON escapes ('"', '\\', a control character: Debian's
+ * manuf has "WattsA\S"), else 0. */
+size_t mac_names_resolve(mac_names *m, const uint8_t addr[6], char *out, size_t outlen, int *escape);
 #endif

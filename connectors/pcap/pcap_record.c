@@ -137,25 +137,27 @@ static int begin(pcap_values *v, int id) {
     return 0;
 }
 
-/* Makes the n bytes written at arena_room() the field's next item. */
-static int commit_item(pcap_values *v, size_t n) {
+/* Makes the n bytes written at arena_room() the field's next item; escape: they may hold
+ * characters JSON escapes (text from the packet or a name file, not digits or hex). */
+static int commit_item(pcap_values *v, size_t n, int escape) {
     if (v->nitems == v->items_cap) {
         size_t cap = v->items_cap ? v->items_cap * 2 : 64;
         pcap_item *p = realloc(v->items, cap * sizeof *p);
         if (!p) return -1;
         v->items = p, v->items_cap = cap;
     }
-    v->items[v->nitems++] = (pcap_item){(uint32_t)v->text_len, (uint32_t)n};
+    v->items[v->nitems++] = (pcap_item){(uint32_t)v->text_len, (uint32_t)n, escape};
     v->text_len += n;
     v->fields[v->nfields - 1].n++;
     return 0;
 }
 
+/* An item of digits, hex or other text JSON needs not escape. */
 static int item(pcap_values *v, const char *s, size_t n) {
     char *d = arena_room(v, n);
     if (!d) return -1;
     memcpy(d, s, n);
-    return commit_item(v, n);
+    return commit_item(v, n, 0);
 }
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -199,25 +201,41 @@ static void put_mac(char *d, const uint8_t *a) {
 /* One-item field. */
 static int single(pcap_values *v, int id, const char *s, size_t n) { return begin(v, id) || item(v, s, n); }
 
-/* Text bytes as Wireshark's format_text shows them: valid UTF-8 passes, a byte that is not
- * UTF-8 becomes the four characters \xNN. */
+/* The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_sequence(const uint8_t *s, size_t n) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!len || len > n) return 0;
+    /* the second byte's range depends on the first; the others are 80-BF */
+    unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80, hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80) return 0;
+    return len;
+}
+
+/* Text bytes as Wireshark's format_text shows them: well-formed UTF-8 passes, a byte that is
+ * not part of it becomes the four characters \xNN. */
 static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
     char *d = arena_room(v, n * 4), *start = d;
     if (!d) return -1;
+    int escape = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        int valid = seq && i + seq <= n && !(seq == 2 && c < 0xc2);
-        for (size_t k = 1; valid && k < seq; k++) valid = (s[i + k] & 0xc0) == 0x80;
-        if (!valid) {
+        size_t seq = utf8_sequence(s + i, n - i);
+        if (!seq) {
+            escape = 1; /* the backslash */
             *d++ = '\\', *d++ = 'x', *d++ = hexdigits[c >> 4], *d++ = hexdigits[c & 15];
             i++;
         } else {
+            escape |= c == '"' || c == '\\' || c < 0x20;
             memcpy(d, s + i, seq);
             d += seq, i += seq;
         }
     }
-    return commit_item(v, (size_t)(d - start));
+    return commit_item(v, (size_t)(d - start), escape);
 }
 
 static int hex_item(pcap_values *v, const uint8_t *s, size_t n, int colons) {
@@ -227,7 +245,7 @@ static int hex_item(pcap_values *v, const uint8_t *s, size_t n, int colons) {
         if (colons && i) *d++ = ':';
         *d++ = hexdigits[s[i] >> 4], *d++ = hexdigits[s[i] & 15];
     }
-    return commit_item(v, (size_t)(d - start));
+    return commit_item(v, (size_t)(d - start), 0);
 }
 
 static int mac_field(pcap_values *v, int id, const uint8_t *a) {
@@ -236,11 +254,16 @@ static int mac_field(pcap_values *v, int id, const uint8_t *a) {
     return begin(v, id) || item(v, buf, 17);
 }
 
+/* The name written straight into the arena: this runs for several addresses a packet. */
 static int resolved_field(pcap_values *v, int id, const uint8_t *a, mac_names *names) {
-    char name[160];
-    if (names) mac_names_resolve(names, a, name, sizeof name);
-    else put_mac(name, a), name[17] = '\0';
-    return single(v, id, name, strlen(name));
+    enum { NAME_MAX_BYTES = 160 };
+    char *d = arena_room(v, NAME_MAX_BYTES);
+    if (!d) return -1;
+    size_t n = 17;
+    int escape = 0;
+    if (names) n = mac_names_resolve(names, a, d, NAME_MAX_BYTES, &escape);
+    else put_mac(d, a);
+    return begin(v, id) || commit_item(v, n, escape);
 }
 
 /* ---- JSON text ---------------------------------------------------------------------------- */
@@ -290,7 +313,13 @@ int pcap_values_to_json(const pcap_values *v, pcap_out *o) {
         for (size_t i = 0; i < f->n; i++) {
             const pcap_item *it = &v->items[f->first + i];
             if (i) o->data[o->len++] = ',';
-            json_string(o, v->text + it->off, it->len);
+            if (it->escape) {
+                json_string(o, v->text + it->off, it->len);
+            } else {
+                o->data[o->len++] = '"';
+                memcpy(o->data + o->len, v->text + it->off, it->len), o->len += it->len;
+                o->data[o->len++] = '"';
+            }
         }
         o->data[o->len++] = ']';
     }

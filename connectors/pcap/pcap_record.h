@@ -62,6 +62,7 @@ int pcap_linktype_known(int linktype);
  * pcap_values_free. Items point into the text arena (not NUL-terminated). */
 typedef struct pcap_item {
     uint32_t off, len;
+    int escape; /* may hold '"', '\\' or control characters: JSON text must escape it */
 } pcap_item;
 
 typedef struct pcap_field_value {

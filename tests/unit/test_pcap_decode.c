@@ -119,20 +119,23 @@ static void expect_name(mac_names *m, const char *addr, const char *want) {
     for (int i = 0; i < 6; i++) a[i] = (uint8_t)v[i];
     char out[128];
     for (int twice = 0; twice < 2; twice++) { /* the second comes from the cache */
-        mac_names_resolve(m, a, out, sizeof out);
+        int escape = -1;
+        size_t n = mac_names_resolve(m, a, out, sizeof out, &escape);
         if (strcmp(out, want)) fail_msg("%s -> %s, want %s", addr, out, want);
+        assert_int_equal(n, strlen(want));
+        assert_int_equal(escape, strpbrk(want, "\"\\") != NULL); /* JSON must escape it */
     }
 }
 
 static void test_names_as_wireshark_4_0(void **st) {
     (void)st;
     char *manuf = write_temp("# comment\n00:17:F2\tApple\tApple, Inc.\n00:1B:C5:00:00:00/36\tConvergi\tConverging\n"
-                             "00:55:DA:00:00:00/28\tShinko\n");
+                             "00:55:DA:00:00:00/28\tShinko\n5C:F8:38:D0:00:00/28\tWattsA\\S\tWatts A\\S\n");
     char *wka = write_temp("FF-FF-FF-FF-FF-FF\tBroadcast\n33-33-00-00-00-00/16\tIPv6mcast\n"
                            "02-20-00-00-00-00/16\tMS-NLB-PhysServer-32\n");
     char *ethers = write_temp("00:17:f2:aa:bb:cc  kitchen-mac\n");
     mac_names *m = mac_names_new();
-    assert_int_equal(mac_names_load(m, manuf, 0), 3);
+    assert_int_equal(mac_names_load(m, manuf, 0), 4);
     assert_int_equal(mac_names_load(m, wka, 0), 3);
     assert_int_equal(mac_names_load(m, ethers, 1), 1);
     assert_int_equal(mac_names_load(m, "/nonexistent/manuf", 0), -1);
@@ -144,6 +147,7 @@ static void test_names_as_wireshark_4_0(void **st) {
     expect_name(m, "02:2f:64:78:86:27", "MS-NLB-PhysServer-32_0f:64:78:86:27");
     expect_name(m, "00:1b:c5:00:00:05", "Convergi_05");
     expect_name(m, "00:55:da:01:02:03", "Shinko_01:02:03");
+    expect_name(m, "5c:f8:38:d1:02:03", "WattsA\\S_01:02:03"); /* Debian's manuf has this one */
     expect_name(m, "02:00:00:00:00:01", "02:00:00:00:00:01");
     mac_names_free(m);
     unlink(manuf), unlink(wka), unlink(ethers);
@@ -180,6 +184,34 @@ static void test_record_values_and_json(void **st) {
     assert_string_equal(out.data, "{\"timestamp\":\"1584802202655\",\"wlan_fc_type_subtype\":[\"0x0004\"],"
                                   "\"wlan_ssid\":[\"636166c3a9ff\"],\"wlan_tag_vendor_data\":[\"0200\"],"
                                   "\"frame_len\":[\"62\"]}");
+    /* UTF-8 that is not well-formed is shown byte by byte: above U+10FFFF, a surrogate */
+    uint8_t odd[sizeof probe];
+    memcpy(odd, probe, sizeof probe);
+    assert_int_equal(odd[39], 0x00), assert_int_equal(odd[40], 6); /* the SSID element */
+    memcpy(odd + 41, (const uint8_t[]){0xf4, 0x90, 0x80, 0x80, 0xed, 0xa0}, 6);
+    pcap_packet odd_pkt = pkt;
+    odd_pkt.data = odd;
+    assert_int_equal(pcap_fields_parse("wlan.ssid", &fields, err, sizeof err), 0);
+    out.len = 0;
+    assert_int_equal(pcap_record_values(&dec, &odd_pkt, &fields, PCAP_FORMAT_TSHARK3, NULL, &v), 0);
+    assert_int_equal(pcap_values_to_json(&v, &out), 0);
+    assert_string_equal(out.data, "{\"timestamp\":\"1584802202655\",\"wlan_ssid\":[\"\\\\xf4\\\\x90\\\\x80\\\\x80"
+                                  "\\\\xed\\\\xa0\"]}");
+    /* a resolved name JSON must escape: kcd writes most items without looking at their bytes */
+    char *ethers = write_temp("00:17:f2:01:02:03  a\"b\\c\n");
+    mac_names *m = mac_names_new();
+    assert_int_equal(mac_names_load(m, ethers, 1), 1);
+    assert_int_equal(pcap_fields_parse("wlan.sa,wlan.sa_resolved", &fields, err, sizeof err), 0);
+    for (int twice = 0; twice < 2; twice++) { /* the second from the names' cache */
+        out.len = 0;
+        assert_int_equal(pcap_record_values(&dec, &pkt, &fields, PCAP_FORMAT_TSHARK40, m, &v), 0);
+        assert_int_equal(pcap_values_to_json(&v, &out), 0);
+        assert_string_equal(out.data, "{\"timestamp\":\"1584802202655\",\"wlan_sa\":[\"00:17:f2:01:02:03\"],"
+                                      "\"wlan_sa_resolved\":[\"a\\\"b\\\\c\"]}");
+    }
+    mac_names_free(m);
+    unlink(ethers);
+    free(ethers);
     pcap_values_free(&v);
     free(out.data);
 }
