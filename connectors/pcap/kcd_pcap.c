@@ -71,6 +71,8 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    static char stdout_buffer[1 << 20]; /* one write per megabyte, not per 4 KiB */
+    setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     int status = 0;
     pcap_out out = {0};
     pcap_values values = {0};
@@ -114,6 +116,10 @@ int main(int argc, char **argv) {
             status = 1;
         }
         pcap_close(pc);
+    }
+    if (fflush(stdout) != 0 && status == 0) { /* what the buffer held last is written only now */
+        fprintf(stderr, "kcd-pcap: writing the output: %s\n", strerror(errno));
+        status = 1;
     }
     free(out.data);
     pcap_values_free(&values);

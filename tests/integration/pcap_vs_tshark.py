@@ -155,6 +155,13 @@ with tempfile.TemporaryDirectory() as tmp:
     got = r.stdout.splitlines()
     if r.returncode != 1 or not got or got != full[:len(got)] or cut not in r.stderr or "packet %d" % (len(got) + 1) not in r.stderr:
         failures.append("truncated: rc %d, %d packets, stderr %r" % (r.returncode, len(got), r.stderr))
+    # output that cannot be written (a full disk): one message and exit code 1, even when what
+    # fails is the last flush of the output buffer
+    with open("/dev/full", "w") as devfull:
+        r = subprocess.run([kcd_pcap, os.path.join(capdir, "aircrack-ng_test1_radiotap.pcap")], stdout=devfull,
+                           stderr=subprocess.PIPE, text=True)
+    if r.returncode != 1 or r.stderr.count("\n") != 1 or "No space left" not in r.stderr:
+        failures.append("output to a full disk: rc %d, stderr %r" % (r.returncode, r.stderr))
 for f in failures[:40]:
     print("FAIL:", f, file=sys.stderr)
 if failures:
