@@ -32,6 +32,6 @@ stop_kcd
 [ "$("$TESTKIT" count "$BOOTSTRAP" "$T1")" = 10 ] || fail "records went to the old config's topic"
 "$TESTKIT" dump "$BOOTSTRAP" "$T2" | cut -f3 | cmp -s - <(seq -f 'second-%03g' 1 10) ||
   fail "the new topic does not hold exactly the appended lines"
-tail -n +"$((mark + 1))" "$WORK/kcd.log" | grep -q "Reconfiguring connector cli-src" &&
+tail -n +"$((mark + 1))" "$WORK/kcd.log" | matches "Reconfiguring connector cli-src" &&
   fail "the connector started with the kept config and was then reconfigured"
 pass "a kept connector given again on the command line starts with the new config only; offsets carried on"

@@ -11,7 +11,7 @@ TOOL="$KCD_BUILD/bin/kcd-test-internal-topics"
 T="configs-$RUN_ID"
 "$TOOL" store "$BOOTSTRAP" "$T" >"$WORK/store.out" 2>"$WORK/store.err" || fail "the store: $(cat "$WORK/store.out" "$WORK/store.err" | tail -5)"
 grep -q '^store: ok' "$WORK/store.out" || fail "$(cat "$WORK/store.out")"
-"$TOOL" read-config "$BOOTSTRAP" "$T" | grep -q '"target":"STOPPED"' || fail "the topic does not hold what the store wrote"
+"$TOOL" read-config "$BOOTSTRAP" "$T" | matches '"target":"STOPPED"' || fail "the topic does not hold what the store wrote"
 pass "config store: made $T; $(grep -v '^store: ok' "$WORK/store.out" | sed 's/^store: //' | paste -sd';')"
 
 TWO="configs-two-$RUN_ID"

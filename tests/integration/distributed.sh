@@ -214,7 +214,7 @@ sleep 3
 Z=""
 for n in 1 2 3 4; do
   [ -n "${PID[$n]:-}" ] || continue
-  status 4 sink | grep -q "\"127.0.0.1:${PORT[$n]}\"" && [ "$(status 4 src | grep -c "127.0.0.1:${PORT[$n]}")" = 0 ] && Z=$n
+  status 4 sink | matches "\"127.0.0.1:${PORT[$n]}\"" && [ "$(status 4 src | grep -c "127.0.0.1:${PORT[$n]}")" = 0 ] && Z=$n
 done
 [ -n "$Z" ] || fail "no worker runs a sink task without the source: $(loads 4)"
 kill -STOP "${PID[$Z]}"

@@ -126,7 +126,7 @@ echo "the task resumed on ${st#* } $(python3 -c "import time; print(f'{time.time
 # done when the committed offset reaches the file's end
 size=$(stat -c %s "$WORK/in.txt")
 deadline=$((SECONDS + 300))
-until "$TESTKIT" dump "$BOOTSTRAP" "$G-offsets" 2>/dev/null | grep -q "\"position\":$size}"; do
+until "$TESTKIT" dump "$BOOTSTRAP" "$G-offsets" 2>/dev/null | matches "\"position\":$size}"; do
   [ $SECONDS -lt $deadline ] || fail "the source did not commit the end of the file"
   sleep 1
 done

@@ -134,9 +134,9 @@ wait_es "$T_BAD+0+0 $T_BAD+0+2 $T_BAD+0+4" "/$I_BAD/_search" '" ".join(sorted(h[
 wait_count "$T_BAD-dlq" 2 30 "the refused records did not reach the DLQ"
 "$TESTKIT" dump-headers "$BOOTSTRAP" "$T_BAD-dlq" >"$WORK/dlq.tsv"
 grep -q $'\t{"ID": 2, "N": "five"}\t' "$WORK/dlq.tsv" || fail "the DLQ does not hold the refused record's bytes"
-grep $'\t{"ID": 2, "N": "five"}\t' "$WORK/dlq.tsv" | grep -q 'exception.message=the document was refused: mapper_parsing_exception' ||
+grep $'\t{"ID": 2, "N": "five"}\t' "$WORK/dlq.tsv" | matches 'exception.message=the document was refused: mapper_parsing_exception' ||
   fail "the DLQ headers lack the cluster's reason: $(cat "$WORK/dlq.tsv")"
-grep $'\t\\[1, 2\\]\t' "$WORK/dlq.tsv" | grep -q 'exception.message=the value is an array, not an object' ||
+grep $'\t\\[1, 2\\]\t' "$WORK/dlq.tsv" | matches 'exception.message=the value is an array, not an object' ||
   fail "the DLQ headers lack why [1, 2] is no document: $(cat "$WORK/dlq.tsv")"
 
 grep -q "A document was refused after its put() returned (record topic=$T_BAD partition=0 offset=1" "$WORK/kcd.log" ||

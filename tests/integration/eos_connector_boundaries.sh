@@ -34,7 +34,7 @@ transaction.boundary=connector
 P
 start_kcd "$WORK/worker.properties" "$WORK/txn.properties"
 deadline=$((SECONDS + 120))
-until "$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" 2>/dev/null | grep -q '"next":2900}'; do
+until "$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" 2>/dev/null | matches '"next":2900}'; do
   [ $SECONDS -lt $deadline ] || fail "the last committed block's offset never reached the offsets topic"
   kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
   sleep 0.5
@@ -45,5 +45,5 @@ grep -q "Aborted a transaction of 100 records at the task's request" "$WORK/kcd.
 awk 'BEGIN { for (i = 0; i < 3000; i++) if ((int(i / 100) + 1) % 3 != 0) print i }' >"$WORK/want.txt"
 cmp -s "$WORK/got.txt" "$WORK/want.txt" ||
   fail "read_committed sees $(wc -l <"$WORK/got.txt") records, want the $(wc -l <"$WORK/want.txt") of committed blocks in order"
-"$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" | grep -q '"next":3000}' && fail "an aborted block's offset was committed"
+"$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" | matches '"next":3000}' && fail "an aborted block's offset was committed"
 pass "connector-defined boundaries: 20 committed blocks visible once each in order, 10 aborted ones invisible, their offsets never committed"

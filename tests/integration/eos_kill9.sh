@@ -40,7 +40,7 @@ start_kcd "$WORK/worker.properties" "$WORK/source.properties"
 # done when the committed offset of the file source reaches the file's end
 size=$(stat -c %s "$WORK/in.txt")
 deadline=$((SECONDS + 300))
-until "$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" 2>/dev/null | grep -q "\"position\":$size}"; do
+until "$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" 2>/dev/null | matches "\"position\":$size}"; do
   [ $SECONDS -lt $deadline ] || fail "the source did not commit the end of the file"
   kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
   sleep 1
@@ -48,12 +48,12 @@ done
 # the offsets API reads and writes the offsets topic: GET shows the committed position; a
 # PATCH on the stopped connector lands on the topic
 URL=$(rest_url)
-curl -fsS "$URL/connectors/eos-source/offsets" | grep -q "\"position\":$size}" || fail "GET offsets does not show the end"
+curl -fsS "$URL/connectors/eos-source/offsets" | matches "\"position\":$size}" || fail "GET offsets does not show the end"
 curl -fsS -X PUT "$URL/connectors/eos-source/stop" >/dev/null || fail "cannot stop the connector"
 curl -fsS -X PATCH -H 'Content-Type: application/json' "$URL/connectors/eos-source/offsets" \
   -d "{\"offsets\":[{\"partition\":{\"filename\":\"$WORK/in.txt\"},\"offset\":{\"position\":13}}]}" >/dev/null ||
   fail "PATCH offsets refused"
-"$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" | grep -q '"position":13}' || fail "the altered offset is not on the offsets topic"
+"$TESTKIT" dump "$BOOTSTRAP" "$OFFSETS" | matches '"position":13}' || fail "the altered offset is not on the offsets topic"
 stop_kcd
 grep -q "Reading the committed offsets" "$WORK/kcd.log" && fail "reading offsets failed"
 "$TESTKIT" dump "$BOOTSTRAP" "$TOPIC" >"$WORK/topic.tsv" || fail "cannot read the topic"

@@ -82,7 +82,7 @@ trace=$(grep "Task is being killed" "$WORK/kcd.log" | tail -1)
 failed_at=$(grep -o 'partition=[0-9]* offset=[0-9]*' <<<"$trace") || fail "no offset in the trace: $trace"
 fp=$(grep -o 'partition=[0-9]*' <<<"$failed_at" | cut -d= -f2)
 fo=$(grep -o 'offset=[0-9]*' <<<"$failed_at" | cut -d= -f2)
-awk -F'\t' -v p="$fp" -v o="$fo" '$1 == p && $2 == o' "$WORK/topic.tsv" | grep -q ',$' ||
+awk -F'\t' -v p="$fp" -v o="$fo" '$1 == p && $2 == o' "$WORK/topic.tsv" | matches ',$' ||
   fail "the trace names partition $fp offset $fo, which is not a bad record"
 "$TESTKIT" committed "$BOOTSTRAP" connect-dlq-none "$TOPIC" >"$WORK/committed.tsv" || fail "cannot read committed offsets"
 # per partition: committed <= the first bad record's offset (a partition without a bad record

@@ -57,6 +57,6 @@ stop_kcd
 sort "$WORK/out.txt" | cmp -s - "$WORK/good.txt" || fail "the sink did not get exactly the good records"
 "$TESTKIT" dump-headers "$BOOTSTRAP" "$DLQ" >"$WORK/dlq.tsv" || fail "cannot read the DLQ"
 cut -f3 "$WORK/dlq.tsv" | sort | cmp -s - "$WORK/bad.txt" || fail "the DLQ does not hold exactly the bad records"
-grep -c "__connect.errors.stage=VALUE_CONVERTER" "$WORK/dlq.tsv" | grep -qx "$(wc -l <"$WORK/bad.txt")" ||
+grep -c "__connect.errors.stage=VALUE_CONVERTER" "$WORK/dlq.tsv" | matches -x "$(wc -l <"$WORK/bad.txt")" ||
   fail "DLQ records lack their context headers"
 pass "$(wc -l <"$WORK/bad.txt") malformed records at random places of $N: good ones all at the sink once, bad ones all in the DLQ byte for byte, kcd kept running"

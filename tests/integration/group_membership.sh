@@ -68,7 +68,7 @@ for w in 1 2 3; do
   [ -z "$extra" ] || fail "w$w was given $extra while a member joined: only the newcomer gains"
   # what it kept it was never told to stop
   for item in $(cat "$WORK/after.$w"); do
-    ! grep '^revoked' "$WORK/w$w.out" | awk -v g=$gen0 '$2 >= g' | grep -qw -- "$item" || fail "w$w had $item revoked although it kept it"
+    ! grep '^revoked' "$WORK/w$w.out" | awk -v g=$gen0 '$2 >= g' | matches -w -- "$item" || fail "w$w had $item revoked although it kept it"
   done
 done
 revoked=$(grep -h '^revoked' "$WORK"/w[123].out | awk -v g=$gen0 '$2 >= g' | cut -d' ' -f3- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')

@@ -84,7 +84,7 @@ cfg="{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnecto
 task="[{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"name\":\"fromkcd\",\"topics\":\"$T\",\"file\":\"$WORK/fromkcd.txt\",\"task.class\":\"org.apache.kafka.connect.file.FileStreamSinkTask\"}]"
 "$KCD_BUILD/bin/kcd-test-internal-topics" write-connector "$BOOTSTRAP" "$CONFIGS" fromkcd "$cfg" "$task" || fail "kcd cannot write the config topic"
 deadline=$((SECONDS + 60))
-until curl -sf "$URL/connectors/fromkcd/status" | grep -q '"tasks":\[{"id":0,"state":"RUNNING"'; do
+until curl -sf "$URL/connectors/fromkcd/status" | matches '"tasks":\[{"id":0,"state":"RUNNING"'; do
   [ $SECONDS -lt $deadline ] || fail "the Java worker does not run the connector kcd wrote: $(curl -s "$URL/connectors/fromkcd/status") $(grep -i 'fromkcd\|ERROR' "$WORK/connect.log" | tail -5)"
   sleep 0.5
 done

@@ -39,6 +39,10 @@ fail() {
   exit 1
 }
 pass() { echo "PASS: $*"; }
+# producer | matches ARGS...: grep -q ARGS, but reading all its input. Under pipefail a grep -q
+# leaving at the first match can kill the producer with SIGPIPE and fail the pipeline although
+# the line was there (or, before "&& fail", pass a test that should fail).
+matches() { grep "$@" >/dev/null; }
 
 # need_service NAME: the server tests/services/NAME runs, started unless it answers already
 need_service() {

@@ -69,9 +69,9 @@ assert tombstones >= $DELETES, tombstones
 assert set(ops) == {'c', 'u', 'd'}, ops
 print('ops', ops, 'tombstones', tombstones)
 " || fail "events were lost or differ"
-head -1 "$WORK/fake.log" | grep -q "from the beginning" || fail "the first stream did not start at the beginning: $(cat "$WORK/fake.log")"
+head -1 "$WORK/fake.log" | matches "from the beginning" || fail "the first stream did not start at the beginning: $(cat "$WORK/fake.log")"
 [ "$stored" != none ] || fail "no resume token was stored before the kill"
-sed -n 2p "$WORK/fake.log" | grep -q "from resumeAfter $stored" ||
+sed -n 2p "$WORK/fake.log" | matches "from resumeAfter $stored" ||
   fail "the restarted task did not resume after the stored token $stored: $(cat "$WORK/fake.log")"
 kill -0 "$KCD_PID" || fail "kcd died"
 stop_kcd

@@ -143,7 +143,7 @@ wait_output "" 20 "the task's trace to clear once the glob matches a capture" ta
 wait_count "$TOPIC-alone" 10 30 "the capture that came for the glob was not read"
 printf 'this is no capture either, only text\n' >"$WORK/nowhere/mon0_2.pcapng" # after the capture being followed: looked at next
 deadline=$((SECONDS + 20))
-until task_status trace | grep -q "^pcap.files: $WORK/nowhere/mon0_2.pcapng is not a capture file libpcap can read (.*): skipped$"; do
+until task_status trace | matches "^pcap.files: $WORK/nowhere/mon0_2.pcapng is not a capture file libpcap can read (.*): skipped$"; do
   [ $SECONDS -lt $deadline ] || fail "the second non-capture file is not the task's trace: $(task_status trace)"
   sleep 0.5
 done

@@ -41,7 +41,7 @@ reads "DELETE slow" slow
 rm -f "$WORK/hold"
 wait "$HELD"
 [ "$(cat "$WORK/delete.code")" = 204 ] || fail "DELETE answered $(cat "$WORK/delete.code"): $(cat "$WORK/delete.out")"
-curl -s "$URL/connectors" | grep -q '"slow"' && fail "slow is still listed after its DELETE"
+curl -s "$URL/connectors" | matches '"slow"' && fail "slow is still listed after its DELETE"
 grep -q '"other"' "$WORK/offsets.json.connectors" || fail "the connector store does not hold other"
 grep -q '"slow"' "$WORK/offsets.json.connectors" && fail "the connector store still holds the deleted slow"
 pass "a DELETE held by a slow stop kept no read waiting; it finished once let go, and the store followed"
@@ -54,11 +54,11 @@ curl -s -o "$WORK/put.out" -w '%{http_code}' -X PUT -H 'Content-Type: applicatio
 HELD=$!
 wait_output 2 30 "other's stop to be held" sh -c "grep -c 'flaky-sink: stopping, held while' $WORK/kcd.log"
 reads "PUT other/config" other
-curl -s "$URL/connectors/other/config" | grep -q '"fail.every":"1000000"' || fail "the old config is not shown while the change waits"
+curl -s "$URL/connectors/other/config" | matches '"fail.every":"1000000"' || fail "the old config is not shown while the change waits"
 rm -f "$WORK/hold"
 wait "$HELD"
 [ "$(cat "$WORK/put.code")" = 200 ] || fail "PUT answered $(cat "$WORK/put.code"): $(cat "$WORK/put.out")"
-curl -s "$URL/connectors/other/config" | grep -q '"fail.every":"999999"' || fail "the new config is not shown"
+curl -s "$URL/connectors/other/config" | matches '"fail.every":"999999"' || fail "the new config is not shown"
 wait_output RUNNING 60 "other's task to run again" sh -c "curl -s $URL/connectors/other/status | grep -o '\"tasks\":\[{\"id\":0,\"state\":\"[A-Z]*' | grep -o '[A-Z]*$'"
 stop_kcd
 pass "a reconfiguration held by a slow stop kept no read waiting; the new config applied once let go"

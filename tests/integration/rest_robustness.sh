@@ -6,7 +6,7 @@
 need_kafka
 VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv
 ST_VERSION=4.32.5
-if ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$ST_VERSION"; then
+if ! "$VENV/bin/st" --version 2>/dev/null | matches "$ST_VERSION"; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "schemathesis==$ST_VERSION" || fail "cannot install schemathesis"
 fi
 write_worker "$WORK/worker.properties"

@@ -56,7 +56,7 @@ URL=$(rest_url)
 task() { curl -s "$URL/connectors/$1/status" | python3 -c 'import json,sys; t=json.load(sys.stdin)["tasks"]; print(t[0]["state"] if t else "none"); print(t[0].get("trace","") if t else "")' 2>/dev/null; }
 deadline=$((SECONDS + 60))
 for c in heal-pg heal-es heal-neo4j; do
-  until task $c | grep -q "kcd restarts the task in"; do
+  until task $c | matches "kcd restarts the task in"; do
     [ $SECONDS -lt $deadline ] || fail "$c shows no automatic restart while its server is down: $(task $c)"
     kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
     sleep 0.5
@@ -79,7 +79,7 @@ wait_es $N "/$INDEX/_count" "r['count']" 120
 wait_cypher $N "MATCH (n:$LABEL) RETURN count(n)" 120
 grep -c "Restarting the task in" "$WORK/kcd.log" | sed 's/^/automatic restarts logged: /'
 [ "$(task heal-bad | head -1)" = FAILED ] || fail "the sink with a Cypher syntax error is not FAILED: $(task heal-bad)"
-task heal-bad | grep -q "kcd restarts" && fail "a config error was restarted automatically: $(task heal-bad)"
+task heal-bad | matches "kcd restarts" && fail "a config error was restarted automatically: $(task heal-bad)"
 cypher "MATCH (n:$LABEL) DETACH DELETE n" >/dev/null || true
 stop_kcd
 pass "sinks started before their servers: all three RUNNING with $N records each once the servers came up; the config error left FAILED"

@@ -47,7 +47,7 @@ wait_task outage FAILED "the server is gone ($WORK/gone exists) (gave up after 2
 [ "$(grep -c 'outage-0}' <(grep 'Restarting the task in' "$WORK/kcd.log"))" = 2 ] ||
   fail "outage: not exactly 2 automatic restarts: $(grep 'Restarting the task' "$WORK/kcd.log" | grep outage)"
 wait_task broken FAILED "cannot open output" 30
-task broken | grep -q "kcd restarts" && fail "broken: a failure on its config was restarted"
+task broken | matches "kcd restarts" && fail "broken: a failure on its config was restarted"
 grep -q 'broken-0}' <(grep 'Restarting the task in' "$WORK/kcd.log") && fail "broken: restarted automatically"
 stop_kcd
 pass "automatic restarts: a start failing for now retried until it ran (every record delivered); an outage given up after 2 restarts; a config failure left alone"
