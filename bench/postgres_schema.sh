@@ -4,7 +4,9 @@
 # topic into PostgreSQL, defaults against defaults: kcd's postgres sink beside the Debezium JDBC
 # sink 3.3.1 on Apache Kafka Connect 4.1.1 (both from Maven Central), one task each, and the
 # limit measured in the same run (psql \copy into a staging table plus one INSERT ... ON
-# CONFLICT). Each sink runs from the topic's start until every key holds its last value.
+# CONFLICT). Each sink runs from the topic's start until every key holds its last value. The
+# limit and kcd run BENCH_ROUNDS times (3), interleaved, and their medians are compared: one run
+# of either varied by a third on this shared machine. Debezium runs once.
 #
 #   bench/postgres_schema.sh      (N=1000000 records, N/10 keys; BENCH_RECORDS=... to change;
 #                                  BENCH_KCD_SETTINGS='"key": "value", ...' adds settings to kcd's sink;
@@ -71,12 +73,15 @@ P
 done
 echo "plugin.path=$BUILD/lib/kcd/plugins" >>"$WORK/kcd.properties"
 echo "plugin.path=$DBZ/plugin" >>"$WORK/dbz.properties"
-cat >"$WORK/kcd-sink.json" <<J
-{"name": "bench-pgs-kcd-$RUN", "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+# kcd_sink_json R: kcd's sink for round R, a connector (and consumer group) of its own into kcd_t_R
+kcd_sink_json() {
+  cat >"$WORK/kcd-sink.json" <<J
+{"name": "bench-pgs-kcd-$RUN-$1", "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
  "connection.url": "jdbc:postgresql://127.0.0.1:$PG_PORT/$DB", "connection.user": "postgres", "connection.password": "postgres",
- "topics": "$TOPIC", "table.name.format": "kcd_t", "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "ID"
+ "topics": "$TOPIC", "table.name.format": "kcd_t_$1", "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "ID"
  ${BENCH_KCD_SETTINGS:+, $BENCH_KCD_SETTINGS}}}
 J
+}
 cat >"$WORK/dbz-sink.properties" <<P
 name=bench-pgs-dbz-$RUN
 connector.class=io.debezium.connector.jdbc.JdbcSinkConnector
@@ -91,11 +96,19 @@ primary.key.fields=ID
 quote.identifiers=true
 table.name.format=dbz_t
 P
-lim=$(pg_limit_run)
-read -r tk ck rk <<<"$(sink_run kcd kcd_t)"
+ROUNDS=${BENCH_ROUNDS:-3}
+lims=() kcd_runs=()
+for r in $(seq 1 "$ROUNDS"); do
+  lims+=("$(pg_limit_run)")
+  kcd_sink_json "$r"
+  kcd_runs+=("$(sink_run kcd "kcd_t_$r")")
+done
+lim=$(median "${lims[@]}")
+read -r tk ck rk <<<"$(printf '%s\n' "${kcd_runs[@]}" | sort -g | sed -n "$(((ROUNDS + 1) / 2))p")"
+echo "limit runs: ${lims[*]} s; kcd runs: $(printf '%s\n' "${kcd_runs[@]}" | awk '{printf "%s ", $1}')s" >&2
 SKIP_JAVA=${BENCH_SKIP_JAVA:-0}
 [ "$SKIP_JAVA" = 1 ] || read -r td cd rd <<<"$(sink_run dbz dbz_t)"
-[ "$(psqlx -d "$DB" -c "SELECT count(*) FROM (SELECT * FROM kcd_t EXCEPT SELECT * FROM lim) d")" = 0 ] ||
+[ "$(psqlx -d "$DB" -c "SELECT count(*) FROM (SELECT * FROM kcd_t_$ROUNDS EXCEPT SELECT * FROM lim) d")" = 0 ] ||
   echo "note: kcd's table differs from the limit's" >&2
 [ "$SKIP_JAVA" = 1 ] || [ "$(psqlx -d "$DB" -c "SELECT count(*) FROM (SELECT * FROM dbz_t EXCEPT SELECT * FROM lim) d")" = 0 ] ||
   echo "note: Debezium's table differs from the limit's" >&2
@@ -103,8 +116,8 @@ echo
 echo "PostgreSQL upserts of schema'd JSON: $N records of $BYTES bytes, $KEYS keys, 3 partitions, one task, $(nproc) cores"
 echo "command: BENCH_RECORDS=$N bench/postgres_schema.sh"
 printf '%-48s %8s %11s %8s %9s\n' "" "wall s" "records/s" "cpu s" "RSS MiB"
-printf '%-48s %8.2f %11.0f %8s %9s\n' "limit: psql \\copy + INSERT ... ON CONFLICT" "$lim" "$(echo "$N / $lim" | bc -l)" - -
-printf '%-48s %8.2f %11.0f %8.2f %9.1f\n' "kcd postgres sink (defaults)" "$tk" "$(echo "$N / $tk" | bc -l)" "$ck" "$(echo "$rk / 1024" | bc -l)"
+printf '%-48s %8.2f %11.0f %8s %9s\n' "limit: psql \\copy + INSERT ... ON CONFLICT (median)" "$lim" "$(echo "$N / $lim" | bc -l)" - -
+printf '%-48s %8.2f %11.0f %8.2f %9.1f\n' "kcd postgres sink (defaults, median)" "$tk" "$(echo "$N / $tk" | bc -l)" "$ck" "$(echo "$rk / 1024" | bc -l)"
 if [ "$SKIP_JAVA" = 1 ]; then
   printf 'ratio kcd/limit: %.2fx (goal: at least 0.5x); CPU per record: kcd %.1f us\n' "$(echo "$lim / $tk" | bc -l)" "$(echo "$ck * 1000000 / $N" | bc -l)"
   exit 0
