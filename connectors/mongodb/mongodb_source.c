@@ -7,6 +7,7 @@
  * (or copies again when the copy had not finished). */
 
 #include <mongoc/mongoc.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,25 @@ typedef struct topic_schemas {
 
 typedef enum phase { PHASE_SNAPSHOT, PHASE_STREAM } phase;
 
+/* The copy's reader: a thread of its own reads the cursors ahead while the task thread turns
+ * documents into records and the worker sends them, so the server does not wait for kcd
+ * between batches (FerretDB's reads were most of a copy's time, kcd's work the rest). While it
+ * runs it alone uses the task's client. It holds at most READ_AHEAD documents. */
+enum { READ_AHEAD = 4096 };
+
+typedef struct snapshot_reader {
+    pthread_t thread;
+    int running;           /* started and not joined */
+    pthread_mutex_t lock;  /* the fields below */
+    pthread_cond_t changed; /* a document queued or taken, the end, a failure, stop */
+    bson_t *docs[READ_AHEAD]; /* a ring, owned; ns[k]: docs[k]'s namespace (index in snap_ns) */
+    size_t ns[READ_AHEAD];
+    size_t head, len;
+    size_t reading;         /* the namespace being read */
+    int done, failed, stop;
+    bson_error_t error;     /* when failed */
+} snapshot_reader;
+
 typedef struct task {
     kc_task_ctx *ctx;
     kc_config cfg;
@@ -233,7 +253,7 @@ typedef struct task {
      * next shows whether it is the copy's last */
     char **snap_ns;
     size_t snap_n, snap_i;
-    mongoc_cursor_t *cursor;
+    snapshot_reader reader;
     bson_t *held;
     char held_db[256], held_coll[256];
     size_t snapshot_docs;
@@ -462,49 +482,140 @@ static int emit_held(task *t, kc_records *out, int last, kc_error *err) {
     return KC_OK;
 }
 
-static int snapshot_poll(task *t, kc_records *out, kc_error *err) {
-    while ((int64_t)out->len < t->max_batch) {
-        if (!t->cursor) {
-            if (t->snap_i == t->snap_n) { /* copied everything: the held document is the last */
-                int rc = emit_held(t, out, 1, err);
-                if (rc) return rc;
-                host->log(t->ctx, KC_LOG_INFO, "Copied %zu documents; following changes", t->snapshot_docs);
-                t->phase = PHASE_STREAM;
-                return KC_OK;
-            }
-            const char *ns = t->snap_ns[t->snap_i];
-            const char *dot = strchr(ns, '.');
-            char db[256];
-            snprintf(db, sizeof db, "%.*s", (int)(dot - ns), ns);
-            mongoc_collection_t *c = mongoc_client_get_collection(t->client, db, dot + 1);
-            bson_t filter = BSON_INITIALIZER;
-            bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
-            t->cursor = mongoc_collection_find_with_opts(c, &filter, opts, NULL);
-            bson_destroy(opts);
-            mongoc_collection_destroy(c);
-        }
+static void *reader_main(void *arg) {
+    task *t = arg;
+    snapshot_reader *r = &t->reader;
+    bson_error_t e;
+    int failed = 0;
+    for (size_t i = r->reading; i < t->snap_n && !failed; i++) {
+        const char *ns = t->snap_ns[i], *dot = strchr(ns, '.');
+        char db[256];
+        snprintf(db, sizeof db, "%.*s", (int)(dot - ns), ns);
+        mongoc_collection_t *c = mongoc_client_get_collection(t->client, db, dot + 1);
+        bson_t filter = BSON_INITIALIZER;
+        bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
+        mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(c, &filter, opts, NULL);
+        bson_destroy(opts);
+        mongoc_collection_destroy(c);
+        pthread_mutex_lock(&r->lock);
+        r->reading = i;
+        pthread_mutex_unlock(&r->lock);
         const bson_t *doc;
-        if (mongoc_cursor_next(t->cursor, &doc)) {
-            int rc = emit_held(t, out, 0, err);
-            if (rc) return rc;
-            const char *ns = t->snap_ns[t->snap_i], *dot = strchr(ns, '.');
-            snprintf(t->held_db, sizeof t->held_db, "%.*s", (int)(dot - ns), ns);
-            snprintf(t->held_coll, sizeof t->held_coll, "%s", dot + 1);
-            if (!(t->held = bson_copy(doc))) return kc_error_set(err, KC_ENOMEM, "out of memory");
-            t->snapshot_docs++;
-            continue;
+        while (mongoc_cursor_next(cursor, &doc)) {
+            bson_t *copy = bson_copy(doc);
+            pthread_mutex_lock(&r->lock);
+            while (r->len == READ_AHEAD && !r->stop) pthread_cond_wait(&r->changed, &r->lock);
+            int stop = r->stop;
+            if (!stop && copy) {
+                size_t k = (r->head + r->len++) % READ_AHEAD;
+                r->docs[k] = copy, r->ns[k] = i;
+                pthread_cond_signal(&r->changed);
+            }
+            pthread_mutex_unlock(&r->lock);
+            if (stop) {
+                if (copy) bson_destroy(copy);
+                mongoc_cursor_destroy(cursor);
+                return NULL;
+            }
+            if (!copy) {
+                bson_set_error(&e, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER, "out of memory");
+                failed = 1;
+                break;
+            }
         }
-        bson_error_t e;
-        if (mongoc_cursor_error(t->cursor, &e)) {
-            int rc = mongo_error(&e, "copying a collection", err);
-            mongoc_cursor_destroy(t->cursor);
-            t->cursor = NULL; /* a retry reads this collection again from its start */
+        if (!failed && mongoc_cursor_error(cursor, &e)) failed = 1;
+        mongoc_cursor_destroy(cursor);
+    }
+    pthread_mutex_lock(&r->lock);
+    if (failed) r->failed = 1, r->error = e;
+    else r->done = 1;
+    pthread_cond_signal(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+/* Starts the reader at namespace `from`. */
+static int reader_start(task *t, size_t from, kc_error *err) {
+    snapshot_reader *r = &t->reader;
+    r->head = r->len = 0, r->reading = from;
+    r->done = r->failed = r->stop = 0;
+    if (pthread_mutex_init(&r->lock, NULL)) return kc_error_set(err, KC_ENOMEM, "cannot make the copy's reader");
+    if (pthread_cond_init(&r->changed, NULL)) {
+        pthread_mutex_destroy(&r->lock);
+        return kc_error_set(err, KC_ENOMEM, "cannot make the copy's reader");
+    }
+    if (pthread_create(&r->thread, NULL, reader_main, t)) {
+        pthread_cond_destroy(&r->changed);
+        pthread_mutex_destroy(&r->lock);
+        return kc_error_set(err, KC_ERETRY, "cannot start the copy's reader thread");
+    }
+    r->running = 1;
+    return KC_OK;
+}
+
+/* Stops the reader (it leaves at its next document; a read in progress ends first) and drops
+ * what it read ahead. */
+static void reader_join(task *t) {
+    snapshot_reader *r = &t->reader;
+    if (!r->running) return;
+    pthread_mutex_lock(&r->lock);
+    r->stop = 1;
+    pthread_cond_signal(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    for (; r->len; r->len--, r->head = (r->head + 1) % READ_AHEAD) bson_destroy(r->docs[r->head]);
+    pthread_cond_destroy(&r->changed);
+    pthread_mutex_destroy(&r->lock);
+    r->running = 0;
+}
+
+static int snapshot_poll(task *t, kc_records *out, int timeout_ms, kc_error *err) {
+    snapshot_reader *r = &t->reader;
+    if (!r->running) {
+        int rc = reader_start(t, t->snap_i, err);
+        if (rc) return rc;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000, until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) until.tv_sec++, until.tv_nsec -= 1000000000;
+    int done = 0, failed = 0;
+    bson_error_t e;
+    while ((int64_t)out->len < t->max_batch) {
+        pthread_mutex_lock(&r->lock);
+        while (!r->len && !r->done && !r->failed && !out->len)
+            if (pthread_cond_timedwait(&r->changed, &r->lock, &until)) break; /* the timeout: come back later */
+        bson_t *doc = NULL;
+        size_t ns = 0;
+        if (r->len) {
+            doc = r->docs[r->head], ns = r->ns[r->head];
+            r->head = (r->head + 1) % READ_AHEAD, r->len--;
+            pthread_cond_signal(&r->changed);
+        } else {
+            done = r->done, failed = r->failed, e = r->error, t->snap_i = r->reading;
+        }
+        pthread_mutex_unlock(&r->lock);
+        if (!doc) break;
+        int rc = emit_held(t, out, 0, err);
+        if (rc) {
+            bson_destroy(doc);
             return rc;
         }
-        mongoc_cursor_destroy(t->cursor);
-        t->cursor = NULL;
-        t->snap_i++;
+        const char *name = t->snap_ns[ns], *dot = strchr(name, '.');
+        snprintf(t->held_db, sizeof t->held_db, "%.*s", (int)(dot - name), name);
+        snprintf(t->held_coll, sizeof t->held_coll, "%s", dot + 1);
+        t->held = doc; /* handed over by the reader */
+        t->snap_i = ns;
+        t->snapshot_docs++;
     }
+    if (out->len || (!done && !failed)) return KC_OK; /* an end or a failure is told once it is all that is left */
+    reader_join(t);
+    if (failed) /* the next poll reads the collection the failure stopped again from its start */
+        return mongo_error(&e, "copying a collection", err);
+    int rc = emit_held(t, out, 1, err); /* copied everything: the held document is the last */
+    if (rc) return rc;
+    host->log(t->ctx, KC_LOG_INFO, "Copied %zu documents; following changes", t->snapshot_docs);
+    t->phase = PHASE_STREAM;
     return KC_OK;
 }
 
@@ -602,15 +713,15 @@ static int stream_poll(task *t, kc_records *out, int timeout_ms, kc_error *err) 
 
 static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err) {
     task *t = state;
-    if (t->phase == PHASE_SNAPSHOT) return snapshot_poll(t, out, err);
+    if (t->phase == PHASE_SNAPSHOT) return snapshot_poll(t, out, timeout_ms, err);
     return stream_poll(t, out, timeout_ms, err);
 }
 
 static void task_stop(void *state) {
     task *t = state;
     if (!t) return;
+    reader_join(t); /* before the client it reads with goes */
     if (t->stream) mongoc_change_stream_destroy(t->stream);
-    if (t->cursor) mongoc_cursor_destroy(t->cursor);
     if (t->held) bson_destroy(t->held);
     if (t->client) mongoc_client_destroy(t->client);
     for (size_t i = 0; i < t->nschemas; i++) {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# FerretDB is killed (-9) while the MongoDB source copies a 100,000-document collection, and
+# started again 3 s later: the copy's reader reports the lost connection, the task retries (it
+# does not fail), reads the interrupted collection again from its start, and every document
+# reaches the topic; then the copy ends as usual (the change stream, which FerretDB lacks, is
+# refused with the reason).
+. "$(dirname "$0")/lib.sh"
+need_kafka
+need_ferretdb
+N=${KCD_IT_RECORDS:-100000}
+DB="it_outage_$(echo "$RUN_ID" | tr -c 'a-z0-9\n' '_')"
+FERRET="$KCD_SOURCE/tests/services/ferretdb"
+trap '"$FERRET" status >/dev/null 2>&1 || "$FERRET" start >/dev/null 2>&1; mongo "client.drop_database(\"$DB\")" >/dev/null 2>&1 || true; cleanup' EXIT
+mongo "
+db = client['$DB']
+db.bulk.insert_many([{'_id': i, 'n': i, 'note': 'document %d' % i} for i in range($N)])
+" || fail "cannot write the test documents"
+TOPIC="outage-$RUN_ID.$DB.bulk"
+cat >"$WORK/source.json" <<J
+{"name": "mongo-outage", "config": {"connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
+  "mongodb.hosts": "rs0/127.0.0.1:${FERRETDB_URL##*:}", "topic.prefix": "outage-$RUN_ID",
+  "collection.include.list": "$DB\\\\.bulk", "max.batch.size": "500", "mongodb.server.selection.timeout.ms": "2000"}}
+J
+write_worker "$WORK/worker.properties" "key.converter=org.apache.kafka.connect.json.JsonConverter" \
+  "value.converter=org.apache.kafka.connect.json.JsonConverter" "key.converter.schemas.enable=false" \
+  "value.converter.schemas.enable=false"
+start_kcd "$WORK/worker.properties" "$WORK/source.json"
+deadline=$((SECONDS + 120))
+until [ "$("$TESTKIT" count "$BOOTSTRAP" "$TOPIC" 2>/dev/null || echo 0)" -ge $((N / 5)) ]; do
+  [ $SECONDS -lt $deadline ] || fail "the copy did not reach $((N / 5)) records"
+  sleep 0.02
+done
+"$FERRET" kill >/dev/null
+at=$("$TESTKIT" count "$BOOTSTRAP" "$TOPIC" 2>/dev/null || echo 0)
+[ "$at" -lt "$N" ] || fail "the copy had finished before FerretDB was killed ($at records): nothing was tested"
+sleep 3
+"$FERRET" start >/dev/null || fail "FerretDB did not start again"
+deadline=$((SECONDS + 180))
+until grep -q "the server cannot follow changes" "$WORK/kcd.log"; do # the copy is over, the stream refused
+  [ $SECONDS -lt $deadline ] || fail "the task did not finish its copy after the outage"
+  kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+  sleep 0.5
+done
+matches "poll() asked to retry: copying a collection" "$WORK/kcd.log" ||
+  fail "the outage was not reported as a retriable failure of the copy"
+"$TESTKIT" dump-timestamps "$BOOTSTRAP" "$TOPIC" | cut -f4 | python3 -c "
+import json, sys
+ids = [json.loads(json.loads(line)['id']) for line in sys.stdin if line.strip()]
+missing = set(range($N)) - set(ids)
+assert not missing, '%d documents missing, e.g. %s' % (len(missing), sorted(missing)[:5])
+print(len(ids) - $N)
+" >"$WORK/again.txt" || fail "documents were lost"
+pass "FerretDB killed at $at of $N copied documents and back 3 s later: the task retried, read the collection again ($(cat "$WORK/again.txt") documents twice) and every document reached the topic"
