@@ -75,44 +75,58 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     return len;
 }
 
+/* 1 for the bytes JSON text takes as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00-1f */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 20-3f: " */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 40-5f: \ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60-7f */
+};
+
+/* The bulk bodies are mostly strings: one reservation for the string as it is, then runs of
+ * plain bytes copied whole; only what needs escaping goes byte by byte. */
 void strbuf_json_string(strbuf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    strbuf_putc(b, '"');
-    size_t run = 0; /* bytes copied as they are, appended in one go */
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            run++, i++;
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t l = utf8_len(p + i, n - i);
-            if (l) {
-                run += l, i += l;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    if (grow(b, n + 2)) return;
+    b->data[b->len++] = '"';
+    while (p < end) {
+        const unsigned char *run = p;
+        for (;;) { /* plain bytes and whole UTF-8 sequences */
+            while (p < end && json_plain[*p]) p++;
+            size_t l;
+            if (p < end && *p >= 0x80 && (l = utf8_len(p, (size_t)(end - p)))) {
+                p += l;
                 continue;
             }
+            break;
         }
-        strbuf_append(b, (const char *)p + i - run, run);
-        run = 0;
+        if (p > run) {
+            if (grow(b, (size_t)(end - run) + 1)) return;
+            memcpy(b->data + b->len, run, (size_t)(p - run));
+            b->len += (size_t)(p - run);
+        }
+        if (p == end) break;
+        unsigned char c = *p;
         switch (c) {
-        case '"': strbuf_puts(b, "\\\""); break;
-        case '\\': strbuf_puts(b, "\\\\"); break;
-        case '\n': strbuf_puts(b, "\\n"); break;
-        case '\r': strbuf_puts(b, "\\r"); break;
-        case '\t': strbuf_puts(b, "\\t"); break;
+        case '"': strbuf_append(b, "\\\"", 2); break;
+        case '\\': strbuf_append(b, "\\\\", 2); break;
+        case '\n': strbuf_append(b, "\\n", 2); break;
+        case '\r': strbuf_append(b, "\\r", 2); break;
+        case '\t': strbuf_append(b, "\\t", 2); break;
         default:
             if (c < 0x20) {
                 char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 strbuf_append(b, u, 6);
             } else {
-                strbuf_puts(b, "\xef\xbf\xbd"); /* not UTF-8: U+FFFD, as Java's decoder would */
+                strbuf_append(b, "\xef\xbf\xbd", 3); /* not UTF-8: U+FFFD, as Java's decoder would */
             }
         }
-        i++;
+        p++;
     }
-    strbuf_append(b, (const char *)p + n - run, run);
-    strbuf_putc(b, '"');
+    if (grow(b, 1)) return;
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
 }
 
 void strbuf_decimal(strbuf *b, const uint8_t *unscaled, size_t len, int32_t scale) {

@@ -108,6 +108,66 @@ static void test_invalid_utf8_becomes_replacement_characters(void **st) {
     strbuf_free(&b);
 }
 
+/* The escaper byte by byte, as it was before it copied runs: the fast one must write the same. */
+static size_t reference_utf8_len(const unsigned char *s, size_t n) {
+    unsigned c = s[0], cp, min;
+    size_t len;
+    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
+    else return 0;
+    if (n < len) return 0;
+    cp = c & (0x3f >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
+}
+
+static void reference_json_string(strbuf *b, const unsigned char *p, size_t n) {
+    strbuf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        size_t l = c >= 0x80 ? reference_utf8_len(p + i, n - i) : 0;
+        if (l) strbuf_append(b, (const char *)p + i, l), i += l - 1;
+        else if (c == '"' || c == '\\') strbuf_putc(b, '\\'), strbuf_putc(b, (char)c);
+        else if (c == '\n') strbuf_puts(b, "\\n");
+        else if (c == '\r') strbuf_puts(b, "\\r");
+        else if (c == '\t') strbuf_puts(b, "\\t");
+        else if (c < 0x20) strbuf_printf(b, "\\u%04x", c);
+        else if (c >= 0x80) strbuf_puts(b, "\xef\xbf\xbd");
+        else strbuf_putc(b, (char)c);
+    }
+    strbuf_putc(b, '"');
+}
+
+static void test_json_strings_as_byte_by_byte(void **st) {
+    (void)st;
+    /* bytes drawn mostly from the interesting ones: quotes, controls, UTF-8 leads and tails */
+    static const unsigned char pool[] = {'a', 'Z', ' ', '"', '\\', '\n', '\t', 0x01, 0x1f, 0x7f, 0x80, 0xbf, 0xc2,
+                                         0xc3, 0xa9, 0xdf, 0xe0, 0xa0, 0xed, 0x9f, 0xef, 0xf0, 0x90, 0xf4, 0x8f, 0xff};
+    unsigned seed = 12345;
+    for (int round = 0; round < 100000; round++) {
+        unsigned char in[40];
+        seed = seed * 1103515245 + 12345;
+        size_t n = (seed >> 16) % sizeof in;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245 + 12345;
+            in[i] = (seed >> 16) % 4 ? pool[(seed >> 8) % sizeof pool] : (unsigned char)(seed >> 20);
+        }
+        strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+        strbuf_puts(&got, "x"); /* appended after what the buffer holds */
+        strbuf_puts(&want, "x");
+        strbuf_json_string(&got, (const char *)in, n);
+        reference_json_string(&want, in, n);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, want.len + 1); /* with its NUL */
+        strbuf_free(&got);
+        strbuf_free(&want);
+    }
+}
+
 static void test_document_ids(void **st) {
     (void)st;
     kc_record *r = kc_record_new();
@@ -251,6 +311,7 @@ int main(void) {
         cmocka_unit_test(test_compact_map_entries),
         cmocka_unit_test(test_values_that_are_not_objects_are_refused_with_their_type),
         cmocka_unit_test(test_invalid_utf8_becomes_replacement_characters),
+        cmocka_unit_test(test_json_strings_as_byte_by_byte),
         cmocka_unit_test(test_document_ids),
         cmocka_unit_test(test_action_lines),
         cmocka_unit_test(test_index_names),
