@@ -3,8 +3,8 @@
 # of BENCH_PACKETS (default 1,000,000) radiotap packets made by repeating the radiotap captures
 # of tests/data/captures (timestamps moved forward so each copy follows the last).
 #
-#  (a) decoding alone: kcd-pcap against tshark -T ek, the pipeline's 22 fields, the same manuf
-#      and wka files, output to /dev/null: packets/s and the ratio (goal: kcd 20x tshark);
+#  (a) decoding alone: kcd-pcap (median of 3) against tshark -T ek, the pipeline's 22 fields, the same manuf
+#      and wka files, output to /dev/null: packets/s and the ratio (goal: at least 50x);
 #  (b) into the real broker: kcd standalone with the pcap source against the pipeline's
 #      `tshark -T ek | grep timestamp | jq -c '{timestamp: .timestamp} + .layers' | kcat -P`,
 #      each into its own topic (3 partitions) of the same broker, until every packet is there:
@@ -29,7 +29,9 @@ need_tools tshark jq kcat
 echo "capture: $N radiotap packets, $(du -m "$WORK/big.pcap" | cut -f1) MB"
 
 # ---- (a) decoding alone
-read -r kp_wall kp_cpu kp_rss < <(timed sh -c "'$BUILD/bin/kcd-pcap' --format tshark-4.0 '$WORK/big.pcap' >/dev/null")
+# kcd-pcap's run is short: the median of three, so one scheduling hiccup does not decide it
+kp_runs=$(for _ in 1 2 3; do timed sh -c "'$BUILD/bin/kcd-pcap' --format tshark-4.0 '$WORK/big.pcap' >/dev/null"; done)
+read -r kp_wall kp_cpu kp_rss <<<"$(sort -g <<<"$kp_runs" | sed -n 2p)"
 read -r ts_wall ts_cpu ts_rss < <(timed sh -c "tshark -r '$WORK/big.pcap' -T ek -l ${TSHARK_E[*]} >/dev/null 2>&1")
 
 # ---- (b) into the broker
@@ -74,7 +76,7 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf "%.1f"; }
 printf '\n(a) decoding %d packets, 22 fields, to /dev/null\n' "$N"
 printf '  %-28s %9s s %12s pkt/s %8s CPU s %8s MB RSS\n' "kcd-pcap" "$kp_wall" "$(pps "$kp_wall")" "$kp_cpu" "$((kp_rss / 1024))"
 printf '  %-28s %9s s %12s pkt/s %8s CPU s %8s MB RSS\n' "tshark -T ek" "$ts_wall" "$(pps "$ts_wall")" "$ts_cpu" "$((ts_rss / 1024))"
-printf '  kcd-pcap / tshark: %sx packets per second\n' "$(ratio "$ts_wall" "$kp_wall")"
+printf '  kcd-pcap / tshark: %sx packets per second (goal: at least 50x)\n' "$(ratio "$ts_wall" "$kp_wall")"
 printf '\n(b) capture file -> Kafka topic (3 partitions), every packet delivered\n'
 printf '  %-40s %8.2f s wall %8s CPU s %8s MB peak RSS\n' "kcd standalone, pcap source" "$kcd_wall" "$kcd_cpu" "$((kcd_rss / 1024))"
 printf '  %-40s %8.2f s wall %8s CPU s %8s MB peak RSS (largest process)\n' "tshark | grep | jq | kcat" "$pl_wall" "$pl_cpu" "$((pl_rss / 1024))"
