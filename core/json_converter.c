@@ -737,10 +737,11 @@ static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int repla
         for (size_t i = 0; !rc && i < s->nfields; i++) {
             const char *name = s->fields[i].name;
             size_t nlen = strlen(name);
-            kc_value *member = NULL, absent = KC_VALUE_NULL_INIT, v, key;
+            kc_value *member = NULL, *member_key = NULL, absent = KC_VALUE_NULL_INIT, v, key;
             for (size_t m = 0; m < in->u.map.len && !member; m++) {
                 kc_value *k = &in->u.map.items[m].key;
-                if (k->u.str.len == nlen && !memcmp(k->u.str.ptr, name, nlen)) member = &in->u.map.items[m].val;
+                if (k->type == KC_VAL_STRING && k->u.str.len == nlen && !memcmp(k->u.str.ptr, name, nlen))
+                    member = &in->u.map.items[m].val, member_key = k;
             }
             if ((rc = fit_schema(member ? member : &absent, s->fields[i].schema, &v, replace_null, err))) {
                 char msg[KC_ERROR_MSG_MAX];
@@ -748,7 +749,14 @@ static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int repla
                 kc_error_set(err, rc, "field %s: %s", name, msg);
                 break;
             }
-            if ((rc = kc_value_set_string(&key, name, nlen)) || (rc = kc_map_append(out, &key, &v))) {
+            if (member_key) { /* the parsed name is the field's: moved, not copied */
+                key = *member_key;
+                *member_key = (kc_value)KC_VALUE_NULL_INIT;
+            } else if ((rc = kc_value_set_string(&key, name, nlen))) {
+                kc_value_clear(&v);
+                break;
+            }
+            if ((rc = kc_map_append(out, &key, &v))) {
                 kc_value_clear(&key);
                 kc_value_clear(&v);
             }

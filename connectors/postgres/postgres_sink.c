@@ -458,10 +458,12 @@ static int push_fields(row *r, size_t *cap, const kc_value *v, const kc_schema *
         const char *name = e->key.u.str.ptr;
         if (nkeep && !in_list(keep, nkeep, name)) continue;
         const kc_schema *fs = NULL;
+        /* the cell is named by the schema's field: records sharing a schema then share the
+         * names, and same_columns() compares pointers instead of strings */
         if (s && s->type == KC_SCHEMA_STRUCT && i < s->nfields && !strcmp(s->fields[i].name, name))
-            fs = s->fields[i].schema; /* a struct's fields come in schema order */
+            fs = s->fields[i].schema, name = s->fields[i].name; /* a struct's fields come in schema order */
         for (size_t f = 0; !fs && s && s->type == KC_SCHEMA_STRUCT && f < s->nfields; f++)
-            if (!strcmp(s->fields[f].name, name)) fs = s->fields[f].schema;
+            if (!strcmp(s->fields[f].name, name)) fs = s->fields[f].schema, name = s->fields[f].name;
         if (push_cell(r, cap, known, name, &e->val, fs, pk)) return kc_error_set(err, KC_ENOMEM, "out of memory");
     }
     return KC_OK;
