@@ -219,8 +219,9 @@ typedef enum phase { PHASE_SNAPSHOT, PHASE_STREAM } phase;
 /* The copy's reader: a thread of its own reads the cursors ahead while the task thread turns
  * documents into records and the worker sends them, so the server does not wait for kcd
  * between batches (FerretDB's reads were most of a copy's time, kcd's work the rest). While it
- * runs it alone uses the task's client. It holds at most READ_AHEAD documents. */
-enum { READ_AHEAD = 4096 };
+ * runs it alone uses the task's client. It holds at most READ_AHEAD documents and, past the
+ * first, READ_AHEAD_BYTES of them (a document may be 16 MB). */
+enum { READ_AHEAD = 4096, READ_AHEAD_BYTES = 8 << 20 };
 
 typedef struct snapshot_reader {
     pthread_t thread;
@@ -229,7 +230,7 @@ typedef struct snapshot_reader {
     pthread_cond_t changed; /* a document queued or taken, the end, a failure, stop */
     bson_t *docs[READ_AHEAD]; /* a ring, owned; ns[k]: docs[k]'s namespace (index in snap_ns) */
     size_t ns[READ_AHEAD];
-    size_t head, len;
+    size_t head, len, bytes;
     size_t reading;         /* the namespace being read */
     int done, failed, stop;
     bson_error_t error;     /* when failed */
@@ -504,11 +505,13 @@ static void *reader_main(void *arg) {
         while (mongoc_cursor_next(cursor, &doc)) {
             bson_t *copy = bson_copy(doc);
             pthread_mutex_lock(&r->lock);
-            while (r->len == READ_AHEAD && !r->stop) pthread_cond_wait(&r->changed, &r->lock);
+            while ((r->len == READ_AHEAD || (r->len && r->bytes >= READ_AHEAD_BYTES)) && !r->stop)
+                pthread_cond_wait(&r->changed, &r->lock);
             int stop = r->stop;
             if (!stop && copy) {
                 size_t k = (r->head + r->len++) % READ_AHEAD;
                 r->docs[k] = copy, r->ns[k] = i;
+                r->bytes += copy->len;
                 pthread_cond_signal(&r->changed);
             }
             pthread_mutex_unlock(&r->lock);
@@ -537,7 +540,7 @@ static void *reader_main(void *arg) {
 /* Starts the reader at namespace `from`. */
 static int reader_start(task *t, size_t from, kc_error *err) {
     snapshot_reader *r = &t->reader;
-    r->head = r->len = 0, r->reading = from;
+    r->head = r->len = r->bytes = 0, r->reading = from;
     r->done = r->failed = r->stop = 0;
     if (pthread_mutex_init(&r->lock, NULL)) return kc_error_set(err, KC_ENOMEM, "cannot make the copy's reader");
     if (pthread_cond_init(&r->changed, NULL)) {
@@ -589,7 +592,7 @@ static int snapshot_poll(task *t, kc_records *out, int timeout_ms, kc_error *err
         size_t ns = 0;
         if (r->len) {
             doc = r->docs[r->head], ns = r->ns[r->head];
-            r->head = (r->head + 1) % READ_AHEAD, r->len--;
+            r->head = (r->head + 1) % READ_AHEAD, r->len--, r->bytes -= doc->len;
             pthread_cond_signal(&r->changed);
         } else {
             done = r->done, failed = r->failed, e = r->error, t->snap_i = r->reading;

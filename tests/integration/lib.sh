@@ -223,6 +223,26 @@ client = MongoClient(sys.argv[1] + '/?directConnection=true')
 $1" "$FERRETDB_URL"
 }
 
+# mongo_bulk DB N: DB.bulk holds N documents {_id: i, n: i, note: "document i"}, i = 0..N-1
+mongo_bulk() {
+  mongo "
+db = client['$1']
+db.bulk.insert_many([{'_id': i, 'n': i, 'note': 'document %d' % i} for i in range($2)])
+" || fail "cannot write the test documents"
+}
+
+# mongo_bulk_copied TOPIC N: every document of mongo_bulk's N is on TOPIC (JSON keys without
+# schemas); prints how many came more than once, else fails naming the missing ones
+mongo_bulk_copied() {
+  "$TESTKIT" dump-timestamps "$BOOTSTRAP" "$1" | cut -f4 | python3 -c "
+import json, sys
+ids = [json.loads(json.loads(line)['id']) for line in sys.stdin if line.strip()]
+missing = set(range($2)) - set(ids)
+assert not missing, '%d documents missing, e.g. %s' % (len(missing), sorted(missing)[:5])
+print(len(ids) - $2)
+" || fail "documents were lost"
+}
+
 # free_port: a TCP port free on 127.0.0.1 now
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
