@@ -92,8 +92,8 @@ for rep in 1 2 3; do
   threes+=("$(kcd_run 3 "$rep")")
 done
 lim=$(median "${lims[@]}")
-read -r k1 c1 r1 <<<"$(printf '%s\n' "${ones[@]}" | sort -g | sed -n 2p)"
-read -r k3 c3 r3 <<<"$(printf '%s\n' "${threes[@]}" | sort -g | sed -n 2p)"
+read -r k1 c1 r1 <<<"$(median "${ones[@]}")"
+read -r k3 c3 r3 <<<"$(median "${threes[@]}")"
 echo "limit runs: ${lims[*]} s; kcd 1 task: $(printf '%s\n' "${ones[@]}" | awk '{printf "%s ", $1}')s; 3 tasks: $(printf '%s\n' "${threes[@]}" | awk '{printf "%s ", $1}')s" >&2
 echo
 echo "OpenSearch 2.19 _bulk: $N capture records ($(( $(wc -c <"$WORK/records.jsonl") / N )) bytes of JSON each), topic with 3 partitions, $(nproc) cores"

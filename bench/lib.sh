@@ -42,7 +42,9 @@ P
 }
 
 # median A B C: the middle of three runs (lines sort by their first number)
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; } # of an odd count
+# median VALUE...: the middle of an odd count; a value may be a run's line ("seconds cpu rss"), ordered
+# by its first number and given whole
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 # committed_at_least GROUP TOPIC N: the consumer group's committed offsets on TOPIC sum to N or more
 # (a partition with nothing committed says -1001: it adds nothing)

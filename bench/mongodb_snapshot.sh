@@ -75,7 +75,7 @@ for rep in 1 2 3; do
   kcds+=("$(kcd_run "$rep")")
 done
 lim=$(median "${lims[@]}")
-read -r k c r <<<"$(printf '%s\n' "${kcds[@]}" | sort -g | sed -n 2p)"
+read -r k c r <<<"$(median "${kcds[@]}")"
 echo "limit runs: ${lims[*]} s; kcd runs: $(printf '%s\n' "${kcds[@]}" | awk '{printf "%s ", $1}')s" >&2
 echo
 echo "MongoDB source copy (FerretDB 1.24 on SQLite): $N device documents, $(nproc) cores"

@@ -120,7 +120,7 @@ for rep in 1 2 3; do
   graphs+=("kcd: $(check_graph)")
 done
 lim=$(median "${lims[@]}")
-read -r k c r <<<"$(printf '%s\n' "${kcds[@]}" | sort -g | sed -n 2p)"
+read -r k c r <<<"$(median "${kcds[@]}")"
 echo "peer runs: ${lims[*]} s; kcd runs: $(printf '%s\n' "${kcds[@]}" | awk '{printf "%s ", $1}')s; graphs (sources ssids edges): $(printf '%s; ' "${graphs[@]}")" >&2
 echo
 echo "Neo4j 5.26 MERGE (pipeline statement): $N records, 5000 devices, 300 SSIDs, topic with 3 partitions, $(nproc) cores"

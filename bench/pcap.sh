@@ -30,8 +30,9 @@ echo "capture: $N radiotap packets, $(du -m "$WORK/big.pcap" | cut -f1) MB"
 
 # ---- (a) decoding alone
 # kcd-pcap's run is short: the median of three, so one scheduling hiccup does not decide it
-kp_runs=$(for _ in 1 2 3; do timed sh -c "'$BUILD/bin/kcd-pcap' --format tshark-4.0 '$WORK/big.pcap' >/dev/null"; done)
-read -r kp_wall kp_cpu kp_rss <<<"$(sort -g <<<"$kp_runs" | sed -n 2p)"
+kp_runs=()
+for _ in 1 2 3; do kp_runs+=("$(timed sh -c "'$BUILD/bin/kcd-pcap' --format tshark-4.0 '$WORK/big.pcap' >/dev/null")"); done
+read -r kp_wall kp_cpu kp_rss <<<"$(median "${kp_runs[@]}")"
 read -r ts_wall ts_cpu ts_rss < <(timed sh -c "tshark -r '$WORK/big.pcap' -T ek -l ${TSHARK_E[*]} >/dev/null 2>&1")
 
 # ---- (b) into the broker

@@ -104,7 +104,7 @@ for r in $(seq 1 "$ROUNDS"); do
   kcd_runs+=("$(sink_run kcd "kcd_t_$r")")
 done
 lim=$(median "${lims[@]}")
-read -r tk ck rk <<<"$(printf '%s\n' "${kcd_runs[@]}" | sort -g | sed -n "$(((ROUNDS + 1) / 2))p")"
+read -r tk ck rk <<<"$(median "${kcd_runs[@]}")"
 echo "limit runs: ${lims[*]} s; kcd runs: $(printf '%s\n' "${kcd_runs[@]}" | awk '{printf "%s ", $1}')s" >&2
 SKIP_JAVA=${BENCH_SKIP_JAVA:-0}
 [ "$SKIP_JAVA" = 1 ] || read -r td cd rd <<<"$(sink_run dbz dbz_t)"

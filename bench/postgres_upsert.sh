@@ -93,8 +93,8 @@ for rep in 1 2 3; do
   bigs+=("$(kcd_run 5000 "$BUFFER_MS" "$rep" 131072)")
 done
 lim=$(median "${lims[@]}")
-read -r kbuf cbuf rbuf <<<"$(printf '%s\n' "${bufs[@]}" | sort -g | sed -n 2p)"
-read -r kbig cbig rbig <<<"$(printf '%s\n' "${bigs[@]}" | sort -g | sed -n 2p)"
+read -r kbuf cbuf rbuf <<<"$(median "${bufs[@]}")"
+read -r kbig cbig rbig <<<"$(median "${bigs[@]}")"
 echo "limit runs: ${lims[*]} s; kcd buffer.max.ms=$BUFFER_MS runs: $(printf '%s\n' "${bufs[@]}" | awk '{printf "%s ", $1}')s; with 128 MB prefetch: $(printf '%s\n' "${bigs[@]}" | awk '{printf "%s ", $1}')s" >&2
 flo=$(floor_run)
 read -r k500 c500 r500 <<<"$(kcd_run 500)"
