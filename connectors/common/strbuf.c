@@ -1,5 +1,6 @@
 /* strbuf.c - see strbuf.h. */
 #include "strbuf.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,26 +56,6 @@ void strbuf_free(strbuf *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
-    else return 0;
-    if (n < len) return 0;
-    unsigned cp = c & (0x3f >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return len;
-}
-
 /* 1 for the bytes JSON text takes as they are: printable ASCII but '"' and '\\'. */
 static const unsigned char json_plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00-1f */
@@ -95,7 +76,7 @@ void strbuf_json_string(strbuf *b, const char *s, size_t n) {
         for (;;) { /* plain bytes and whole UTF-8 sequences */
             while (p < end && json_plain[*p]) p++;
             size_t l;
-            if (p < end && *p >= 0x80 && (l = utf8_len(p, (size_t)(end - p)))) {
+            if (p < end && *p >= 0x80 && (l = utf8_sequence_len(p, (size_t)(end - p)))) {
                 p += l;
                 continue;
             }

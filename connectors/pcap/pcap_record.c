@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/utf8.h"
+
 enum field_id {
     F_FC_TYPE, F_FC_TYPE_SUBTYPE, F_RADIO_CHANNEL, F_RADIO_SIGNAL_DBM, F_RADIO_DURATION,
     F_RA, F_RA_RESOLVED, F_DA, F_DA_RESOLVED, F_TA, F_TA_RESOLVED, F_SA, F_SA_RESOLVED, F_STAA,
@@ -201,21 +203,6 @@ static void put_mac(char *d, const uint8_t *a) {
 /* One-item field. */
 static int single(pcap_values *v, int id, const char *s, size_t n) { return begin(v, id) || item(v, s, n); }
 
-/* The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_sequence(const uint8_t *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (!len || len > n) return 0;
-    /* the second byte's range depends on the first; the others are 80-BF */
-    unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80, hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((s[k] & 0xc0) != 0x80) return 0;
-    return len;
-}
-
 /* Text bytes as Wireshark's format_text shows them: well-formed UTF-8 passes, a byte that is
  * not part of it becomes the four characters \xNN. */
 static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
@@ -224,7 +211,7 @@ static int text_item(pcap_values *v, const uint8_t *s, size_t n) {
     int escape = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        size_t seq = utf8_sequence(s + i, n - i);
+        size_t seq = utf8_sequence_len(s + i, n - i);
         if (!seq) {
             escape = 1; /* the backslash */
             *d++ = '\\', *d++ = 'x', *d++ = hexdigits[c >> 4], *d++ = hexdigits[c & 15];
