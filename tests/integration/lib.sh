@@ -243,6 +243,34 @@ print(len(ids) - $2)
 " || fail "documents were lost"
 }
 
+# mongo_bulk_configs NAME DB 'CONNECTOR_KEYS' [WORKER_LINE...]: $WORK/source.json, a Debezium
+# MongoDB connector mongo-NAME copying DB.bulk 500 documents a poll into $TOPIC (set here:
+# NAME-$RUN_ID.DB.bulk), with the extra JSON keys given (', "k": "v"' or ''); and
+# $WORK/worker.properties with JSON keys and values without schemas, and the worker lines given
+mongo_bulk_configs() {
+  TOPIC="$1-$RUN_ID.$2.bulk"
+  cat >"$WORK/source.json" <<J
+{"name": "mongo-$1", "config": {"connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
+  "mongodb.hosts": "rs0/127.0.0.1:${FERRETDB_URL##*:}", "topic.prefix": "$1-$RUN_ID",
+  "collection.include.list": "$2\\\\.bulk", "max.batch.size": "500"$3}}
+J
+  shift 3
+  write_worker "$WORK/worker.properties" "key.converter=org.apache.kafka.connect.json.JsonConverter" \
+    "value.converter=org.apache.kafka.connect.json.JsonConverter" "key.converter.schemas.enable=false" \
+    "value.converter.schemas.enable=false" "$@"
+}
+
+# wait_copy_over WHAT: until the running kcd's MongoDB copy is over (FerretDB then refuses the
+# change stream that follows), else fail saying WHAT did not happen
+wait_copy_over() {
+  local deadline=$((SECONDS + 180))
+  until grep -q "the server cannot follow changes" "$WORK/kcd.log"; do
+    [ $SECONDS -lt $deadline ] || fail "$1"
+    kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
+    sleep 0.5
+  done
+}
+
 # free_port: a TCP port free on 127.0.0.1 now
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

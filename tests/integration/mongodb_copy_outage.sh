@@ -12,15 +12,7 @@ DB="it_outage_$(echo "$RUN_ID" | tr -c 'a-z0-9\n' '_')"
 FERRET="$KCD_SOURCE/tests/services/ferretdb"
 trap '"$FERRET" status >/dev/null 2>&1 || "$FERRET" start >/dev/null 2>&1; mongo "client.drop_database(\"$DB\")" >/dev/null 2>&1 || true; cleanup' EXIT
 mongo_bulk "$DB" "$N"
-TOPIC="outage-$RUN_ID.$DB.bulk"
-cat >"$WORK/source.json" <<J
-{"name": "mongo-outage", "config": {"connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
-  "mongodb.hosts": "rs0/127.0.0.1:${FERRETDB_URL##*:}", "topic.prefix": "outage-$RUN_ID",
-  "collection.include.list": "$DB\\\\.bulk", "max.batch.size": "500", "mongodb.server.selection.timeout.ms": "2000"}}
-J
-write_worker "$WORK/worker.properties" "key.converter=org.apache.kafka.connect.json.JsonConverter" \
-  "value.converter=org.apache.kafka.connect.json.JsonConverter" "key.converter.schemas.enable=false" \
-  "value.converter.schemas.enable=false"
+mongo_bulk_configs outage "$DB" ', "mongodb.server.selection.timeout.ms": "2000"'
 start_kcd "$WORK/worker.properties" "$WORK/source.json"
 deadline=$((SECONDS + 120))
 until [ "$("$TESTKIT" count "$BOOTSTRAP" "$TOPIC" 2>/dev/null || echo 0)" -ge $((N / 5)) ]; do
@@ -32,12 +24,7 @@ at=$("$TESTKIT" count "$BOOTSTRAP" "$TOPIC" 2>/dev/null || echo 0)
 [ "$at" -lt "$N" ] || fail "the copy had finished before FerretDB was killed ($at records): nothing was tested"
 sleep 3
 "$FERRET" start >/dev/null || fail "FerretDB did not start again"
-deadline=$((SECONDS + 180))
-until grep -q "the server cannot follow changes" "$WORK/kcd.log"; do # the copy is over, the stream refused
-  [ $SECONDS -lt $deadline ] || fail "the task did not finish its copy after the outage"
-  kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-  sleep 0.5
-done
+wait_copy_over "the task did not finish its copy after the outage"
 matches "poll() asked to retry: copying a collection" "$WORK/kcd.log" ||
   fail "the outage was not reported as a retriable failure of the copy"
 twice=$(mongo_bulk_copied "$TOPIC" "$N")

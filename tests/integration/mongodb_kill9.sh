@@ -11,15 +11,7 @@ N=${KCD_IT_RECORDS:-150000}
 DB="it_kill9_$(echo "$RUN_ID" | tr -c 'a-z0-9\n' '_')"
 trap 'mongo "client.drop_database(\"$DB\")" >/dev/null 2>&1 || true; cleanup' EXIT
 mongo_bulk "$DB" "$N"
-TOPIC="kill9-$RUN_ID.$DB.bulk"
-cat >"$WORK/source.json" <<J
-{"name": "mongo-kill9", "config": {"connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
-  "mongodb.hosts": "rs0/127.0.0.1:${FERRETDB_URL##*:}", "topic.prefix": "kill9-$RUN_ID",
-  "collection.include.list": "$DB\\\\.bulk", "max.batch.size": "500"}}
-J
-write_worker "$WORK/worker.properties" "key.converter=org.apache.kafka.connect.json.JsonConverter" \
-  "value.converter=org.apache.kafka.connect.json.JsonConverter" "key.converter.schemas.enable=false" \
-  "value.converter.schemas.enable=false" "offset.flush.interval.ms=300"
+mongo_bulk_configs kill9 "$DB" '' "offset.flush.interval.ms=300"
 TARGET=$(( (RANDOM * 32768 + RANDOM) % (N * 6 / 10) + N / 10 ))
 start_kcd "$WORK/worker.properties" "$WORK/source.json"
 deadline=$((SECONDS + 120))
@@ -37,12 +29,7 @@ stored_initsync=0
 grep -q initsync "$WORK/offsets.json" 2>/dev/null && stored_initsync=1
 : >"$WORK/kcd.log"
 start_kcd "$WORK/worker.properties" "$WORK/source.json"
-deadline=$((SECONDS + 180))
-until grep -q "the server cannot follow changes" "$WORK/kcd.log"; do # the copy is over, the stream refused
-  [ $SECONDS -lt $deadline ] || fail "the restarted task did not finish its copy"
-  kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
-  sleep 0.5
-done
+wait_copy_over "the restarted task did not finish its copy"
 mongo_bulk_copied "$TOPIC" "$N" >/dev/null
 grep -q "Copying 1 collections" "$WORK/kcd.log" || fail "the restarted task did not copy again"
 # offsets stored mid-copy say so (initsync): the restarted task must have read them that way
