@@ -769,6 +769,70 @@ static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int repla
     return fit_failed(in, kc_error_set(err, KC_EINVAL, "unsupported schema type"));
 }
 
+/* ---- a struct payload read straight into its fields ---------------------------------------- */
+
+#define DIRECT_MAX_FIELDS 64 /* wider structs take the general path */
+
+/* The payload's members placed in their fields' slots as they are parsed: no object built first,
+ * no field looked for among its members. */
+typedef struct struct_slots {
+    const kc_schema *s;
+    size_t next; /* where the next member is looked for first: JsonConverter writes schema order */
+    kc_value slot[DIRECT_MAX_FIELDS];
+} struct_slots;
+
+static int place_member(void *ctx, const char *key, size_t key_len, kc_value *val) {
+    struct_slots *st = ctx;
+    size_t n = st->s->nfields;
+    for (size_t k = 0, f = st->next; k < n; k++, f = f + 1 == n ? 0 : f + 1) {
+        const char *name = st->s->fields[f].name; /* the key holds no NUL: strncmp sees it whole */
+        if (!strncmp(name, key, key_len) && name[key_len] == '\0') {
+            kc_value_clear(&st->slot[f]); /* a repeated member: its last value, as jansson keeps */
+            st->slot[f] = *val;
+            st->next = f + 1 == n ? 0 : f + 1;
+            return KC_OK;
+        }
+    }
+    kc_value_clear(val); /* not a field of the schema: ignored, as JsonConverter does */
+    return KC_OK;
+}
+
+/* The struct payload p read against s with fit_schema's rules and errors, field by field.
+ * KC_ENOTFOUND: not taken here (not a struct schema this reads, or input json_fast leaves to
+ * jansson); the general path then reads it. */
+static int read_struct_direct(const uint8_t *p, size_t len, const kc_schema *s, kc_value *out, int replace_null,
+                              kc_error *err) {
+    if (!s || s->type != KC_SCHEMA_STRUCT || s->nfields > DIRECT_MAX_FIELDS || logical_is(s, KC_LOGICAL_DECIMAL))
+        return KC_ENOTFOUND;
+    struct_slots st;
+    st.s = s;
+    st.next = 0;
+    memset(st.slot, 0, s->nfields * sizeof st.slot[0]);
+    int rc = kc_json_parse_fast_members(p, len, place_member, &st);
+    size_t i = 0;
+    if (rc == KC_OK) {
+        kc_value_init_struct(out);
+        rc = kc_value_reserve(out, s->nfields);
+    }
+    for (; rc == KC_OK && i < s->nfields; i++) {
+        kc_entry *e = &out->u.map.items[i];
+        if ((rc = fit_schema(&st.slot[i], s->fields[i].schema, &e->val, replace_null, err))) {
+            char msg[KC_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            kc_error_set(err, rc, "field %s: %s", s->fields[i].name, msg);
+        } else if ((rc = kc_value_set_string(&e->key, s->fields[i].name, strlen(s->fields[i].name)))) {
+            kc_value_clear(&e->val);
+        } else {
+            out->u.map.len = i + 1;
+        }
+    }
+    if (rc) {
+        for (; i < s->nfields; i++) kc_value_clear(&st.slot[i]);
+        kc_value_clear(out);
+    }
+    return rc;
+}
+
 /* ---- the envelope, split without parsing it ------------------------------------------------ */
 
 static const uint8_t *ws_end(const uint8_t *p, const uint8_t *end) {
@@ -1006,17 +1070,18 @@ static int json_to_connect(void *state, const char *topic, const uint8_t *data, 
         size_t sl, pl;
         kc_value raw = KC_VALUE_NULL_INIT;
         int same = c->last && same_schema_as_last(c->last->bytes, c->last->len, data, len, &pb, &pl);
-        if ((same || split_envelope(data, len, &sb, &sl, &pb, &pl)) && kc_json_parse_fast(pb, pl, &raw) == KC_OK) {
+        if (same || split_envelope(data, len, &sb, &sl, &pb, &pl)) {
             int rc = same ? (*schema = kc_schema_retain(c->last->schema), KC_OK) : schema_of(c, sb, sl, schema, err);
-            if (rc == KC_OK) {
-                if ((rc = fit_schema(&raw, *schema, v, c->replace_null, err))) {
-                    kc_schema_release(*schema);
-                    *schema = NULL;
-                }
-                return rc;
+            if (rc == KC_OK) { /* else the schema's error comes from the jansson path below */
+                rc = read_struct_direct(pb, pl, *schema, v, c->replace_null, err);
+                if (rc == KC_ENOTFOUND && (rc = kc_json_parse_fast(pb, pl, &raw)) == KC_OK)
+                    rc = fit_schema(&raw, *schema, v, c->replace_null, err);
+                if (rc == KC_OK) return KC_OK;
+                kc_schema_release(*schema);
+                *schema = NULL;
+                if (rc == KC_ENOMEM) return kc_error_set(err, rc, "out of memory");
+                if (rc != KC_ENOTFOUND) return rc;
             }
-            kc_value_clear(&raw);
-            if (rc != KC_ENOTFOUND) return rc;
         }
     }
     json_error_t jerr;

@@ -330,6 +330,52 @@ static int parse_value(parser *ps, kc_value *out) {
     }
 }
 
+/* A key without escapes, borrowed from the input (ps->p at its opening quote). */
+static int borrow_key(parser *ps, const char **key, size_t *len) {
+    const unsigned char *s = ++ps->p, *q = s;
+    while (q < ps->end && *q != '"' && *q != '\\' && *q >= 0x20) {
+        size_t n = *q < 0x80 ? 1 : utf8_len(q, ps->end);
+        if (!n) return FALLBACK;
+        q += n;
+    }
+    if (q >= ps->end || *q != '"') return FALLBACK;
+    *key = (const char *)s;
+    *len = (size_t)(q - s);
+    ps->p = q + 1;
+    return KC_OK;
+}
+
+int kc_json_parse_fast_members(const uint8_t *data, size_t len, kc_json_member_fn member, void *ctx) {
+    parser ps = {data, data + len, 1};
+    skip_ws(&ps);
+    if (ps.p >= ps.end || *ps.p != '{') return FALLBACK;
+    ps.p++;
+    skip_ws(&ps);
+    int rc = KC_OK;
+    if (ps.p < ps.end && *ps.p == '}') {
+        ps.p++;
+    } else {
+        /* kc_json_parse_fast's limit counts distinct keys; counting all is stricter, never looser */
+        for (size_t members = 0;; members++) {
+            const char *key;
+            size_t klen;
+            kc_value val;
+            skip_ws(&ps);
+            if (members == FAST_MAX_MEMBERS || ps.p >= ps.end || *ps.p != '"') return FALLBACK;
+            if ((rc = borrow_key(&ps, &key, &klen))) return rc;
+            skip_ws(&ps);
+            if (ps.p >= ps.end || *ps.p != ':') return FALLBACK;
+            ps.p++;
+            if ((rc = parse_value(&ps, &val))) return rc;
+            if ((rc = member(ctx, key, klen, &val))) return rc;
+            if ((rc = next_member(&ps, '}')) < 0) return rc;
+            if (rc == 0) break;
+        }
+    }
+    skip_ws(&ps);
+    return ps.p == ps.end ? KC_OK : FALLBACK; /* trailing bytes: jansson's error */
+}
+
 int kc_json_parse_fast(const uint8_t *data, size_t len, kc_value *out) {
     parser ps = {data, data + len, 0};
     int rc = parse_value(&ps, out);

@@ -22,6 +22,13 @@ int kc_json_to_value(const json_t *j, kc_value *out, kc_error *err);
 /* Schemaless JSON bytes straight to a value; KC_ENOTFOUND: not taken on this fast path (invalid
  * or unusual input), parse with jansson instead, which gives the exact value or error. */
 int kc_json_parse_fast(const uint8_t *data, size_t len, kc_value *out);
+/* A JSON object read member by member, for a reader that places each member itself (a struct's
+ * fields) instead of building the object first. member() gets the key borrowed for the call
+ * (not NUL-terminated; keys with escapes are left to jansson) and the value handed over; it
+ * returns KC_OK or stops the read with its error. KC_ENOTFOUND exactly where kc_json_parse_fast
+ * would answer it for the whole object. */
+typedef int (*kc_json_member_fn)(void *ctx, const char *key, size_t key_len, kc_value *value);
+int kc_json_parse_fast_members(const uint8_t *data, size_t len, kc_json_member_fn member, void *ctx);
 void kc_json_write_value(kc_buf *b, const kc_value *v);
 
 /* Schema'd JSON (the envelope's "schema" and "payload" halves). */

@@ -436,6 +436,104 @@ static void test_schema_cache_reads_as_the_full_parse(void **st) {
     kc_json_converter_desc.converter->close(c);
 }
 
+/* The whole record read by jansson, as the converter read every record before its fast paths. */
+static void reference_read(const char *text, kc_schema **s, kc_value *v) {
+    json_t *root = json_loads(text, JSON_DECODE_ANY, NULL);
+    assert_non_null(root);
+    kc_error err;
+    assert_int_equal(kc_json_to_schema(json_object_get(root, "schema"), s, &err), KC_OK);
+    assert_int_equal(kc_json_to_value_with_schema(json_object_get(root, "payload"), *s, v, &err), KC_OK);
+    json_decref(root);
+}
+
+/* A struct's payload is read member by member into the fields' places (no object built first):
+ * members in any order, repeated (the last counts, as in jansson), unknown (ignored, as in
+ * Connect) or with escaped names read as the full parse reads them; a struct wider than the
+ * in-place reader takes reads the same too. */
+static void test_struct_payload_read_in_place_as_the_full_parse(void **st) {
+    (void)st;
+    void *c = open_conv(1, NULL);
+    const char *schema = "{\"type\":\"struct\",\"optional\":false,\"fields\":["
+                         "{\"field\":\"a\",\"type\":\"int32\",\"optional\":false},"
+                         "{\"field\":\"b\",\"type\":\"int32\",\"optional\":true,\"default\":7},"
+                         "{\"field\":\"c\",\"type\":\"string\",\"optional\":true},"
+                         "{\"field\":\"d\",\"type\":\"struct\",\"optional\":true,\"fields\":["
+                         "{\"field\":\"e\",\"type\":\"boolean\",\"optional\":false}]}]}";
+    static const struct {
+        const char *payload;
+        int64_t a, b;
+        const char *c;
+    } cases[] = {
+        {"{\"a\":1,\"b\":2,\"c\":\"x\",\"d\":{\"e\":true}}", 1, 2, "x"},
+        {"{\"d\":null,\"c\":\"y\",\"b\":3,\"a\":4}", 4, 3, "y"},          /* reversed */
+        {"{\"a\":1,\"b\":2,\"a\":5}", 5, 2, NULL},                        /* repeated: the last */
+        {"{\"zz\":[1,{\"q\":2}],\"a\":1,\"zy\":null,\"b\":2}", 1, 2, NULL}, /* unknown: ignored */
+        {"{\"a\":1,\"b\":2,\"\":\"z\"}", 1, 2, NULL},                  /* a name's prefix: unknown */
+        {"{\"\\u0061\":6,\"\\u0063\":\"\\u00e9\"}", 6, 7, "\xc3\xa9"},     /* escaped names; b's default */
+        {" { \"a\" : 8 , \"b\" : null } ", 8, 7, NULL},                  /* spaces; null: the default */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":%s}", schema, cases[i].payload);
+        kc_schema *s, *rs;
+        kc_value v, rv;
+        from_json(c, text, &s, &v);
+        reference_read(text, &rs, &rv);
+        assert_true(kc_schema_equal(s, rs));
+        if (!kc_value_equal(&v, &rv)) fail_msg("case %zu: not as the full parse reads it", i);
+        assert_int_equal(v.type, KC_VAL_STRUCT);
+        assert_int_equal(v.u.map.len, 4);
+        const char *names[] = {"a", "b", "c", "d"};
+        for (size_t f = 0; f < 4; f++) assert_string_equal(v.u.map.items[f].key.u.str.ptr, names[f]);
+        assert_int_equal(v.u.map.items[0].val.u.i, cases[i].a);
+        assert_int_equal(v.u.map.items[1].val.u.i, cases[i].b);
+        if (cases[i].c) assert_string_equal(v.u.map.items[2].val.u.str.ptr, cases[i].c);
+        else assert_int_equal(v.u.map.items[2].val.type, KC_VAL_NULL);
+        kc_schema_release(s);
+        kc_schema_release(rs);
+        kc_value_clear(&v);
+        kc_value_clear(&rv);
+    }
+    char text[1024];
+    snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":{\"b\":1}}", schema);
+    expect_error(c, text, "field a: Invalid null value for required int32 field");
+    snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":{\"a\":1,\"b\":\"2\"}}", schema);
+    expect_error(c, text, "field b: Invalid JSON for int32 schema");
+    snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":{\"a\":1,\"d\":{}}}", schema);
+    expect_error(c, text, "field d: field e: Invalid null value for required boolean field");
+    snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":{\"a\":1,}}", schema);
+    expect_error(c, text, "serialization error");
+    snprintf(text, sizeof text, "{\"schema\":%s,\"payload\":{\"a\":1}x}", schema);
+    expect_error(c, text, "serialization error");
+
+    /* 70 fields, f0..f69, given in reverse order */
+    kc_buf wide = KC_BUF_INIT;
+    kc_buf_puts(&wide, "{\"schema\":{\"type\":\"struct\",\"optional\":false,\"fields\":[");
+    for (int f = 0; f < 70; f++) {
+        char field[64];
+        snprintf(field, sizeof field, "%s{\"field\":\"f%d\",\"type\":\"int64\"}", f ? "," : "", f);
+        kc_buf_puts(&wide, field);
+    }
+    kc_buf_puts(&wide, "]},\"payload\":{");
+    for (int f = 69; f >= 0; f--) {
+        char member[32];
+        snprintf(member, sizeof member, "%s\"f%d\":%d", f < 69 ? "," : "", f, f * 10);
+        kc_buf_puts(&wide, member);
+    }
+    kc_buf_puts(&wide, "}}");
+    kc_buf_putc(&wide, '\0');
+    assert_false(wide.failed);
+    kc_schema *s;
+    kc_value v;
+    from_json(c, wide.data, &s, &v);
+    assert_int_equal(v.u.map.len, 70);
+    for (int f = 0; f < 70; f++) assert_int_equal(v.u.map.items[f].val.u.i, f * 10);
+    kc_schema_release(s);
+    kc_value_clear(&v);
+    kc_buf_free(&wide);
+    kc_json_converter_desc.converter->close(c);
+}
+
 static void test_decimal_text_conversions(void **st) {
     (void)st;
     struct { const char *in; int scale; const char *out; } cases[] = {
@@ -575,6 +673,7 @@ int main(void) {
         cmocka_unit_test(test_replace_null_with_default),
         cmocka_unit_test(test_bad_input_gives_clear_errors),
         cmocka_unit_test(test_schema_cache_reads_as_the_full_parse),
+        cmocka_unit_test(test_struct_payload_read_in_place_as_the_full_parse),
         cmocka_unit_test(test_decimal_text_conversions),
         cmocka_unit_test(test_string_and_bytearray_converters),
         cmocka_unit_test(test_number_converters_as_kafkas_serializers),
