@@ -834,12 +834,18 @@ void *kc_sink_task_run(void *arg) {
     if (kc_config_get_long(&t->conn->config, "consumer.override.max.poll.records", &max_batch))
         kc_config_get_long(&w->config, "consumer.max.poll.records", &max_batch);
     if (max_batch < 1 || max_batch > 1000000) max_batch = SINK_DEFAULT_BATCH;
-    sink_batch batches[3] = {{0}};
+    /* A ring of four batches, so that the task thread's reading and put() both run beside the
+     * converter: while batch k is read, the converter converts batch k-1; then it converts batch
+     * k and frees batch k-2 while batch k-1 is put. Batch k-3's slot, freed meanwhile, takes
+     * batch k+1. */
+    enum { RING = 4 };
+    sink_batch batches[RING] = {{0}};
     int ready = 1;
-    for (int i = 0; i < 3; i++) ready = ready && batch_alloc(&batches[i], (size_t)max_batch);
-    /* cur: converted, to put; next: read, then converted; spent: put, to free */
-    sink_batch *cur = &batches[0], *next = &batches[1], *spent = &batches[2];
-    cur->generation = s.generation;
+    for (int i = 0; i < RING; i++) {
+        ready = ready && batch_alloc(&batches[i], (size_t)max_batch);
+        batches[i].generation = s.generation;
+    }
+    size_t k = 0;
     converter conv;
     converter_open(&conv, &s);
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
@@ -862,10 +868,25 @@ void *kc_sink_task_run(void *arg) {
             kc_task_set_state(t, KC_STATE_RUNNING);
             KC_INFO(t->ctx.logger, "Sink task resumed");
         }
-        /* read the next batch while nothing else runs (rebalance callbacks come from the poll),
-         * without waiting when a batch is ready to put; then convert it beside put() */
-        poll_batch(&s, next, (size_t)max_batch, cur->nmsgs ? 0 : s.dirty ? SINK_POLL_MS : SINK_IDLE_POLL_MS);
+        /* next: to read; cur: being converted, then put; spent: put last time, to free */
+        sink_batch *next = &batches[k % RING], *cur = &batches[(k + RING - 1) % RING],
+                   *spent = &batches[(k + RING - 2) % RING];
+        k++;
+        /* read without waiting when a batch is on its way to put(), an empty one too when its
+         * poll waited: it tells the task at once that the topics went quiet (rebalance callbacks
+         * come from this poll: a batch read before one is dropped below) */
+        poll_batch(&s, next, (size_t)max_batch,
+                   cur->nmsgs || cur->waited ? 0 : s.dirty ? SINK_POLL_MS : SINK_IDLE_POLL_MS);
         kc_metrics_task_read(t->metrics, (int64_t)next->nmsgs);
+        converter_wait(&conv);
+        if (cur->generation == s.generation && kc_task_alive(t)) {
+            for (size_t i = 0; i < cur->nfails; i++) /* skipped: their offsets still move on */
+                report_failure(&s, cur->msgs[cur->fails[i].msg], &cur->fails[i].f);
+            if (cur->fatal) {
+                kc_metrics_task_error(t->metrics, 0, 0);
+                kc_task_fail(t, "%s", cur->fatal_err.msg);
+            }
+        }
         converter_start(&conv, next, spent);
         if (cur->generation != s.generation) {
             /* a revocation or a rewind happened since the batch was read: those records are
@@ -875,24 +896,11 @@ void *kc_sink_task_run(void *arg) {
         } else if (kc_task_alive(t) && (cur->nmsgs || cur->waited)) {
             put_batch(&s, cur); /* empty only after a poll that waited: the topics are quiet */
         }
-        converter_wait(&conv);
-        if (next->generation == s.generation && kc_task_alive(t)) {
-            for (size_t i = 0; i < next->nfails; i++) /* skipped: their offsets still move on */
-                report_failure(&s, next->msgs[next->fails[i].msg], &next->fails[i].f);
-            if (next->fatal) {
-                kc_metrics_task_error(t->metrics, 0, 0);
-                kc_task_fail(t, "%s", next->fatal_err.msg);
-            }
-        }
         if (t->metrics) { /* read, not yet committed: put since the last commit, and what waits to be put */
             int64_t active = s.put_since_commit + (int64_t)next->nmsgs;
             KC_METRIC_SET(t->metrics->active, active);
             kc_metric_max(&t->metrics->active_max, active);
         }
-        sink_batch *freed = spent;
-        spent = cur;
-        cur = next;
-        next = freed;
         /* request_commit(): the task holds records until flush() and wants them written now */
         int requested = __atomic_exchange_n(&t->ctx.commit_requested, 0, __ATOMIC_ACQ_REL);
         if (kc_task_alive(t) && (requested || kc_now_ms() >= next_commit)) {
@@ -901,7 +909,7 @@ void *kc_sink_task_run(void *arg) {
         }
     }
     converter_close(&conv);
-    for (int i = 0; i < 3; i++) batch_free(&batches[i]);
+    for (int i = 0; i < RING; i++) batch_free(&batches[i]);
     if (kc_task_alive(t)) flush_and_commit(&s); /* graceful stop: commit what was delivered */
 stop_task:
     kc_task_set_wake_queue(t, NULL);
