@@ -281,6 +281,35 @@ static void test_bulk_replies_are_classified_per_item(void **st) {
     assert_non_null(strstr(msg, "not JSON"));
     const char *no_status = "{\"errors\":false,\"items\":[{\"index\":{}}]}";
     assert_int_equal(es_bulk_parse(no_status, strlen(no_status), items, 1, &errors, msg, sizeof msg), KC_EINVAL);
+
+    /* the usual reply of a _bulk that wrote everything (OpenSearch's, as filter_path shapes it) is
+     * scanned; its items read as the full reading's, and short or long ones are refused alike */
+    const char *written = "{\"errors\":false,\"items\":[{\"index\":{\"result\":\"created\",\"status\":201}},"
+                          "{\"index\":{\"result\":\"updated\",\"status\":200}},"
+                          "{\"delete\":{\"result\":\"deleted\",\"status\":200}}]}\n";
+    es_item full[3];
+    int full_errors = 1;
+    errors = 1;
+    assert_int_equal(es_bulk_parse(written, strlen(written), items, 3, &errors, msg, sizeof msg), KC_OK);
+    assert_int_equal(es_bulk_parse_full(written, strlen(written), full, 3, &full_errors, msg, sizeof msg), KC_OK);
+    assert_false(errors);
+    assert_false(full_errors);
+    int want_status[] = {201, 200, 200};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(items[i].status, want_status[i]);
+        assert_int_equal(items[i].cls, ES_ITEM_OK);
+        assert_int_equal(full[i].status, items[i].status);
+        assert_int_equal(full[i].cls, items[i].cls);
+        assert_string_equal(items[i].error, "");
+    }
+    assert_int_equal(es_bulk_parse(written, strlen(written), items, 2, &errors, msg, sizeof msg), KC_EINVAL);
+    assert_non_null(strstr(msg, "3 items for 2 actions"));
+    const char *two = "{\"errors\":false,\"items\":[{\"index\":{\"result\":\"created\",\"status\":201}},"
+                      "{\"index\":{\"result\":\"created\",\"status\":201}}]}";
+    assert_int_equal(es_bulk_parse(two, strlen(two), items, 3, &errors, msg, sizeof msg), KC_EINVAL);
+    assert_non_null(strstr(msg, "2 items for 3 actions"));
+    assert_int_equal(es_bulk_parse(two, strlen(two) - 1, items, 2, &errors, msg, sizeof msg), KC_EINVAL);
+    assert_non_null(strstr(msg, "not JSON"));
 }
 
 static void test_root_documents_and_error_replies(void **st) {
