@@ -214,6 +214,7 @@ typedef struct task {
     uint64_t put_seq;
     kc_record *const *put_records;
     int isolate; /* after refused documents: each put() written before it returns, until a flush succeeds */
+    int unflushed; /* documents were put since the last flush() */
     int refused; /* a document was refused after its put() returned */
     char refused_msg[KC_ERROR_MSG_MAX];
     int failed;  /* the task cannot go on: failure says why */
@@ -967,8 +968,20 @@ static int task_put(void *state, kc_record *const *records, size_t n, kc_error *
     }
     /* after refused documents, a put() is written before it returns: its records are the ones
      * the errant-record reporter can take */
-    if (t->isolate) rc = pump_until(t, 1, 1, nothing_held, 0, err);
-    else pump(t, 0);
+    if (n) t->unflushed = 1;
+    if (t->isolate) {
+        rc = pump_until(t, 1, 1, nothing_held, 0, err);
+    } else if (n == 0 && t->unflushed) {
+        /* the topics went quiet (a read that waited brought nothing): holding documents back
+         * gains nothing, and once they are acknowledged their offsets can be committed now
+         * rather than at the next offset.flush.interval.ms. Not acknowledged in time (or the
+         * task stopping): they stay held for flush() to finish. */
+        kc_error later;
+        if (pump_until(t, 1, 1, nothing_held, 0, &later) == KC_OK && !t->failed && !t->refused)
+            host->request_commit(t->ctx);
+    } else {
+        pump(t, 0);
+    }
     t->put_records = NULL;
     if (t->failed) return failure(t, err);
     if (rc == KC_ERETRY) { /* isolating and not done: the records come again from the commit */
@@ -998,6 +1011,7 @@ static int task_flush(void *state, const kc_topic_partition_offset *offsets, siz
         return kc_error_set(err, KC_ERETRY, "%s", t->refused_msg);
     }
     t->isolate = 0;
+    t->unflushed = 0;
     return KC_OK;
 }
 
