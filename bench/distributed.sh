@@ -20,13 +20,13 @@ N=${BENCH_CONNECTORS:-100}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ "${BENCH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"' EXIT
-"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 . "$ROOT/bench/lib.sh"
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; drop_bench_topics; [ "${BENCH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"' EXIT
+"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 RUN=$(date +%s)-$$
 DATA=bench-dist-$RUN
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$DATA" 3 >/dev/null
+bench_topic "$DATA" 3
 
 # cluster KIND: starts three workers of KIND (kcd, java); sets PORTS and PIDS
 cluster() {

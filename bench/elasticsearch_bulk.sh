@@ -17,7 +17,7 @@ ES=$("$ROOT/tests/services/opensearch" url)
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
 . "$ROOT/bench/lib.sh"
-trap '[ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"; curl -s -X DELETE "$ES/bench-es-*" >/dev/null || true' EXIT
+trap 'drop_bench_topics; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"; curl -s -X DELETE "$ES/bench-es-*" >/dev/null || true' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/opensearch" status || { echo "start OpenSearch first: tests/services/opensearch start" >&2; exit 1; }
 
@@ -38,7 +38,7 @@ for c in range(0, n, 2000):
         for i in range(c, min(c + 2000, n)):
             f.write('{"index":{"_index":"bench-es-limit","_id":"%s+%d+%d"}}\n%s\n' % (topic, i % 3, i // 3, lines[i]))
 PY
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
+bench_topic "$TOPIC" 3
 "$BUILD/bin/testkit" produce "$BOOTSTRAP" "$TOPIC" "$WORK/records.jsonl"
 
 fresh_index() { # every run starts from an empty index, refreshed once a second as by default

@@ -14,9 +14,9 @@ BUILD=${KCD_BUILD:-$ROOT/build}
 N=${BENCH_LINES:-1000000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 . "$ROOT/bench/lib.sh"
+trap 'drop_bench_topics; rm -rf "$WORK"' EXIT
+"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
 # run_mode MODE RUN: one kcd run until the sink has N lines; prints "secs cpu_s rss_kb"
@@ -25,7 +25,7 @@ run_mode() {
   id="$(date +%s)-$$-$mode-$run"
   topic="bench-modes-$id"
   rm -f "$WORK/out.txt" "$WORK/offsets"
-  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3 >/dev/null
+  bench_topic "$topic" 3
   file_pipeline_configs "$topic" http://127.0.0.1:0
   case $mode in
   tolerance-all)

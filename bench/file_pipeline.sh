@@ -14,10 +14,10 @@ BUILD=${KCD_BUILD:-$ROOT/build}
 N=${BENCH_LINES:-1000000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+. "$ROOT/bench/lib.sh"
+trap 'drop_bench_topics; rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 
-. "$ROOT/bench/lib.sh"
 
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
@@ -74,7 +74,7 @@ for w in kcd java; do
   RUN=$(date +%s)-$$-$run
   rm -f "$WORK/$w.out" "$WORK/$w.offsets"
   topic="bench-$w-$RUN"
-  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3
+  bench_topic "$topic" 3
   worker_props "$WORK/$w.properties" "$w"
   connectors "$w" "$topic"
   if [ "$w" = kcd ]; then

@@ -18,9 +18,9 @@ RECORDS=${BENCH_RECORDS:-100000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 PORT=18084
 WORK=$(mktemp -d /tmp/kcd-bench-idle.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 . "$ROOT/bench/lib.sh"
+trap 'drop_bench_topics; rm -rf "$WORK"' EXIT
+"$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 python3 -c "
 for i in range($RECORDS): print('%d\trecord-%09d-%s' % (i, i, 'x' * 180))" >"$WORK/keyed.txt"
 
@@ -31,7 +31,7 @@ switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s 
 run() {
   local name=$1; shift
   local topic="bench-idle-$name-$(date +%s)-$$"
-  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3 >/dev/null
+  bench_topic "$topic" 3
   rm -f "$WORK"/out-* "$WORK/offsets"
   for i in $(seq 1 "$N"); do
     printf 'name=s-%d\nconnector.class=org.apache.kafka.connect.file.FileStreamSinkConnector\ntopics=%s\nfile=%s\n' \

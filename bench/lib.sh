@@ -44,6 +44,20 @@ P
 # median A B C: the middle of three runs (lines sort by their first number)
 # median VALUE...: the middle of an odd count; a value may be a run's line ("seconds cpu rss"), ordered
 # by its first number and given whole
+# bench_topic TOPIC PARTITIONS: creates the topic and notes it in $WORK for drop_bench_topics (a
+# file, so that topics made in $(...) subshells are noted too)
+bench_topic() {
+  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$1" "$2" >/dev/null && echo "$1" >>"$WORK/.bench-topics"
+}
+
+# drop_bench_topics: deletes the topics bench_topic made, from the benchmark's EXIT trap (a run of
+# 1,000,000 records leaves about a gigabyte on the broker's disk otherwise); KEEP_WORK=1 keeps them
+drop_bench_topics() {
+  [ "${KEEP_WORK:-0}" != 1 ] && [ -f "$WORK/.bench-topics" ] || return 0
+  local t
+  while read -r t; do "$BUILD/bin/testkit" delete-topic "$BOOTSTRAP" "$t" >/dev/null 2>&1 || true; done <"$WORK/.bench-topics"
+}
+
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 # committed_at_least GROUP TOPIC N: the consumer group's committed offsets on TOPIC sum to N or more
@@ -107,7 +121,7 @@ pg_bench_setup() {
   PG_PORT=${KCD_PG_PORT:-15432}
   RUN=$(date +%s)-$$
   DB="kcd_bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
-  trap '[ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
+  trap 'drop_bench_topics; [ "${KEEP_WORK:-0}" = 1 ] || { psqlx -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; rm -rf "$WORK"; }' EXIT
   "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
   "$ROOT/tests/services/postgres" status || { echo "start PostgreSQL first: tests/services/postgres start" >&2; exit 1; }
   psqlx -d postgres -c "CREATE DATABASE $DB"

@@ -17,10 +17,10 @@ RUNS=${BENCH_RUNS:-5}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 PORT=18093
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-trap 'kill $SCRAPER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. "$ROOT/bench/lib.sh"
+trap 'drop_bench_topics; kill $SCRAPER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 SCRAPER=""
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
-. "$ROOT/bench/lib.sh"
 
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 sink_done() { [ -f "$WORK/out.txt" ] && [ "$(wc -l <"$WORK/out.txt")" -ge "$N" ]; }
@@ -28,7 +28,7 @@ sink_done() { [ -f "$WORK/out.txt" ] && [ "$(wc -l <"$WORK/out.txt")" -ge "$N" ]
 run() { # run scraped|unwatched RUN: prints "wall cpu rss scrapes"
   local mode=$1 topic="bench-metrics-$1-$2-$$"
   rm -f "$WORK/out.txt" "$WORK/offsets" "$WORK/scrapes"
-  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3
+  bench_topic "$topic" 3
   file_pipeline_configs "$topic" "http://127.0.0.1:$PORT"
   SCRAPER=""
   if [ "$mode" = scraped ]; then
@@ -65,7 +65,7 @@ printf 'ratio scraped/unwatched: throughput %.3f (goal: at least 0.97)\n' "$(ech
 # of a worker holding the pipeline's two connectors (the input read, so it idles)
 rm -f "$WORK/out.txt" "$WORK/offsets"
 topic="bench-metrics-idle-$$"
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$topic" 3
+bench_topic "$topic" 3
 file_pipeline_configs "$topic" "http://127.0.0.1:$PORT"
 "$BUILD/bin/kcd" standalone "$WORK/worker.properties" "$WORK/src.properties" "$WORK/sink.properties" >"$WORK/idle.log" 2>&1 &
 pid=$!

@@ -19,7 +19,7 @@ RUN=$(date +%s)-$$
 DB="bench_$(echo "$RUN" | tr -c '0-9\n' '_')"
 py() { "$VENV/bin/python" - "$MONGO/?directConnection=true" "$DB" "$@"; }
 . "$ROOT/bench/lib.sh"
-trap 'py <<<"import sys; from pymongo import MongoClient; MongoClient(sys.argv[1]).drop_database(sys.argv[2])" || true; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+trap 'drop_bench_topics; py <<<"import sys; from pymongo import MongoClient; MongoClient(sys.argv[1]).drop_database(sys.argv[2])" || true; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/ferretdb" status || { echo "start FerretDB first: tests/services/ferretdb start" >&2; exit 1; }
 "$VENV/bin/python" -c 'import pymongo' 2>/dev/null || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q pymongo==4.10.1; }
@@ -64,7 +64,7 @@ P
 {"name": "bench-mongo-$rep", "config": {"connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
  "mongodb.hosts": "rs0/127.0.0.1:${MONGO##*:}", "mongodb.name": "$prefix", "collection.whitelist": "$DB\\\\.device"}}
 J
-  "$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$prefix.$DB.device" 1 >/dev/null
+  bench_topic "$prefix.$DB.device" 1
   all_copied() { [ "$("$BUILD/bin/testkit" count "$BOOTSTRAP" "$prefix.$DB.device" 2>/dev/null || echo 0)" -ge "$N" ]; }
   time_kcd "$WORK/kcd-$rep.log" all_copied "$WORK/worker.properties" "$WORK/source.json"
 }

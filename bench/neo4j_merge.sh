@@ -18,7 +18,7 @@ VENV=${KCD_CACHE:-$HOME/.cache/kcd}/venv-neo4j
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 RUN=$(date +%s)-$$
 . "$ROOT/bench/lib.sh"
-trap '[ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+trap 'drop_bench_topics; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 "$ROOT/tests/services/neo4j" status || { echo "start Neo4j first: tests/services/neo4j start" >&2; exit 1; }
 if ! "$VENV/bin/python" -c 'import neo4j' 2>/dev/null; then
@@ -55,7 +55,7 @@ with open(sys.argv[3], "w") as f:
                                 SSID="net-%d" % (i % 300)), separators=(",", ":")) + "\n")
 PY
 TOPIC="bench-neo4j-$RUN"
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
+bench_topic "$TOPIC" 3
 "$BUILD/bin/testkit" produce "$BOOTSTRAP" "$TOPIC" "$WORK/records.jsonl"
 
 py() { "$VENV/bin/python" - "$NEO4J" "$@"; }

@@ -19,8 +19,8 @@ BUILD=${KCD_BUILD:-$ROOT/build}
 N=${BENCH_PACKETS:-1000000}
 BOOTSTRAP=127.0.0.1:${KCD_KAFKA_PORT:-19092}
 WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
 . "$ROOT/bench/lib.sh"
+trap 'drop_bench_topics; rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 need_tools tshark jq kcat
 
@@ -36,8 +36,8 @@ read -r kp_wall kp_cpu kp_rss <<<"$(median "${kp_runs[@]}")"
 read -r ts_wall ts_cpu ts_rss < <(timed sh -c "tshark -r '$WORK/big.pcap' -T ek -l ${TSHARK_E[*]} >/dev/null 2>&1")
 
 # ---- (b) into the broker
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "bench-pcap-kcd-$$" 3
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "bench-pcap-tshark-$$" 3
+bench_topic "bench-pcap-kcd-$$" 3
+bench_topic "bench-pcap-tshark-$$" 3
 cat >"$WORK/worker.properties" <<P
 bootstrap.servers=$BOOTSTRAP
 key.converter=org.apache.kafka.connect.storage.StringConverter

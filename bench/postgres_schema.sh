@@ -40,7 +40,7 @@ P
 fi
 python3 "$ROOT/bench/json_convert.d/records.py" "$N" "$WORK/records.tsv" "$WORK/rows.tsv"
 TOPIC="bench-pgs-$RUN"
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
+bench_topic "$TOPIC" 3
 "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$TOPIC" "$WORK/records.tsv"
 BYTES=$(( $(cut -f2- "$WORK/records.tsv" | wc -c) / N ))
 

@@ -28,7 +28,7 @@ awk -v n="$N" -v k="$KEYS" 'BEGIN {
       id, i, id, i % 97, i, i * 31, -30 - (i % 60) / 1.0, 1 + i % 13, (i / 3600) % 24, (i / 60) % 60, i % 60, (i % 2 ? "t" : "f") >"/dev/stderr"
   } }' >"$WORK/records.tsv" 2>"$WORK/rows.tsv"
 TOPIC="bench-pg-$RUN"
-"$BUILD/bin/testkit" create-topic "$BOOTSTRAP" "$TOPIC" 3 >/dev/null
+bench_topic "$TOPIC" 3
 "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$TOPIC" "$WORK/records.tsv"
 
 COLS='"ID" BIGINT NOT NULL, "SEQ" BIGINT, "DEVICE" TEXT, "SSID" TEXT, "PACKETS" BIGINT, "BYTES" BIGINT, "SIGNAL_DBM" DOUBLE PRECISION, "CHANNEL" BIGINT, "SEEN" TEXT, "ACTIVE" BOOLEAN'
