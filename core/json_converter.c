@@ -290,6 +290,13 @@ static int decimal_scale(const kc_schema *s, int32_t *scale) {
     return 0;
 }
 
+/* err, which a field's value set, prefixed with the field's name; returns rc */
+static int in_field(kc_error *err, int rc, const char *name) {
+    char msg[KC_ERROR_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+    return kc_error_set(err, rc, "field %s: %s", name, msg);
+}
+
 static int mismatch(kc_error *err, const kc_schema *s, const kc_value *v) {
     return kc_error_set(err, KC_EINVAL, "Invalid Java object for schema with type %s%s%s: value of kind %d",
                         kc_stype_name(s->type), s->name ? " " : "", s->name ? s->name : "", (int)v->type);
@@ -408,11 +415,7 @@ static int write_with_schema(kc_buf *b, const kc_schema *s, const kc_value *v, i
                                      : kc_map_get_str(v, s->fields[i].name);
             kc_value null = KC_VALUE_NULL_INIT;
             int rc = write_with_schema(b, s->fields[i].schema, fv ? fv : &null, decimal_numeric, replace_null, err);
-            if (rc) {
-                char msg[KC_ERROR_MSG_MAX];
-                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-                return kc_error_set(err, rc, "field %s: %s", s->fields[i].name, msg);
-            }
+            if (rc) return in_field(err, rc, s->fields[i].name);
         }
         kc_buf_putc(b, '}');
         return KC_OK;
@@ -744,9 +747,7 @@ static int fit_schema(kc_value *in, const kc_schema *s, kc_value *out, int repla
                     member = &in->u.map.items[m].val, member_key = k;
             }
             if ((rc = fit_schema(member ? member : &absent, s->fields[i].schema, &v, replace_null, err))) {
-                char msg[KC_ERROR_MSG_MAX];
-                snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-                kc_error_set(err, rc, "field %s: %s", name, msg);
+                in_field(err, rc, name);
                 break;
             }
             if (member_key) { /* the parsed name is the field's: moved, not copied */
@@ -817,9 +818,7 @@ static int read_struct_direct(const uint8_t *p, size_t len, const kc_schema *s, 
     for (; rc == KC_OK && i < s->nfields; i++) {
         kc_entry *e = &out->u.map.items[i];
         if ((rc = fit_schema(&st.slot[i], s->fields[i].schema, &e->val, replace_null, err))) {
-            char msg[KC_ERROR_MSG_MAX];
-            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-            kc_error_set(err, rc, "field %s: %s", s->fields[i].name, msg);
+            in_field(err, rc, s->fields[i].name);
         } else if ((rc = kc_value_set_string(&e->key, s->fields[i].name, strlen(s->fields[i].name)))) {
             kc_value_clear(&e->val);
         } else {
