@@ -18,7 +18,6 @@ WORK=$(mktemp -d /tmp/kcd-bench.XXXXXX)
 trap 'drop_bench_topics; rm -rf "$WORK"' EXIT
 "$ROOT/tests/services/kafka" status || { echo "start the broker first: tests/services/kafka start" >&2; exit 1; }
 
-
 seq -f 'line-%07g' 1 "$N" >"$WORK/in.txt"
 
 # measure NAME CMD...: runs the worker until the sink has N lines; prints "secs cpu_s rss_kb"

@@ -41,9 +41,10 @@ P
   printf 'name=sink\nconnector.class=FileStreamSink\ntopics=%s\nfile=%s\n' "$1" "$WORK/out.txt" >"$WORK/sink.properties"
 }
 
-# median A B C: the middle of three runs (lines sort by their first number)
 # median VALUE...: the middle of an odd count; a value may be a run's line ("seconds cpu rss"), ordered
 # by its first number and given whole
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+
 # bench_topic TOPIC PARTITIONS: creates the topic and notes it in $WORK for drop_bench_topics (a
 # file, so that topics made in $(...) subshells are noted too)
 bench_topic() {
@@ -57,8 +58,6 @@ drop_bench_topics() {
   local t
   while read -r t; do "$BUILD/bin/testkit" delete-topic "$BOOTSTRAP" "$t" >/dev/null 2>&1 || true; done <"$WORK/.bench-topics"
 }
-
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 # committed_at_least GROUP TOPIC N: the consumer group's committed offsets on TOPIC sum to N or more
 # (a partition with nothing committed says -1001: it adds nothing)
