@@ -51,7 +51,11 @@ typedef struct source_run {
     int64_t delivered;  /* records Kafka acknowledged (source-record-write-total) */
     int produce_failed;
     char produce_error[512];
-    char *last_topic; /* the last topic tracked (and, embedded, created) */
+    /* the last record's topic, tracked (and, embedded, created); a handle made with
+     * rd_kafka_topic_new, which asks for the topic's metadata at once: producev given a name the
+     * producer has not seen waits for librdkafka's 1 s timer to ask (a new task's first records
+     * sat up to a second) */
+    rd_kafka_topic_t *last_topic;
     int tolerate_all, log_errors; /* errors.tolerance=all, errors.log.enable */
     int64_t skipped;
     /* exactly-once */
@@ -417,11 +421,17 @@ static int send_record(source_run *s, kc_record *r) {
         kc_task_fail(t, "Source record has no topic");
         return KC_EINVAL;
     }
-    if (!s->last_topic || strcmp(s->last_topic, r->topic)) {
+    if (!s->last_topic || strcmp(rd_kafka_topic_name(s->last_topic), r->topic)) {
         kc_worker_embedded_topic(t->conn->worker, r->topic);
         kc_connector_track_topic(t->conn, r->topic);
-        free(s->last_topic);
-        s->last_topic = strdup(r->topic);
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->producer, r->topic, NULL);
+        if (!rkt) {
+            settle_unsent(s, e);
+            kc_task_fail(t, "Cannot produce to topic %s: %s", r->topic, rd_kafka_err2str(rd_kafka_last_error()));
+            return KC_EFATAL;
+        }
+        if (s->last_topic) rd_kafka_topic_destroy(s->last_topic);
+        s->last_topic = rkt;
     }
     uint8_t *key = NULL, *val = NULL;
     size_t klen = 0, vlen = 0;
@@ -458,7 +468,7 @@ static int send_record(source_run *s, kc_record *r) {
     }
     for (;;) {
         rd_kafka_resp_err_t perr = rd_kafka_producev(
-            s->producer, RD_KAFKA_V_TOPIC(r->topic),
+            s->producer, RD_KAFKA_V_RKT(s->last_topic),
             RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition : RD_KAFKA_PARTITION_UA),
             RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE(val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
             RD_KAFKA_V_TIMESTAMP(r->timestamp >= 0 ? r->timestamp : 0), RD_KAFKA_V_HEADERS(hdrs),
@@ -680,13 +690,13 @@ void *kc_source_task_run(void *arg) {
     publish_counts(&s);
     if (s.ops->stop) s.ops->stop(s.state);
 destroy:
+    if (s.last_topic) rd_kafka_topic_destroy(s.last_topic);
     rd_kafka_purge(s.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(s.producer, 0);
     rd_kafka_destroy(s.producer);
 done:
     kc_worker_buffer_return(w, s.buffer_share);
     drain_queues(&s);
-    free(s.last_topic);
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     if (kc_task_alive(t)) kc_task_set_state(t, KC_STATE_UNASSIGNED);
     KC_INFO(t->ctx.logger, "Source task stopped");
