@@ -1146,17 +1146,29 @@ static const kc_config_def string_config[] = {
     KC_CONFIG_END,
 };
 
-static int noop_configure(const kc_config *cfg, int is_key, void **state, kc_error *err) {
-    (void)is_key;
+/* StringConverter and ByteArrayConverter: the state is the one optional schema every record they
+ * read shares (schemas are immutable once shared, as JsonConverter's cached ones are), instead of
+ * two allocations a record. */
+static int simple_configure(const kc_config *cfg, kc_stype type, void **state, kc_error *err) {
     const char *enc = kc_config_get(cfg, "converter.encoding");
     if (enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8"))
         return kc_error_set(err, KC_EINVAL, "Invalid value %s for configuration converter.encoding: kcd supports UTF-8",
                             enc);
-    *state = NULL;
+    if (!(*state = kc_schema_new(type, 1))) return kc_error_set(err, KC_ENOMEM, "out of memory");
     return KC_OK;
 }
 
-static void noop_close(void *state) { (void)state; }
+static int string_configure(const kc_config *cfg, int is_key, void **state, kc_error *err) {
+    (void)is_key;
+    return simple_configure(cfg, KC_SCHEMA_STRING, state, err);
+}
+
+static int bytes_configure(const kc_config *cfg, int is_key, void **state, kc_error *err) {
+    (void)is_key;
+    return simple_configure(cfg, KC_SCHEMA_BYTES, state, err);
+}
+
+static void simple_close(void *state) { kc_schema_release(state); }
 
 static int string_from_connect(void *state, const char *topic, const kc_schema *schema, const kc_value *v,
                                uint8_t **out, size_t *len, kc_error *err) {
@@ -1180,19 +1192,15 @@ static int string_from_connect(void *state, const char *topic, const kc_schema *
 
 static int string_to_connect(void *state, const char *topic, const uint8_t *data, size_t len, kc_schema **schema,
                              kc_value *v, kc_error *err) {
-    (void)state, (void)topic;
+    (void)topic;
     memset(v, 0, sizeof *v);
-    *schema = kc_schema_new(KC_SCHEMA_STRING, 1);
-    if (!*schema) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    if (data && kc_value_set_string(v, (const char *)data, len)) {
-        kc_schema_release(*schema);
-        *schema = NULL;
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
+    *schema = NULL;
+    if (data && kc_value_set_string(v, (const char *)data, len)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *schema = kc_schema_retain(state);
     return KC_OK;
 }
 
-static const kc_converter_ops string_ops = {noop_configure, string_from_connect, string_to_connect, noop_close};
+static const kc_converter_ops string_ops = {string_configure, string_from_connect, string_to_connect, simple_close};
 
 const kc_plugin_desc kc_string_converter_desc = {
     KC_PLUGIN_HEADER,
@@ -1227,15 +1235,11 @@ static int bytes_from_connect(void *state, const char *topic, const kc_schema *s
 
 static int bytes_to_connect(void *state, const char *topic, const uint8_t *data, size_t len, kc_schema **schema,
                             kc_value *v, kc_error *err) {
-    (void)state, (void)topic;
+    (void)topic;
     memset(v, 0, sizeof *v);
-    *schema = kc_schema_new(KC_SCHEMA_BYTES, 1);
-    if (!*schema) return kc_error_set(err, KC_ENOMEM, "out of memory");
-    if (data && kc_value_set_bytes(v, data, len)) {
-        kc_schema_release(*schema);
-        *schema = NULL;
-        return kc_error_set(err, KC_ENOMEM, "out of memory");
-    }
+    *schema = NULL;
+    if (data && kc_value_set_bytes(v, data, len)) return kc_error_set(err, KC_ENOMEM, "out of memory");
+    *schema = kc_schema_retain(state);
     return KC_OK;
 }
 
@@ -1245,7 +1249,7 @@ static const kc_config_def bytes_config[] = {
     KC_CONFIG_END,
 };
 
-static const kc_converter_ops bytes_ops = {noop_configure, bytes_from_connect, bytes_to_connect, noop_close};
+static const kc_converter_ops bytes_ops = {bytes_configure, bytes_from_connect, bytes_to_connect, simple_close};
 
 const kc_plugin_desc kc_bytearray_converter_desc = {
     KC_PLUGIN_HEADER,

@@ -571,7 +571,16 @@ static void test_string_and_bytearray_converters(void **st) {
     kc_value v;
     assert_int_equal(kc_string_converter_desc.converter->to_connect(sc, "t", (const uint8_t *)"abc", 3, &s, &v, &err), KC_OK);
     assert_int_equal(s->type, KC_SCHEMA_STRING);
+    assert_true(s->optional);
     assert_string_equal(v.u.str.ptr, "abc");
+    { /* every record shares the converter's one schema; a null reads as null with it */
+        kc_schema *s2;
+        kc_value v2;
+        assert_int_equal(kc_string_converter_desc.converter->to_connect(sc, "t", NULL, 0, &s2, &v2, &err), KC_OK);
+        assert_ptr_equal(s2, s);
+        assert_int_equal(v2.type, KC_VAL_NULL);
+        kc_schema_release(s2);
+    }
     uint8_t *out;
     size_t len;
     /* ByteArrayConverter refuses a string schema */
