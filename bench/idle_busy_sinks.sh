@@ -8,7 +8,9 @@
 #         kcd's tasks.buffer.max.bytes (the budget for prefetched records).
 #
 #   bench/idle_busy_sinks.sh     (BENCH_CONNECTORS=50, BENCH_SECONDS=20, BENCH_RECORDS=100000;
-#                                 BENCH_SKIP_JAVA=1: kcd only)
+#                                 BENCH_SKIP_JAVA=1: kcd only; BENCH_BATCH_SIZE=16384: the
+#                                 records are produced in a Java producer's batches instead of
+#                                 librdkafka's 1 MB ones, and a consumer holds a batch whole)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KCD_BUILD:-$ROOT/build}
@@ -56,7 +58,7 @@ run() {
   threads=$(awk '/Threads/ {print $2}' /proc/$pid/status)
   # busy: the records arrive; every connector reads them all
   local b0; b0=$(date +%s.%N)
-  "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$topic" "$WORK/keyed.txt"
+  TESTKIT_BATCH_SIZE=${BENCH_BATCH_SIZE:-} "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$topic" "$WORK/keyed.txt"
   deadline=$((SECONDS + 600))
   while :; do
     local done=0 f
@@ -91,7 +93,7 @@ fi
 
 echo
 echo "$N file-sink connectors in one worker, $(nproc) cores; idle on an empty topic for $SECS s, then $RECORDS records (200 bytes) read by each"
-echo "command: BENCH_CONNECTORS=$N BENCH_SECONDS=$SECS BENCH_RECORDS=$RECORDS bench/idle_busy_sinks.sh"
+echo "command: BENCH_CONNECTORS=$N BENCH_SECONDS=$SECS BENCH_RECORDS=$RECORDS${BENCH_BATCH_SIZE:+ BENCH_BATCH_SIZE=$BENCH_BATCH_SIZE} bench/idle_busy_sinks.sh"
 printf '%-22s %9s %9s %8s %9s %10s | %9s %13s\n' worker "start s" "idle MiB" threads "idle CPU%" "wakeups/s" "busy s" "busy peak MiB"
 for w in kcd java; do
   [ -n "${R[$w]:-}" ] || continue

@@ -7,7 +7,9 @@
  *   testkit produce-keyed BOOTSTRAP TOPIC FILE   lines KEY<TAB>VALUE; a VALUE of \N is a tombstone
  *   testkit dump-headers BOOTSTRAP TOPIC   "partition<TAB>offset<TAB>value<TAB>k=v|k=v..." per record
  *   testkit dump-timestamps BOOTSTRAP TOPIC "partition<TAB>offset<TAB>timestamp ms<TAB>key<TAB>value" per record
- *   testkit committed BOOTSTRAP GROUP TOPIC   "partition<TAB>committed offset" (-1001: none) */
+ *   testkit committed BOOTSTRAP GROUP TOPIC   "partition<TAB>committed offset" (-1001: none)
+ * TESTKIT_BATCH_SIZE sets the producers' batch.size (librdkafka's default is 1,000,000 bytes, a
+ * Java producer's 16,384: a consumer holds at least one batch a partition). */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -21,6 +23,12 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) {
         fprintf(stderr, "testkit: %s\n", err);
+        exit(2);
+    }
+    const char *batch_size = getenv("TESTKIT_BATCH_SIZE");
+    if (type == RD_KAFKA_PRODUCER && batch_size && *batch_size &&
+        rd_kafka_conf_set(conf, "batch.size", batch_size, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "testkit: TESTKIT_BATCH_SIZE: %s\n", err);
         exit(2);
     }
     if (type == RD_KAFKA_CONSUMER) {
