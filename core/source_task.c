@@ -650,10 +650,12 @@ void *kc_source_task_run(void *arg) {
             kc_metrics_task_read(t->metrics, (int64_t)batch.len);
             kc_metrics_task_batch(t->metrics, (int64_t)batch.len, kc_now_us() - poll_began);
         }
-        if (rc == KC_ERETRY) {
-            KC_WARN(t->ctx.logger, "poll() asked to retry: %s", err.msg);
-            kc_records_clear(&batch);
-            usleep(100 * 1000);
+        /* a retry keeps what poll() handed over before it (sent below, then a backoff): a
+         * live source has moved past those records and would not give them again */
+        int backoff = rc == KC_ERETRY;
+        if (backoff) {
+            KC_WARN(t->ctx.logger, "poll() asked to retry%s: %s", batch.len ? " after handing over records" : "",
+                    err.msg);
         } else if (rc) {
             kc_records_clear(&batch);
             kc_task_fail_code(t, rc, "poll() failed: %s", err.msg);
@@ -665,6 +667,7 @@ void *kc_source_task_run(void *arg) {
         }
         kc_records_clear(&batch);
         publish_counts(&s);
+        if (backoff) usleep(100 * 1000);
         if (s.eos) {
             if (kc_task_alive(t)) t->ctx.txn_by_connector ? connector_boundary(&s, NULL) : eos_boundary(&s, &next_txn);
         } else if (kc_now_ms() >= next_commit) {

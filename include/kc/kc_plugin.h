@@ -188,7 +188,9 @@ typedef struct kc_connector_ops {
 typedef struct kc_source_task_ops {
     int (*start)(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err);
     /* Push new records to out (moved); return KC_OK with none when there is nothing yet.
-     * Should return within about timeout_ms. */
+     * Should return within about timeout_ms. Records pushed before a KC_ERETRY return are sent,
+     * and poll() is called again after a backoff; after any other error the task fails and
+     * they are dropped, their offsets not committed. */
     int (*poll)(void *state, kc_records *out, int timeout_ms, kc_error *err);
     /* Optional: called after the worker stored offsets (at-least-once) or committed a
      * transaction (exactly-once). */
