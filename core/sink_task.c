@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kc_log.h"
+#include "kc_thread_cache.h"
 #include "kc_value_int.h"
 #include "kc_worker_int.h"
 
@@ -592,13 +595,15 @@ static void convert_batch(sink_run *s, sink_batch *b) {
     }
 }
 
-/* The helper thread converting one batch at a time, started with the first batch worth it (an
- * idle task has no such thread). */
+/* The helper thread converting one batch at a time, started with the first batch worth it and
+ * ended after a quiet second (an idle task has no such thread). */
 typedef struct converter {
     sink_run *s;
     pthread_t thread;
-    int running; /* 0: batches are converted inline (not started yet, or could not be) */
-    int tried;   /* the thread was asked for once */
+    int started;   /* a thread was created and not yet joined */
+    int running;   /* the thread takes jobs (it ends after a quiet second, and the next burst
+                    * starts another: 50 sinks gone quiet keep no 50 threads and their memory) */
+    int failed;    /* a thread could not be created: batches are converted inline from then on */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     sink_batch *job;   /* to convert: set by the task thread, cleared by the helper when done */
@@ -611,8 +616,12 @@ static void *converter_main(void *arg) {
     pthread_setname_np(pthread_self(), "kcd:convert"); /* seen in top -H and perf */
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (!c->job && !c->quit) pthread_cond_wait(&c->cv, &c->mu);
-        if (!c->job) break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        int rc = 0;
+        while (!c->job && !c->quit && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->mu, &until);
+        if (!c->job) break; /* quit, or a quiet second: the burst is over */
         sink_batch *b = c->job, *spent = c->spent;
         pthread_mutex_unlock(&c->mu);
         convert_batch(c->s, b);
@@ -621,8 +630,9 @@ static void *converter_main(void *arg) {
         c->job = NULL;
         pthread_cond_broadcast(&c->cv);
     }
+    c->running = 0;
     pthread_mutex_unlock(&c->mu);
-    return NULL;
+    return NULL; /* its allocator cache goes with it */
 }
 
 static void converter_open(converter *c, sink_run *s) {
@@ -633,19 +643,26 @@ static void converter_open(converter *c, sink_run *s) {
 }
 
 /* Converts b and frees spent, on the helper; small batches at once, since a hand-over costs
- * more than they do. */
+ * more than they do. Called with no job pending (after converter_wait). */
 static void converter_start(converter *c, sink_batch *b, sink_batch *spent) {
-    if (!c->tried && b->nmsgs + spent->nmsgs >= 64) {
-        c->tried = 1;
-        c->running = pthread_create(&c->thread, NULL, converter_main, c) == 0;
-        if (!c->running) KC_WARN(c->s->t->ctx.logger, "No converter thread: records are converted on the task thread");
+    int inline_ = c->failed || b->nmsgs + spent->nmsgs < 64;
+    pthread_mutex_lock(&c->mu);
+    if (!inline_ && !c->running) {
+        pthread_mutex_unlock(&c->mu);
+        if (c->started) pthread_join(c->thread, NULL); /* the last burst's, ended */
+        c->started = c->running = pthread_create(&c->thread, NULL, converter_main, c) == 0;
+        if (!c->running) {
+            c->failed = inline_ = 1;
+            KC_WARN(c->s->t->ctx.logger, "No converter thread: records are converted on the task thread");
+        }
+        pthread_mutex_lock(&c->mu);
     }
-    if (!c->running || b->nmsgs + spent->nmsgs < 64) {
+    if (inline_) {
+        pthread_mutex_unlock(&c->mu);
         convert_batch(c->s, b);
         batch_clear(spent);
         return;
     }
-    pthread_mutex_lock(&c->mu);
     c->job = b;
     c->spent = spent;
     pthread_cond_broadcast(&c->cv);
@@ -660,13 +677,11 @@ static void converter_wait(converter *c) {
 
 static void converter_close(converter *c) {
     converter_wait(c);
-    if (c->running) {
-        pthread_mutex_lock(&c->mu);
-        c->quit = 1;
-        pthread_cond_broadcast(&c->cv);
-        pthread_mutex_unlock(&c->mu);
-        pthread_join(c->thread, NULL);
-    }
+    pthread_mutex_lock(&c->mu);
+    c->quit = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (c->started) pthread_join(c->thread, NULL);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
 }
@@ -846,6 +861,7 @@ void *kc_sink_task_run(void *arg) {
         batches[i].generation = s.generation;
     }
     size_t k = 0;
+    int cache_full = 0; /* records read since the thread's allocator cache was last flushed */
     converter conv;
     converter_open(&conv, &s);
     int64_t next_commit = kc_now_ms() + w->flush_interval_ms;
@@ -895,6 +911,12 @@ void *kc_sink_task_run(void *arg) {
                                      cur->nrecs);
         } else if (kc_task_alive(t) && (cur->nmsgs || cur->waited)) {
             put_batch(&s, cur); /* empty only after a poll that waited: the topics are quiet */
+        }
+        if (cur->nmsgs) {
+            cache_full = 1;
+        } else if (cur->waited && cache_full) { /* the topics went quiet: give the burst's memory back */
+            kc_thread_cache_flush();
+            cache_full = 0;
         }
         if (t->metrics) { /* read, not yet committed: put since the last commit, and what waits to be put */
             int64_t active = s.put_since_commit + (int64_t)next->nmsgs;
