@@ -5,7 +5,8 @@
 #         wake-ups per second (context switches of all threads) over BENCH_SECONDS;
 #   busy: then BENCH_RECORDS records (200 bytes) land in the topic and every connector (its
 #         own consumer group) reads them all: seconds until all have, and peak RSS, beside
-#         kcd's tasks.buffer.max.bytes (the budget for prefetched records).
+#         kcd's tasks.buffer.max.bytes (the budget for prefetched records); then RSS once the
+#         worker has been quiet again for 15 s (what it gives back).
 #
 #   bench/idle_busy_sinks.sh     (BENCH_CONNECTORS=50, BENCH_SECONDS=20, BENCH_RECORDS=100000;
 #                                 BENCH_SKIP_JAVA=1: kcd only; BENCH_BATCH_SIZE=16384: the
@@ -69,8 +70,10 @@ run() {
   done
   local busy; busy=$(echo "$(date +%s.%N) - $b0" | bc -l)
   local peak; peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  sleep 15 # quiet again: what the burst took and the worker kept
+  local after; after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
   kill -TERM $pid; wait $pid || true
-  echo "$started $rss $threads $(echo "($c1 - $c0) * 100 / $SECS" | bc -l) $(echo "($s1 - $s0) / $SECS" | bc -l) $busy $peak"
+  echo "$started $rss $threads $(echo "($c1 - $c0) * 100 / $SECS" | bc -l) $(echo "($s1 - $s0) / $SECS" | bc -l) $busy $peak $after"
 }
 
 for w in kcd java; do
@@ -94,17 +97,18 @@ fi
 echo
 echo "$N file-sink connectors in one worker, $(nproc) cores; idle on an empty topic for $SECS s, then $RECORDS records (200 bytes) read by each"
 echo "command: BENCH_CONNECTORS=$N BENCH_SECONDS=$SECS BENCH_RECORDS=$RECORDS${BENCH_BATCH_SIZE:+ BENCH_BATCH_SIZE=$BENCH_BATCH_SIZE} bench/idle_busy_sinks.sh"
-printf '%-22s %9s %9s %8s %9s %10s | %9s %13s\n' worker "start s" "idle MiB" threads "idle CPU%" "wakeups/s" "busy s" "busy peak MiB"
+printf '%-22s %9s %9s %8s %9s %10s | %9s %13s %15s\n' worker "start s" "idle MiB" threads "idle CPU%" "wakeups/s" "busy s" \
+  "busy peak MiB" "15 s after MiB"
 for w in kcd java; do
   [ -n "${R[$w]:-}" ] || continue
-  read -r st rss th cpu wk busy peak <<<"${R[$w]}"
-  printf '%-22s %9.2f %9.1f %8d %9.2f %10.0f | %9.2f %13.1f\n' "$([ $w = kcd ] && echo kcd || echo "Kafka Connect $CONNECT_VERSION")" \
-    "$st" "$(echo "$rss / 1024" | bc -l)" "$th" "$cpu" "$wk" "$busy" "$(echo "$peak / 1024" | bc -l)"
+  read -r st rss th cpu wk busy peak after <<<"${R[$w]}"
+  printf '%-22s %9.2f %9.1f %8d %9.2f %10.0f | %9.2f %13.1f %15.1f\n' "$([ $w = kcd ] && echo kcd || echo "Kafka Connect $CONNECT_VERSION")" \
+    "$st" "$(echo "$rss / 1024" | bc -l)" "$th" "$cpu" "$wk" "$busy" "$(echo "$peak / 1024" | bc -l)" "$(echo "$after / 1024" | bc -l)"
 done
 echo "goals for kcd: idle under 25 MiB, 100 threads and 1% of a core; busy within tasks.buffer.max.bytes (64 MiB) of prefetch"
 if [ -n "${R[java]:-}" ]; then
-  read -r _ kr _ kc _ kb kp <<<"${R[kcd]}"
-  read -r _ jr _ jc _ jb jp <<<"${R[java]}"
+  read -r _ kr _ kc _ kb kp _ <<<"${R[kcd]}"
+  read -r _ jr _ jc _ jb jp _ <<<"${R[java]}"
   printf 'ratios kcd/Connect: idle RSS %.2fx, idle CPU %.2fx, busy time %.2fx (below 1: kcd faster), busy peak RSS %.2fx\n' \
     "$(echo "$kr / $jr" | bc -l)" "$(echo "$kc / $jc" | bc -l)" "$(echo "$kb / $jb" | bc -l)" "$(echo "$kp / $jp" | bc -l)"
 fi
