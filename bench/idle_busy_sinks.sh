@@ -3,15 +3,15 @@
 # ConnectStandalone (same connectors, same broker):
 #   idle: on an empty topic, once all are RUNNING: RSS, threads, CPU (% of one core) and
 #         wake-ups per second (context switches of all threads) over BENCH_SECONDS;
-#   busy: then BENCH_RECORDS records (200 bytes) land in the topic and every connector (its
-#         own consumer group) reads them all: seconds until all have, and peak RSS, beside
-#         kcd's tasks.buffer.max.bytes (the budget for prefetched records); then RSS once the
-#         worker has been quiet again for 15 s (what it gives back).
+#   busy: then BENCH_RECORDS records (200 bytes) land in the topic, in a Java producer's
+#         batches (16 KB), and every connector (its own consumer group) reads them all:
+#         seconds until all have, and peak RSS, beside kcd's tasks.buffer.max.bytes (the
+#         budget for prefetched records); then RSS once the worker has been quiet for 15 s
+#         (what it gives back); then as many again in librdkafka's batches (up to 1 MB), of
+#         which a consumer holds at least one whole, with the peak measured from there.
 #
 #   bench/idle_busy_sinks.sh     (BENCH_CONNECTORS=50, BENCH_SECONDS=20, BENCH_RECORDS=100000;
-#                                 BENCH_SKIP_JAVA=1: kcd only; BENCH_BATCH_SIZE=16384: the
-#                                 records are produced in a Java producer's batches instead of
-#                                 librdkafka's 1 MB ones, and a consumer holds a batch whole)
+#                                 BENCH_SKIP_JAVA=1: kcd only)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KCD_BUILD:-$ROOT/build}
@@ -30,7 +30,24 @@ for i in range($RECORDS): print('%d\trecord-%09d-%s' % (i, i, 'x' * 180))" >"$WO
 # switches PID: context switches of all its threads so far
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 
-# run NAME CMD...: prints "start_s rss_kb threads cpu_pct wakeups_per_s busy_s peak_rss_kb"
+# burst PID TOPIC BATCH_BYTES LINES: produces the records in batches of up to BATCH_BYTES and waits
+# until every sink's file has LINES lines; prints "seconds peak_rss_kb"
+burst() {
+  local b0 deadline=$((SECONDS + 600)) done f
+  b0=$(date +%s.%N)
+  TESTKIT_BATCH_SIZE=$3 "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$2" "$WORK/keyed.txt" >&2
+  while :; do
+    done=0
+    for f in "$WORK"/out-*.txt; do [ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$4" ] && done=$((done + 1)); done
+    [ "$done" -ge "$N" ] && break
+    [ $SECONDS -lt $deadline ] || { echo "only $done of $N sinks read everything" >&2; kill "$1"; exit 1; }
+    sleep 0.2
+  done
+  echo "$(echo "$(date +%s.%N) - $b0" | bc -l) $(awk '/VmHWM/ {print $2}' /proc/"$1"/status)"
+}
+
+# run NAME CMD...: prints "start_s rss_kb threads cpu_pct wakeups_per_s busy_s peak_rss_kb
+# after_rss_kb busy_big_s peak_big_rss_kb"
 run() {
   local name=$1; shift
   local topic="bench-idle-$name-$(date +%s)-$$"
@@ -57,23 +74,18 @@ run() {
   local rss threads
   rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
   threads=$(awk '/Threads/ {print $2}' /proc/$pid/status)
-  # busy: the records arrive; every connector reads them all
-  local b0; b0=$(date +%s.%N)
-  TESTKIT_BATCH_SIZE=${BENCH_BATCH_SIZE:-} "$BUILD/bin/testkit" produce-keyed "$BOOTSTRAP" "$topic" "$WORK/keyed.txt"
-  deadline=$((SECONDS + 600))
-  while :; do
-    local done=0 f
-    for f in "$WORK"/out-*.txt; do [ -f "$f" ] && [ "$(wc -l <"$f")" -ge "$RECORDS" ] && done=$((done + 1)); done
-    [ "$done" -ge "$N" ] && break
-    [ $SECONDS -lt $deadline ] || { echo "$name: only $done of $N sinks read everything" >&2; kill $pid; exit 1; }
-    sleep 0.2
-  done
-  local busy; busy=$(echo "$(date +%s.%N) - $b0" | bc -l)
-  local peak; peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  # busy: the records arrive, in a Java producer's batches (batch.size 16384, as Connect's own
+  # producers write); every connector reads them all
+  local busy peak after busy_big peak_big
+  read -r busy peak < <(burst "$pid" "$topic" 16384 "$RECORDS")
   sleep 15 # quiet again: what the burst took and the worker kept
-  local after; after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  # again in librdkafka's batches (up to 1 MB): a consumer holds a fetched batch whole
+  echo 5 >/proc/$pid/clear_refs # peak RSS starts again from here
+  read -r busy_big peak_big < <(burst "$pid" "$topic" 1000000 $((2 * RECORDS)))
   kill -TERM $pid; wait $pid || true
-  echo "$started $rss $threads $(echo "($c1 - $c0) * 100 / $SECS" | bc -l) $(echo "($s1 - $s0) / $SECS" | bc -l) $busy $peak $after"
+  echo "$started $rss $threads $(echo "($c1 - $c0) * 100 / $SECS" | bc -l) $(echo "($s1 - $s0) / $SECS" | bc -l)" \
+    "$busy $peak $after $busy_big $peak_big"
 }
 
 for w in kcd java; do
@@ -96,16 +108,21 @@ fi
 
 echo
 echo "$N file-sink connectors in one worker, $(nproc) cores; idle on an empty topic for $SECS s, then $RECORDS records (200 bytes) read by each"
-echo "command: BENCH_CONNECTORS=$N BENCH_SECONDS=$SECS BENCH_RECORDS=$RECORDS${BENCH_BATCH_SIZE:+ BENCH_BATCH_SIZE=$BENCH_BATCH_SIZE} bench/idle_busy_sinks.sh"
-printf '%-22s %9s %9s %8s %9s %10s | %9s %13s %15s\n' worker "start s" "idle MiB" threads "idle CPU%" "wakeups/s" "busy s" \
-  "busy peak MiB" "15 s after MiB"
+echo "command: BENCH_CONNECTORS=$N BENCH_SECONDS=$SECS BENCH_RECORDS=$RECORDS bench/idle_busy_sinks.sh"
+mib() { echo "$1 / 1024" | bc -l; }
+printf '%-22s %7s %8s %7s %9s %9s | %6s %8s %9s | %10s %12s\n' worker "start s" "idle MiB" threads "idle CPU%" \
+  "wakeups/s" "busy s" "peak MiB" "after MiB" "1MB busy s" "1MB peak MiB"
 for w in kcd java; do
   [ -n "${R[$w]:-}" ] || continue
-  read -r st rss th cpu wk busy peak after <<<"${R[$w]}"
-  printf '%-22s %9.2f %9.1f %8d %9.2f %10.0f | %9.2f %13.1f %15.1f\n' "$([ $w = kcd ] && echo kcd || echo "Kafka Connect $CONNECT_VERSION")" \
-    "$st" "$(echo "$rss / 1024" | bc -l)" "$th" "$cpu" "$wk" "$busy" "$(echo "$peak / 1024" | bc -l)" "$(echo "$after / 1024" | bc -l)"
+  read -r st rss th cpu wk busy peak after busy_big peak_big <<<"${R[$w]}"
+  printf '%-22s %7.2f %8.1f %7d %9.2f %9.0f | %6.2f %8.1f %9.1f | %10.2f %12.1f\n' \
+    "$([ $w = kcd ] && echo kcd || echo "Kafka Connect $CONNECT_VERSION")" "$st" "$(mib "$rss")" "$th" "$cpu" "$wk" \
+    "$busy" "$(mib "$peak")" "$(mib "$after")" "$busy_big" "$(mib "$peak_big")"
 done
-echo "goals for kcd: idle under 25 MiB, 100 threads and 1% of a core; busy within tasks.buffer.max.bytes (64 MiB) of prefetch"
+echo "busy: $RECORDS records in a Java producer's 16 KB batches; after: RSS 15 s after; 1MB: $RECORDS more in librdkafka's 1 MB batches"
+echo "goals for kcd: idle under 25 MiB, 100 threads and 1% of a core; busy peak within tasks.buffer.max.bytes (64 MiB) of idle"
+read -r _ kr _ _ _ _ kp _ _ kpb <<<"${R[kcd]}"
+printf 'kcd busy peak over idle: %.1f MiB in 16 KB batches, %.1f MiB in 1 MB batches\n' "$(mib $((kp - kr)))" "$(mib $((kpb - kr)))"
 if [ -n "${R[java]:-}" ]; then
   read -r _ kr _ kc _ kb kp _ <<<"${R[kcd]}"
   read -r _ jr _ jc _ jb jp _ <<<"${R[java]}"
