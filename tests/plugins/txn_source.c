@@ -9,6 +9,7 @@
 
 static const kc_host_api *host;
 #include "../../connectors/common/config_connector.h"
+#include "numbered_source.h"
 
 static const kc_config_def config[] = {
     {"topic", KC_CFG_STRING, NULL, KC_CFG_F_REQUIRED, 0, 0, NULL, KC_IMPORTANCE_HIGH, NULL, "Target topic", NULL, NULL},
@@ -33,13 +34,6 @@ static int init(const kc_host_api *h, kc_error *err) {
     return KC_OK;
 }
 
-static void partition_of(kc_value *p) {
-    host->value_init_map(p);
-    kc_value v = {0};
-    host->value_set_string(&v, "txn", 3);
-    host->map_put_str(p, "source", &v);
-}
-
 static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_error *err) {
     task *t = calloc(1, sizeof *t);
     if (!t) return kc_error_set(err, KC_ENOMEM, "out of memory");
@@ -54,14 +48,7 @@ static int task_start(const kc_config *cfg, kc_task_ctx *ctx, void **state, kc_e
     host->config_get_long(cfg, "count", &t->count);
     host->config_get_long(cfg, "block.size", &t->block);
     host->config_get_long(cfg, "abort.every", &t->abort_every);
-    kc_value p = {0}, off = {0};
-    partition_of(&p);
-    if (host->offset_read(ctx, &p, &off) == KC_OK) {
-        const kc_value *n = host->map_get_str(&off, "next");
-        if (n && n->type == KC_VAL_INT) t->next = n->u.i;
-        host->value_clear(&off);
-    }
-    host->value_clear(&p);
+    t->next = numbered_resume(ctx, "txn");
     *state = t;
     return KC_OK;
 }
@@ -75,17 +62,10 @@ static int task_poll(void *state, kc_records *out, int timeout_ms, kc_error *err
     if (end > t->count) end = t->count;
     kc_record *last = NULL;
     for (; t->next < end; t->next++) {
-        kc_record *r = host->record_new();
         char num[32];
-        int len = snprintf(num, sizeof num, "%lld", (long long)t->next);
-        if (!r || host->record_set_topic(r, t->topic) || host->value_set_string(&r->value, num, (size_t)len))
-            return kc_error_set(err, KC_ENOMEM, "out of memory");
-        partition_of(&r->source_partition);
-        host->value_init_map(&r->source_offset);
-        kc_value n = {0};
-        n.type = KC_VAL_INT;
-        n.u.i = t->next + 1;
-        host->map_put_str(&r->source_offset, "next", &n);
+        snprintf(num, sizeof num, "%lld", (long long)t->next);
+        kc_record *r = numbered_record("txn", t->topic, num, t->next + 1);
+        if (!r) return kc_error_set(err, KC_ENOMEM, "out of memory");
         last = r;
         host->records_push(out, r);
     }
