@@ -670,7 +670,8 @@ rd_kafka_conf_t *kc_kafka_conf(kc_worker *w, const kc_config *conn_cfg, const ch
         return NULL;
     }
     rd_kafka_conf_set_log_cb(conf, rdkafka_log);
-    rd_kafka_conf_interceptor_add_on_new(conf, "kcd-thread-cache", on_client_new, NULL);
+    /* a fresh conf: the name cannot clash, and without it only the caches stay as they were */
+    (void)rd_kafka_conf_interceptor_add_on_new(conf, "kcd-thread-cache", on_client_new, NULL);
     return conf;
 }
 
