@@ -76,7 +76,7 @@ def script(work, topic):
          dict(src, name="v", **{"connector.class": "FileStreamSource"}), None),
         ("validate other plugin's config", "PUT", "/connector-plugins/FileStreamSourceConnector/config/validate",
          dict(sink, name="v"), None),
-        ("create source", "POST", "/connectors", {"name": "src", "config": src}, running("src")),
+        ("create source", "POST", "/connectors", {"name": "src", "config": src}, writing("src")),
         ("create source again", "POST", "/connectors", {"name": "src", "config": src}, None),
         ("create unknown class", "POST", "/connectors", {"name": "bad", "config": {"connector.class": "NoSuch"}}, None),
         ("create blank name", "POST", "/connectors", {"name": "  ", "config": src}, None),
@@ -203,6 +203,16 @@ def consumed(path, lines):
 
 def running(name):
     return state(name, "RUNNING")
+
+
+def writing(name):
+    """RUNNING, and its records reached Kafka: Connect lists a source's topic once a record to it
+    was acknowledged, so /topics is asked after that on both workers, not raced"""
+    path = "/connectors/" + urllib.parse.quote(name, safe="") + "/topics"
+    def wait(url):
+        running(name)(url)
+        poll(url, path, lambda r: bool(((r["body"] or {}).get(name) or {}).get("topics")), name + " topics")
+    return wait
 
 
 def gone(name):
