@@ -121,10 +121,9 @@ for w in kcd java; do
 done
 echo "busy: $RECORDS records in a Java producer's 16 KB batches; after: RSS 15 s after; 1MB: $RECORDS more in librdkafka's 1 MB batches"
 echo "goals for kcd: idle under 25 MiB, 100 threads and 1% of a core; busy peak within tasks.buffer.max.bytes (64 MiB) of idle"
-read -r _ kr _ _ _ _ kp _ _ kpb <<<"${R[kcd]}"
+read -r _ kr _ kc _ kb kp _ _ kpb <<<"${R[kcd]}"
 printf 'kcd busy peak over idle: %.1f MiB in 16 KB batches, %.1f MiB in 1 MB batches\n' "$(mib $((kp - kr)))" "$(mib $((kpb - kr)))"
 if [ -n "${R[java]:-}" ]; then
-  read -r _ kr _ kc _ kb kp _ <<<"${R[kcd]}"
   read -r _ jr _ jc _ jb jp _ <<<"${R[java]}"
   printf 'ratios kcd/Connect: idle RSS %.2fx, idle CPU %.2fx, busy time %.2fx (below 1: kcd faster), busy peak RSS %.2fx\n' \
     "$(echo "$kr / $jr" | bc -l)" "$(echo "$kc / $jc" | bc -l)" "$(echo "$kb / $jb" | bc -l)" "$(echo "$kp / $jp" | bc -l)"
