@@ -72,8 +72,8 @@ LAST=$((9 * KEYS)) # a key's last record: SEQ = ID + LAST
 deadline=$((SECONDS + 60))
 until [ "$(cypher "MATCH (n:restart_item) RETURN count(n), sum(CASE WHEN n.seq = n.id + $LAST THEN 0 ELSE 1 END)")" = "$KEYS"$'\t'"0" ]; do
   if [ $SECONDS -ge $deadline ]; then # which keys, and how far back, says who wrote last
-    echo "keys not at their last value (id, seq, last seq):" >&2
-    cypher "MATCH (n:restart_item) WHERE n.seq <> n.id + $LAST RETURN n.id, n.seq, n.id + $LAST LIMIT 20" >&2
+    echo "keys: $(cypher "MATCH (n:restart_item) RETURN count(n)"); not at their last value (id, seq, last seq):" >&2
+    cypher "MATCH (n:restart_item) WHERE coalesce(n.seq, -1) <> n.id + $LAST RETURN n.id, n.seq, n.id + $LAST LIMIT 20" >&2
     fail "after 60 s, not every one of the $KEYS keys holds its last value"
   fi
   kill -0 "$KCD_PID" 2>/dev/null || fail "kcd died"
