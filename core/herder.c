@@ -447,9 +447,7 @@ int kc_herder_reset_topics(kc_herder *h, const char *name, kc_error *err) {
     if (!c) {
         rc = kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     } else {
-        pthread_mutex_lock(&c->topics_lock);
-        kc_strlist_free(&c->topics);
-        pthread_mutex_unlock(&c->topics_lock);
+        kc_connector_reset_topics(c);
     }
     pthread_mutex_unlock(&h->op_lock);
     return rc;

@@ -163,6 +163,7 @@ struct kc_connector {
     pthread_mutex_t *view_lock;
     pthread_mutex_t topics_lock;
     kc_strlist topics; /* topics the tasks really used (REST /topics) */
+    int topics_epoch;  /* bumped by each reset of topics (atomic): tasks report theirs again */
     const kc_plugin *plugin;
     void *plugin_state;
     kc_task_ctx ctx;
@@ -261,8 +262,21 @@ int kc_config_from_json(const struct json_t *obj, kc_config *out, int allow_null
 /* Reads a connector file: Java properties, a flat JSON map, or {"name","config"}. */
 int kc_connector_file_load(const char *path, kc_config *out, kc_error *err);
 
-/* Records that a connector's task used a topic (thread-safe). */
-void kc_connector_track_topic(kc_connector *c, const char *topic);
+/* A task thread's memory of the topic it reported last (kc_connector_note_topic). */
+typedef struct kc_topic_note {
+    char *topic; /* owned; NULL: none yet */
+    int epoch;   /* the connector's topics_epoch when it was reported */
+} kc_topic_note;
+
+/* Connect records a topic as active for every record (a source's once Kafka acknowledged it, a
+ * sink's as it is read), and after PUT .../topics/reset the next record lists it again: this
+ * does the same, adding topic to the connector's list (thread-safe) only when it is not the one
+ * the task reported last or a reset came since (a compare per record otherwise). */
+void kc_connector_note_topic(kc_connector *c, kc_topic_note *note, const char *topic);
+void kc_topic_note_free(kc_topic_note *note);
+
+/* Empties the connector's topics (PUT .../topics/reset). */
+void kc_connector_reset_topics(kc_connector *c);
 
 /* SASL credentials under prefix ("" for the worker's own, "producer." ...): sasl.username and
  * sasl.password (librdkafka's keys), else the username="..." and password="..." of sasl.jaas.config

@@ -39,6 +39,8 @@ typedef struct sink_run {
     /* the first offset read of each partition since it was assigned: where a rewind goes for a
      * partition that has no committed offset yet */
     rd_kafka_topic_partition_list_t *started;
+    kc_topic_note read_topic; /* the last record's topic, reported for GET .../topics as Connect
+                               * does: each record read names its topic (not an assignment) */
     int revoking;         /* in the revocation callback: no rewind, the next owner reads on */
     int generation;       /* bumped on every revocation and rewind: a batch from an older one is dropped */
     int failed_in_rebalance;
@@ -193,7 +195,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         KC_INFO(t->ctx.logger, "Partitions assigned: %d", parts->cnt);
         rd_kafka_assign(rk, parts);
         if (t->metrics) KC_METRIC_SET(t->metrics->partitions, parts->cnt);
-        for (int i = 0; i < parts->cnt; i++) kc_connector_track_topic(t->conn, parts->elems[i].topic);
         if (kc_task_paused(t)) rd_kafka_pause_partitions(rk, parts);
         if (s->ops->open && v && s->ops->open(s->state, v, (size_t)parts->cnt, &e)) {
             kc_task_fail(t, "open() failed: %s", e.msg);
@@ -556,6 +557,7 @@ static void poll_batch(sink_run *s, sink_batch *b, size_t max, int wait_ms) {
             continue;
         }
         const char *topic = rd_kafka_topic_name(m->rkt);
+        kc_connector_note_topic(t->conn, &s->read_topic, topic);
         if (!rd_kafka_topic_partition_list_find(s->started, topic, m->partition))
             rd_kafka_topic_partition_list_add(s->started, topic, m->partition)->offset = m->offset;
         b->msgs[b->nmsgs++] = m;
@@ -966,6 +968,7 @@ done:
     if (s.skipped) KC_INFO(t->ctx.logger, "%lld records skipped by errors.tolerance=all", (long long)s.skipped);
     rd_kafka_topic_partition_list_destroy(s.offsets);
     rd_kafka_topic_partition_list_destroy(s.started);
+    kc_topic_note_free(&s.read_topic);
     if (kc_task_alive(t)) kc_task_set_state(t, KC_STATE_UNASSIGNED);
     KC_INFO(t->ctx.logger, "Sink task stopped");
     return NULL;

@@ -56,9 +56,9 @@ typedef struct source_run {
      * producer has not seen waits for librdkafka's 1 s timer to ask (a new task's first records
      * sat up to a second) */
     rd_kafka_topic_t *last_topic;
-    /* the topic of the last acknowledged record, named in GET .../topics once Kafka took a
+    /* the topic of the last acknowledged record: named in GET .../topics once Kafka took a
      * record for it, as Connect does (recordActiveTopic in its send callback) */
-    char *acked_topic;
+    kc_topic_note acked_topic;
     int tolerate_all, log_errors; /* errors.tolerance=all, errors.log.enable */
     int64_t skipped;
     /* exactly-once */
@@ -173,12 +173,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     s->outstanding--;
     if (!m->err && !offsets_message) {
         s->delivered++;
-        const char *topic = rd_kafka_topic_name(m->rkt);
-        if (!s->acked_topic || strcmp(s->acked_topic, topic)) {
-            kc_connector_track_topic(s->t->conn, topic);
-            free(s->acked_topic);
-            s->acked_topic = strdup(topic); /* out of memory: tracked again next time */
-        }
+        kc_connector_note_topic(s->t->conn, &s->acked_topic, rd_kafka_topic_name(m->rkt));
     }
     if (e && e->rec && !m->err) commit_record(s, e->rec, m->partition, m->offset);
     e = drop_record(e);
@@ -707,7 +702,7 @@ destroy:
     rd_kafka_purge(s.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(s.producer, 0);
     rd_kafka_destroy(s.producer);
-    free(s.acked_topic); /* delivery reports may come until the producer is gone */
+    kc_topic_note_free(&s.acked_topic); /* delivery reports may come until the producer is gone */
 done:
     kc_worker_buffer_return(w, s.buffer_share);
     drain_queues(&s);

@@ -353,12 +353,39 @@ int kc_task_alive(kc_task *t) {
     return s == KC_STATE_RUNNING || s == KC_STATE_PAUSED;
 }
 
-void kc_connector_track_topic(kc_connector *c, const char *topic) {
+/* Adds topic to the connector's topics (REST /topics) unless it is there; -1 when out of
+ * memory (the topic is missing from GET .../topics until the next record names it). */
+static int track_topic(kc_connector *c, const char *topic) {
     pthread_mutex_lock(&c->topics_lock);
-    int known = 0;
+    int known = 0, rc = 0;
     for (size_t i = 0; i < c->topics.len && !known; i++) known = !strcmp(c->topics.items[i], topic);
-    /* out of memory: the topic is missing from GET .../topics until the next record names it */
-    if (!known && kc_strlist_add(&c->topics, topic)) c->topics.failed = 0;
+    if (!known && kc_strlist_add(&c->topics, topic)) {
+        c->topics.failed = 0;
+        rc = -1;
+    }
+    pthread_mutex_unlock(&c->topics_lock);
+    return rc;
+}
+
+void kc_connector_note_topic(kc_connector *c, kc_topic_note *note, const char *topic) {
+    int epoch = __atomic_load_n(&c->topics_epoch, __ATOMIC_ACQUIRE);
+    if (note->topic && note->epoch == epoch && !strcmp(note->topic, topic)) return;
+    free(note->topic);
+    note->topic = NULL;
+    if (track_topic(c, topic)) return;
+    note->topic = strdup(topic); /* out of memory: reported again with the next record */
+    note->epoch = epoch;
+}
+
+void kc_topic_note_free(kc_topic_note *note) {
+    free(note->topic);
+    note->topic = NULL;
+}
+
+void kc_connector_reset_topics(kc_connector *c) {
+    pthread_mutex_lock(&c->topics_lock);
+    kc_strlist_free(&c->topics);
+    __atomic_add_fetch(&c->topics_epoch, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_unlock(&c->topics_lock);
 }
 

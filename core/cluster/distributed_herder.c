@@ -1218,11 +1218,7 @@ static int reset_topics_fn(void *self, const char *name, kc_error *err) {
     if (!exists_fn(d, name)) return kc_error_set(err, KC_ENOTFOUND, "Connector %s not found", name);
     pthread_mutex_lock(&d->lock);
     local_conn *lc = local_find(d, name);
-    if (lc && lc->c) {
-        pthread_mutex_lock(&lc->c->topics_lock);
-        kc_strlist_free(&lc->c->topics);
-        pthread_mutex_unlock(&lc->c->topics_lock);
-    }
+    if (lc && lc->c) kc_connector_reset_topics(lc->c);
     pthread_mutex_unlock(&d->lock);
     return KC_OK;
 }
