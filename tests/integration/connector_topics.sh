@@ -19,14 +19,7 @@ start_kcd "$WORK/worker.properties" "$WORK/good.properties" "$WORK/bad.propertie
 REST=$(rest_url)
 topics() { curl -s "$REST/connectors/$1/topics"; }
 listed() { echo "{\"$1\":{\"topics\":[$2]}}"; }
-# wait_topics CONNECTOR WANT WHAT
-wait_topics() {
-  local deadline=$((SECONDS + 60))
-  until [ "$(topics "$1")" = "$2" ]; do
-    [ $SECONDS -lt $deadline ] || fail "$3: $(topics "$1")"
-    sleep 0.3
-  done
-}
+wait_topics() { wait_output "$2" 60 "$3" topics "$1"; } # wait_topics CONNECTOR WANT WHAT
 
 wait_task_failed "$REST" bad 120
 grep -q "$BAD" <<<"$TASK_STATUS" || fail "the failed task does not name the topic Kafka refused: $TASK_STATUS"
@@ -34,11 +27,7 @@ grep -q "$BAD" <<<"$TASK_STATUS" || fail "the failed task does not name the topi
 wait_topics good "$(listed good "\"$GOOD\"")" "the source that wrote does not list its topic"
 
 # the sink: assigned, nothing read yet
-deadline=$((SECONDS + 60))
-until grep -q "Partitions assigned: 1 (WorkerSinkTask{id=sink-0})" "$WORK/kcd.log"; do
-  [ $SECONDS -lt $deadline ] || fail "the sink was not assigned its partition"
-  sleep 0.3
-done
+wait_output 1 60 "the sink's assignment" grep -c "Partitions assigned: 1 (WorkerSinkTask{id=sink-0})" "$WORK/kcd.log"
 sleep 1
 [ "$(topics sink)" = "$(listed sink "")" ] || fail "the sink lists a topic it read nothing from: $(topics sink)"
 echo "first" >"$WORK/record.txt"
